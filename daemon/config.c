@@ -1,0 +1,293 @@
+#include "config.h"
+
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+#include "parse.h"
+
+void pd_config_default(struct pd_config *c)
+{
+	memset(c, 0, sizeof *c);
+	strcpy(c->pub, "tcp://127.0.0.1:5555");
+	strcpy(c->control, "tcp://127.0.0.1:5556");
+	c->frame_rate_hz = 30;
+	c->stats_interval_s = 60;
+	c->ring_s = 4;
+	c->log_level = -1;
+	pd_analysis_params_default(&c->analysis);
+}
+
+static int set_string(char *dst, size_t cap, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (strlen(v) >= cap) {
+		snprintf(err, errlen, "%s: value too long (at most %zu characters)", key, cap - 1);
+		return -1;
+	}
+	strcpy(dst, v);
+	return 0;
+}
+
+static int set_endpoint(char *dst, size_t cap, const char *key, const char *v, char *err, size_t errlen)
+{
+	static const char *const schemes[] = { "tcp://", "ipc://", "inproc://", "ws://", NULL };
+	for (const char *const *s = schemes; *s; s++)
+		if (!strncmp(v, *s, strlen(*s)) && v[strlen(*s)])
+			return set_string(dst, cap, key, v, err, errlen);
+	snprintf(err, errlen, "%s=%s: expected a ZeroMQ endpoint such as tcp://127.0.0.1:5555 or ipc:///run/pressd/events", key, v);
+	return -1;
+}
+
+static int parse_log_level(const char *v)
+{
+	static const char *const names[] = { "emerg", "alert", "crit", "error", "warning", "notice", "info", "debug" };
+	for (int i = 0; i < 8; i++)
+		if (!strcasecmp(v, names[i]))
+			return i;
+	return -1;
+}
+
+static int set_daemon(struct pd_config *c, const char *key, const char *v, char *err, size_t errlen)
+{
+	if (!strcmp(key, "pub"))
+		return set_endpoint(c->pub, sizeof c->pub, key, v, err, errlen);
+	if (!strcmp(key, "control"))
+		return set_endpoint(c->control, sizeof c->control, key, v, err, errlen);
+	if (!strcmp(key, "record_dir"))
+		return set_string(c->record_dir, sizeof c->record_dir, key, v, err, errlen);
+	if (!strcmp(key, "frame_rate_hz")) {
+		if (!pd_parse_long(v, 0, 100000, &c->frame_rate_hz))
+			goto bad_number;
+		return 0;
+	}
+	if (!strcmp(key, "stats_interval_s")) {
+		if (!pd_parse_long(v, 0, 86400, &c->stats_interval_s))
+			goto bad_number;
+		return 0;
+	}
+	if (!strcmp(key, "ring_s")) {
+		if (!pd_parse_double(v, 0.1, 600, &c->ring_s))
+			goto bad_number;
+		return 0;
+	}
+	if (!strcmp(key, "log_level")) {
+		if ((c->log_level = parse_log_level(v)) < 0) {
+			snprintf(err, errlen, "log_level=%s: expected error, warning, notice, info or debug", v);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key 'daemon.%s'", key);
+	return -1;
+bad_number:
+	snprintf(err, errlen, "daemon.%s=%s: not a number in the allowed range", key, v);
+	return -1;
+}
+
+static struct pd_device_conf *device_named(struct pd_config *c, const char *id, char *err, size_t errlen)
+{
+	for (int i = 0; i < c->ndevices; i++)
+		if (!strcmp(c->devices[i].id, id))
+			return &c->devices[i];
+	if (c->ndevices == PD_MAX_DEVICES) {
+		snprintf(err, errlen, "too many devices (at most %d)", PD_MAX_DEVICES);
+		return NULL;
+	}
+	struct pd_device_conf *d = &c->devices[c->ndevices];
+	memset(d, 0, sizeof *d);
+	if (set_string(d->id, sizeof d->id, "device id", id, err, errlen))
+		return NULL;
+	c->ndevices++;
+	return d;
+}
+
+static int set_device(struct pd_config *c, const char *id, const char *key, const char *v,
+		      char *err, size_t errlen)
+{
+	struct pd_device_conf *d = device_named(c, id, err, errlen);
+	if (!d)
+		return -1;
+	if (!strcmp(key, "uri")) {
+		d->have_uri = true;
+		return set_string(d->uri_text, sizeof d->uri_text, "uri", v, err, errlen);
+	}
+	if (!pd_uri_option_known(key) || !strcmp(key, "id")) {
+		snprintf(err, errlen, "unknown key 'device.%s.%s'", id, key);
+		return -1;
+	}
+	if (d->nopts == PD_MAX_DEVICE_OPTS) {
+		snprintf(err, errlen, "device.%s: too many options", id);
+		return -1;
+	}
+	if (set_string(d->opt_key[d->nopts], sizeof d->opt_key[0], key, key, err, errlen) ||
+	    set_string(d->opt_val[d->nopts], sizeof d->opt_val[0], key, v, err, errlen))
+		return -1;
+	d->nopts++;
+	return 0;
+}
+
+int pd_config_set(struct pd_config *c, const char *section, const char *key, const char *value,
+		  char *err, size_t errlen)
+{
+	if (!strcmp(section, "daemon"))
+		return set_daemon(c, key, value, err, errlen);
+	if (!strcmp(section, "analysis"))
+		return pd_analysis_params_set(&c->analysis, key, value, err, errlen);
+	if (!strncmp(section, "device.", 7) && section[7])
+		return set_device(c, section + 7, key, value, err, errlen);
+	snprintf(err, errlen, "unknown section [%s] (expected [daemon], [analysis] or [device.<id>])", section);
+	return -1;
+}
+
+struct ini_ctx {
+	struct pd_config *c;
+	char *err;
+	size_t errlen;
+	int failed;
+};
+
+static int on_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *x = user;
+	if (x->failed)
+		return 0;
+	if (pd_config_set(x->c, section, name, value, x->err, x->errlen) != 0) {
+		x->failed = 1;
+		return 0;
+	}
+	return 1;
+}
+
+int pd_config_load(struct pd_config *c, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %m", path);
+		return -1;
+	}
+	char why[256] = "";
+	struct ini_ctx x = { c, why, sizeof why, 0 };
+	int line = ini_parse_file(f, on_ini_line, &x);
+	fclose(f);
+	if (line != 0) {
+		snprintf(err, errlen, "%s:%d: %s", path, line, why[0] ? why : "syntax error");
+		return -1;
+	}
+	return 0;
+}
+
+int pd_config_override(struct pd_config *c, const char *a, char *err, size_t errlen)
+{
+	const char *eq = strchr(a, '=');
+	const char *dot = strchr(a, '.');
+	if (!eq || !dot || dot > eq) {
+		snprintf(err, errlen, "-s %s: expected section.key=value, e.g. analysis.hold_min_s=2", a);
+		return -1;
+	}
+	char section[128];
+	const char *key = dot + 1;
+	/* device.<id>.<key>: the section itself holds a dot. */
+	if (!strncmp(a, "device.", 7)) {
+		const char *dot2 = strchr(a + 7, '.');
+		if (!dot2 || dot2 > eq) {
+			snprintf(err, errlen, "-s %s: expected device.<id>.<key>=value", a);
+			return -1;
+		}
+		dot = dot2;
+		key = dot2 + 1;
+	}
+	size_t slen = (size_t)(dot - a), klen = (size_t)(eq - key);
+	char keybuf[128];
+	if (slen >= sizeof section || klen >= sizeof keybuf || klen == 0) {
+		snprintf(err, errlen, "-s %s: key too long or empty", a);
+		return -1;
+	}
+	memcpy(section, a, slen);
+	section[slen] = '\0';
+	memcpy(keybuf, key, klen);
+	keybuf[klen] = '\0';
+	char why[256];
+	if (pd_config_set(c, section, keybuf, eq + 1, why, sizeof why) != 0) {
+		snprintf(err, errlen, "-s %s: %s", a, why);
+		return -1;
+	}
+	return 0;
+}
+
+int pd_config_add_device_uri(struct pd_config *c, const char *uri, char *err, size_t errlen)
+{
+	if (c->ndevices == PD_MAX_DEVICES) {
+		snprintf(err, errlen, "too many devices (at most %d)", PD_MAX_DEVICES);
+		return -1;
+	}
+	struct pd_device_conf *d = &c->devices[c->ndevices];
+	memset(d, 0, sizeof *d);
+	d->have_uri = true;
+	if (set_string(d->uri_text, sizeof d->uri_text, "device URI", uri, err, errlen))
+		return -1;
+	c->ndevices++;
+	return 0;
+}
+
+static int id_taken(const struct pd_config *c, int upto, const char *id)
+{
+	for (int i = 0; i < upto; i++)
+		if (!strcmp(c->devices[i].uri.id, id))
+			return 1;
+	return 0;
+}
+
+int pd_config_finish(struct pd_config *c, char *err, size_t errlen)
+{
+	char why[256];
+	if (pd_analysis_params_check(&c->analysis, why, sizeof why) != 0) {
+		snprintf(err, errlen, "analysis: %s", why);
+		return -1;
+	}
+	for (int i = 0; i < c->ndevices; i++) {
+		struct pd_device_conf *d = &c->devices[i];
+		const char *where = d->id[0] ? d->id : d->uri_text;
+		if (!d->have_uri) {
+			snprintf(err, errlen, "device.%s: no uri", d->id);
+			return -1;
+		}
+		if (pd_uri_parse(d->uri_text, &d->uri, why, sizeof why) != 0) {
+			snprintf(err, errlen, "device %s: %s", where, why);
+			return -1;
+		}
+		for (int k = 0; k < d->nopts; k++)
+			if (pd_uri_set_option(&d->uri, d->opt_key[k], d->opt_val[k], why, sizeof why) != 0) {
+				snprintf(err, errlen, "device.%s.%s: %s", d->id, d->opt_key[k], why);
+				return -1;
+			}
+		if (d->id[0] && d->uri.id[0] && strcmp(d->id, d->uri.id)) {
+			snprintf(err, errlen, "device.%s: uri says id=%s", d->id, d->uri.id);
+			return -1;
+		}
+		if (d->id[0])
+			strcpy(d->uri.id, d->id);
+		if (d->uri.id[0] && id_taken(c, i, d->uri.id)) {
+			snprintf(err, errlen, "device id '%s' is used twice", d->uri.id);
+			return -1;
+		}
+	}
+	/* Default ids, from the kind the URI implies and an index per kind. */
+	for (int i = 0; i < c->ndevices; i++) {
+		struct pd_uri *u = &c->devices[i].uri;
+		if (u->id[0])
+			continue;
+		const char *kind = (u->scheme == PD_URI_SIM && !strcmp(u->path, "roller")) ? "roller" : "mat";
+		char id[sizeof u->id];
+		for (int n = 0;; n++) {
+			snprintf(id, sizeof id, "%s%d", kind, n);
+			if (!id_taken(c, c->ndevices, id))
+				break;
+		}
+		strcpy(u->id, id);
+		strcpy(c->devices[i].id, id);
+	}
+	return 0;
+}

@@ -1,0 +1,61 @@
+/* pressd's configuration: the INI file, then -s overrides, then -d devices
+ * (daemon.md "Configuration file"). Everything is validated here, before
+ * anything is opened, so a mistake is reported with the key that made it. */
+#ifndef PD_CONFIG_H
+#define PD_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "params.h"
+#include "uri.h"
+
+#define PD_MAX_DEVICES 32
+#define PD_MAX_DEVICE_OPTS 24
+
+struct pd_device_conf {
+	char id[32];
+	bool have_uri;
+	char uri_text[512];
+	/* [device.<id>] options other than uri, applied after it, in order */
+	int nopts;
+	char opt_key[PD_MAX_DEVICE_OPTS][24];
+	char opt_val[PD_MAX_DEVICE_OPTS][128];
+	struct pd_uri uri; /* the result, once pd_config_finish has run */
+};
+
+struct pd_config {
+	char pub[256];     /* event endpoint */
+	char control[256]; /* control endpoint */
+	char record_dir[PATH_MAX];
+	long frame_rate_hz;
+	long stats_interval_s;
+	double ring_s;  /* seconds of frames each device's ring holds */
+	int log_level;  /* syslog level; -1: from -v/-q */
+	struct pd_analysis_params analysis;
+	int ndevices;
+	struct pd_device_conf devices[PD_MAX_DEVICES];
+};
+
+void pd_config_default(struct pd_config *c);
+
+/* Reads an INI file into c. 0, or -1 with "FILE:LINE: reason" in err. */
+int pd_config_load(struct pd_config *c, const char *path, char *err, size_t errlen);
+
+/* Applies one "section.key=value" override (-s). 0, or -1 with a reason. */
+int pd_config_override(struct pd_config *c, const char *assignment, char *err, size_t errlen);
+
+/* Sets one key of one section, as the INI file or -s would. */
+int pd_config_set(struct pd_config *c, const char *section, const char *key, const char *value,
+		  char *err, size_t errlen);
+
+/* Adds a -d device. 0, or -1 with a reason. */
+int pd_config_add_device_uri(struct pd_config *c, const char *uri, char *err, size_t errlen);
+
+/* Parses every device's URI and options and gives each an id (mat0,
+ * roller0, ... unless set), checks cross-key rules. 0, or -1 with a reason
+ * naming the device section or URI. */
+int pd_config_finish(struct pd_config *c, char *err, size_t errlen);
+
+#endif

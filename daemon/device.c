@@ -1,0 +1,322 @@
+#include "device.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "log.h"
+
+#define BACKOFF_FIRST_MS 100
+#define BACKOFF_MAX_MS 5000
+#define RING_MIN_SLOTS 64
+#define RING_MAX_BYTES (256u << 20)
+
+const char *pd_device_state_name(enum pd_device_state s)
+{
+	switch (s) {
+	case PD_DEV_CONNECTING: return "connecting";
+	case PD_DEV_STREAMING: return "streaming";
+	case PD_DEV_DISCONNECTED: return "disconnected";
+	case PD_DEV_ERROR: return "error";
+	}
+	return "?";
+}
+
+static void set_state(struct pd_device *d, enum pd_device_state st, const char *error)
+{
+	pthread_mutex_lock(&d->lock);
+	d->status.state = st;
+	snprintf(d->status.error, sizeof d->status.error, "%s", error ? error : "");
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void publish_stats(struct pd_device *d)
+{
+	const struct pd_decode_stats *s = &d->src.stats;
+	pthread_mutex_lock(&d->lock);
+	struct pd_device_stats *o = &d->status.stats;
+	o->frames = s->frames;
+	o->bytes = s->bytes;
+	o->crc_errors = s->crc_errors;
+	o->decode_errors = s->decode_errors;
+	o->resyncs = s->resyncs;
+	o->garbage_bytes = s->garbage_bytes;
+	d->status.protocol = d->src.protocol;
+	pthread_mutex_unlock(&d->lock);
+}
+
+static void count(struct pd_device *d, uint64_t *field_in_status, uint64_t n)
+{
+	pthread_mutex_lock(&d->lock);
+	*field_in_status += n;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Room for at least ring_s seconds of frames, within a memory bound. */
+static int ensure_ring(struct pd_device *d, const struct pd_device_info *info)
+{
+	size_t cells = pd_frame_cells_bytes(info->rows, info->cols, info->cell_bits);
+	struct pd_frame_ring *cur = atomic_load(&d->ring);
+	if (cur && pd_frame_ring_cells_cap(cur) >= cells)
+		return 0;
+	if (cur && d->nretired == (int)(sizeof d->retired / sizeof d->retired[0])) {
+		pd_err("%s: geometry changed too often; frames of %zu bytes dropped", d->id, cells);
+		return -1;
+	}
+	/* Grow geometrically so a device that keeps changing shape retires few rings. */
+	if (cur && cells < 2 * pd_frame_ring_cells_cap(cur))
+		cells = 2 * pd_frame_ring_cells_cap(cur);
+	double rate = info->rate_hz > 0 && isfinite(info->rate_hz) ? info->rate_hz : 100;
+	size_t slots = (size_t)(d->ring_s * rate);
+	if (slots < RING_MIN_SLOTS)
+		slots = RING_MIN_SLOTS;
+	size_t slot_bytes = cells + 64;
+	if (slots * slot_bytes > RING_MAX_BYTES)
+		slots = RING_MAX_BYTES / slot_bytes > RING_MIN_SLOTS ? RING_MAX_BYTES / slot_bytes : RING_MIN_SLOTS;
+	struct pd_frame_ring *r = pd_frame_ring_new(slots, cells);
+	if (!r) {
+		pd_err("%s: out of memory for a ring of %zu × %zu bytes", d->id, slots, cells);
+		return -1;
+	}
+	if (cur)
+		d->retired[d->nretired++] = cur;
+	atomic_store(&d->ring, r);
+	pd_dbg("%s: ring of %zu frames of up to %zu bytes", d->id, slots, cells);
+	return 0;
+}
+
+static int same_geometry(const struct pd_device_info *a, const struct pd_device_info *b)
+{
+	return a->rows == b->rows && a->cols == b->cols && a->cell_bits == b->cell_bits && a->kind == b->kind;
+}
+
+static void new_stream(struct pd_device *d, const char *why)
+{
+	d->stream++;
+	d->have_last = false;
+	count(d, &d->status.stats.streams, 1);
+	pd_info("%s: new stream (%s)", d->id, why);
+}
+
+static void log_info(const struct pd_device *d, const struct pd_device_info *i)
+{
+	pd_info("%s: %s %s %u×%u, %u-bit cells, %s, %.4g Hz, pitch %.4g×%.4g mm, full scale %u, "
+		"model '%s', serial '%s', firmware '%s'",
+		d->id, d->src.protocol ? d->src.protocol : "?", pd_kind_name(i->kind), i->rows, i->cols,
+		i->cell_bits, pd_unit_name(i->unit), i->rate_hz, i->pitch_x_mm, i->pitch_y_mm,
+		i->full_scale, i->model, i->serial, i->firmware);
+}
+
+static void on_info(void *ctx, const struct pd_device_info *info)
+{
+	struct pd_device *d = ctx;
+	if (d->have_info && !same_geometry(&d->info, info))
+		new_stream(d, "geometry changed");
+	if (!d->have_info || memcmp(&d->info, info, sizeof *info) != 0)
+		log_info(d, info);
+	d->info = *info;
+	d->have_info = true;
+	ensure_ring(d, info);
+	pthread_mutex_lock(&d->lock);
+	d->status.info = *info;
+	d->status.have_info = true;
+	pthread_mutex_unlock(&d->lock);
+}
+
+/* Sequence bookkeeping common to every protocol: a forward jump is loss,
+ * a jump back (or the clock going back) is the device starting afresh. */
+static void track_sequence(struct pd_device *d, const struct pd_frame *f)
+{
+	if (d->have_last) {
+		uint32_t expected = d->last_seq + 1;
+		uint32_t jump = f->seq - expected;
+		if (f->device_time_us < d->last_time_us)
+			new_stream(d, "device clock went back");
+		else if (jump != 0 && jump >= 0x80000000u)
+			new_stream(d, "sequence number went back");
+		else if (jump != 0) {
+			pthread_mutex_lock(&d->lock);
+			d->status.stats.seq_gaps++;
+			d->status.stats.frames_lost += jump;
+			pthread_mutex_unlock(&d->lock);
+			pd_dbg("%s: %" PRIu32 " frames missing after seq %" PRIu32, d->id, jump, d->last_seq);
+		}
+	}
+	d->have_last = true;
+	d->last_seq = f->seq;
+	d->last_time_us = f->device_time_us;
+}
+
+static void on_frame(void *ctx, const struct pd_frame *f)
+{
+	struct pd_device *d = ctx;
+	track_sequence(d, f);
+	struct pd_frame_ring *r = atomic_load_explicit(&d->ring, memory_order_relaxed);
+	if (!r || pd_frame_ring_write(r, f, d->stream) != 0)
+		return;
+	uint64_t one = 1;
+	for (int i = 0; i < d->nconsumers; i++)
+		if (write(d->consumer_fds[i], &one, sizeof one) < 0) { /* full counter: they will catch up */
+		}
+	if (d->status.state != PD_DEV_STREAMING) /* only this thread writes state */
+		set_state(d, PD_DEV_STREAMING, NULL);
+}
+
+static void on_log(void *ctx, int level, const char *text)
+{
+	struct pd_device *d = ctx;
+	pd_log(level < LOG_ERR ? LOG_ERR : level, "%s: device says: %s", d->id, text);
+}
+
+static void on_ack(void *ctx, uint8_t cmd, uint8_t status)
+{
+	struct pd_device *d = ctx;
+	if (status != 0)
+		pd_warn("%s: device refused command 0x%02x (status %u)", d->id, cmd, status);
+}
+
+/* Waits ms, or less if asked to stop. Returns 1 when asked to stop. */
+static int wait_or_stop(struct pd_device *d, int ms)
+{
+	struct pollfd p = { .fd = d->stop_fd, .events = POLLIN };
+	return poll(&p, 1, ms) > 0;
+}
+
+/* Reads until the device goes away or we are told to stop (returns 1). */
+static int read_until_gone(struct pd_device *d, char *err, size_t errlen)
+{
+	struct pollfd p[2] = {
+		{ .fd = d->src.ops->fd(&d->src), .events = POLLIN },
+		{ .fd = d->stop_fd, .events = POLLIN },
+	};
+	for (;;) {
+		int n = poll(p, 2, 1000);
+		if (n < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			return 0;
+		}
+		if (p[1].revents)
+			return 1;
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			int rc = d->src.ops->service(&d->src, err, errlen);
+			publish_stats(d);
+			if (rc != 0)
+				return 0;
+			if ((p[0].revents & (POLLHUP | POLLERR)) && !(p[0].revents & POLLIN)) {
+				snprintf(err, errlen, "hang-up (device unplugged?)");
+				return 0;
+			}
+		}
+	}
+}
+
+static void *reader_main(void *arg)
+{
+	struct pd_device *d = arg;
+	char err[256];
+	int backoff = BACKOFF_FIRST_MS;
+	bool logged_failure = false;
+
+	for (;;) {
+		set_state(d, PD_DEV_CONNECTING, NULL);
+		if (d->src.ops->open(&d->src, err, sizeof err) != 0) {
+			/* Say it once at warning level, then quietly keep trying. */
+			pd_log(logged_failure ? LOG_DEBUG : LOG_WARNING, "%s: cannot open %s: %s; retrying",
+			       d->id, d->src.uri.text, err);
+			logged_failure = true;
+			set_state(d, PD_DEV_DISCONNECTED, err);
+			if (wait_or_stop(d, backoff))
+				break;
+			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+			continue;
+		}
+		pd_info("%s: opened %s", d->id, d->src.uri.text);
+		logged_failure = false;
+		backoff = BACKOFF_FIRST_MS;
+		int stop = read_until_gone(d, err, sizeof err);
+		d->src.ops->close(&d->src);
+		publish_stats(d);
+		if (stop)
+			break;
+		pd_warn("%s: disconnected: %s", d->id, err);
+		count(d, &d->status.stats.disconnects, 1);
+		set_state(d, PD_DEV_DISCONNECTED, err);
+		if (wait_or_stop(d, backoff))
+			break;
+	}
+	set_state(d, PD_DEV_DISCONNECTED, "stopped");
+	return NULL;
+}
+
+int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->id, sizeof d->id, "%s", uri->id);
+	d->src.uri = *uri;
+	d->ring_s = ring_s;
+	d->stop_fd = -1;
+	if (pd_source_bind(&d->src, err, errlen) != 0)
+		return -1;
+	d->src.sink = (struct pd_decode_sink){ d, on_info, on_frame, on_log, on_ack };
+	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->stop_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		return -1;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	d->status.state = PD_DEV_CONNECTING;
+	return 0;
+}
+
+int pd_device_add_consumer(struct pd_device *d, int efd)
+{
+	if (d->started || d->nconsumers == PD_DEVICE_MAX_CONSUMERS)
+		return -1;
+	d->consumer_fds[d->nconsumers++] = efd;
+	return 0;
+}
+
+int pd_device_start(struct pd_device *d)
+{
+	if (pthread_create(&d->thread, NULL, reader_main, d) != 0)
+		return -1;
+	d->started = true;
+	return 0;
+}
+
+void pd_device_stop(struct pd_device *d)
+{
+	if (!d->started)
+		return;
+	uint64_t one = 1;
+	if (write(d->stop_fd, &one, sizeof one) < 0)
+		pd_err("%s: cannot signal reader: %s", d->id, strerror(errno));
+	pthread_join(d->thread, NULL);
+	d->started = false;
+}
+
+void pd_device_free(struct pd_device *d)
+{
+	pd_device_stop(d);
+	pd_frame_ring_free(atomic_load(&d->ring));
+	for (int i = 0; i < d->nretired; i++)
+		pd_frame_ring_free(d->retired[i]);
+	if (d->stop_fd >= 0) {
+		close(d->stop_fd);
+		pthread_mutex_destroy(&d->lock);
+	}
+}
+
+void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out)
+{
+	pthread_mutex_lock(&d->lock);
+	*out = d->status;
+	pthread_mutex_unlock(&d->lock);
+}

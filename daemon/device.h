@@ -1,0 +1,86 @@
+/* One device: its reader thread (open, read, decode, retry with back-off),
+ * its counters and state, and the frame ring its consumers read. One
+ * device's trouble never stalls another: each has its own thread. */
+#ifndef PD_DEVICE_H
+#define PD_DEVICE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "frame_ring.h"
+#include "source.h"
+
+enum pd_device_state {
+	PD_DEV_CONNECTING,   /* opened, waiting for INFO or the first frame */
+	PD_DEV_STREAMING,    /* frames arriving */
+	PD_DEV_DISCONNECTED, /* gone; retrying */
+	PD_DEV_ERROR,        /* cannot be opened as configured; retrying */
+};
+
+const char *pd_device_state_name(enum pd_device_state s);
+
+struct pd_device_stats {
+	uint64_t frames, bytes, crc_errors, decode_errors, resyncs, garbage_bytes;
+	uint64_t seq_gaps;    /* sequence jumps seen */
+	uint64_t frames_lost; /* frames the device sent that never arrived (sum of the jumps) */
+	uint64_t streams;     /* stream (re)starts: new geometry, sequence or clock going back */
+	uint64_t disconnects;
+};
+
+/* What the rest of the daemon may read at any time (pd_device_snapshot). */
+struct pd_device_status {
+	enum pd_device_state state;
+	char error[256];
+	bool have_info;
+	struct pd_device_info info;
+	const char *protocol; /* static string, NULL until known */
+	struct pd_device_stats stats;
+};
+
+#define PD_DEVICE_MAX_CONSUMERS 8
+
+struct pd_device {
+	char id[32];
+	struct pd_source src;
+	double ring_s;
+
+	pthread_t thread;
+	bool started;
+	int stop_fd; /* eventfd: wakes the reader to stop */
+
+	pthread_mutex_t lock; /* guards status */
+	struct pd_device_status status;
+
+	/* The ring consumers read; replaced by a larger one if the device's
+	 * geometry outgrows it. Retired rings live until the device is freed,
+	 * since a consumer may still be draining one. */
+	_Atomic(struct pd_frame_ring *) ring;
+	struct pd_frame_ring *retired[24];
+	int nretired;
+
+	/* eventfds of the consumers, written after every frame */
+	int consumer_fds[PD_DEVICE_MAX_CONSUMERS];
+	int nconsumers;
+
+	/* reader-thread only */
+	bool have_last;
+	uint32_t last_seq;
+	uint64_t last_time_us;
+	uint32_t stream;
+	struct pd_device_info info;
+	bool have_info;
+};
+
+int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen);
+/* Consumers register their eventfd before pd_device_start. */
+int pd_device_add_consumer(struct pd_device *d, int efd);
+int pd_device_start(struct pd_device *d);
+/* Stops the reader and waits for it. */
+void pd_device_stop(struct pd_device *d);
+void pd_device_free(struct pd_device *d);
+
+void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out);
+
+#endif

@@ -1,0 +1,285 @@
+/* pressd: configuration, start-up, the main loop (signals, systemd, periodic
+ * statistics) and an orderly stop. Devices read on their own threads; the
+ * consumers of their frames run on theirs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "device.h"
+#include "frame_trace.h"
+#include "log.h"
+#include "options.h"
+#include "ports_list.h"
+#include "stats_log.h"
+
+struct daemon {
+	struct pd_options opt;
+	struct pd_config cfg;
+	int base_level;
+	struct pd_device *devs;
+	int ndevs;
+	struct pd_frame_trace *trace;
+	int sigfd;
+};
+
+static int level_from(const struct pd_config *c, int verbosity)
+{
+	if (c->log_level >= 0)
+		return c->log_level;
+	int l = LOG_NOTICE + verbosity;
+	return l < LOG_ERR ? LOG_ERR : l > LOG_DEBUG ? LOG_DEBUG : l;
+}
+
+/* Builds the configuration from defaults, the file, the options, -s and -d,
+ * in that order. Returns 0 or the exit status for the mistake, reported. */
+static int build_config(const struct pd_options *o, struct pd_config *c)
+{
+	char err[512];
+	pd_config_default(c);
+	const char *path = o->config;
+	if (!path && access(PD_DEFAULT_CONFIG, F_OK) == 0)
+		path = PD_DEFAULT_CONFIG;
+	if (path && pd_config_load(c, path, err, sizeof err) != 0) {
+		pd_err("%s", err);
+		return PD_EXIT_CONFIG;
+	}
+	struct { const char *key, *value; } from_opts[] = {
+		{ "pub", o->pub }, { "control", o->control }, { "record_dir", o->record_dir },
+	};
+	for (size_t i = 0; i < sizeof from_opts / sizeof from_opts[0]; i++)
+		if (from_opts[i].value &&
+		    pd_config_set(c, "daemon", from_opts[i].key, from_opts[i].value, err, sizeof err) != 0) {
+			pd_err("%s", err);
+			return PD_EXIT_USAGE;
+		}
+	for (int i = 0; i < o->noverrides; i++)
+		if (pd_config_override(c, o->overrides[i], err, sizeof err) != 0) {
+			pd_err("%s", err);
+			return PD_EXIT_CONFIG;
+		}
+	for (int i = 0; i < o->ndevices; i++) {
+		struct pd_uri probe;
+		if (pd_uri_parse(o->devices[i], &probe, err, sizeof err) != 0) {
+			pd_err("-d %s: %s", o->devices[i], err);
+			return PD_EXIT_USAGE;
+		}
+		if (pd_config_add_device_uri(c, o->devices[i], err, sizeof err) != 0) {
+			pd_err("-d %s: %s", o->devices[i], err);
+			return PD_EXIT_USAGE;
+		}
+	}
+	if (pd_config_finish(c, err, sizeof err) != 0) {
+		pd_err("%s", err);
+		return PD_EXIT_CONFIG;
+	}
+	return 0;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	pid = fork(); /* never a session leader again: no controlling tty */
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	umask(027);
+	if (chdir("/") != 0)
+		return -1;
+	int fd = open("/dev/null", O_RDWR);
+	if (fd < 0)
+		return -1;
+	dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}
+
+static int open_devices(struct daemon *dm)
+{
+	char err[256];
+	dm->ndevs = dm->cfg.ndevices;
+	dm->devs = calloc((size_t)dm->ndevs + 1, sizeof *dm->devs);
+	if (!dm->devs)
+		return -1;
+	for (int i = 0; i < dm->ndevs; i++) {
+		const struct pd_uri *u = &dm->cfg.devices[i].uri;
+		if (u->scheme == PD_URI_AUTO) {
+			pd_err("-d auto: not supported yet; name the port (see pressd --list-ports)");
+			return -1;
+		}
+		if (pd_device_init(&dm->devs[i], u, dm->cfg.ring_s, err, sizeof err) != 0) {
+			pd_err("%s: %s", u->id, err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void reload(struct daemon *dm)
+{
+	struct pd_config *fresh = malloc(sizeof *fresh);
+	if (!fresh)
+		return;
+	if (build_config(&dm->opt, fresh) != 0) {
+		pd_err("SIGHUP: configuration has errors; keeping the running one");
+		free(fresh);
+		return;
+	}
+	int devices_changed = fresh->ndevices != dm->cfg.ndevices;
+	for (int i = 0; !devices_changed && i < fresh->ndevices; i++)
+		devices_changed = strcmp(fresh->devices[i].uri.text, dm->cfg.devices[i].uri.text) != 0 ||
+				  strcmp(fresh->devices[i].uri.id, dm->cfg.devices[i].uri.id) != 0;
+	if (devices_changed)
+		pd_warn("SIGHUP: device changes take effect at the next start");
+	/* Devices stay as they are; everything else takes the new values. */
+	fresh->ndevices = dm->cfg.ndevices;
+	memcpy(fresh->devices, dm->cfg.devices, sizeof fresh->devices);
+	dm->cfg = *fresh;
+	free(fresh);
+	pd_log_set_level(level_from(&dm->cfg, dm->opt.verbosity));
+	pd_log(LOG_NOTICE, "configuration reloaded");
+}
+
+static int setup_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before any thread starts, so only the signalfd sees them. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static void run(struct daemon *dm)
+{
+	uint64_t wd_usec = 0;
+	int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
+	int64_t now = pd_mono_ns();
+	int64_t next_status = now, next_stats = now + dm->cfg.stats_interval_s * 1000000000LL;
+	int64_t next_wd = now;
+
+	for (;;) {
+		struct pollfd p = { .fd = dm->sigfd, .events = POLLIN };
+		int rc = poll(&p, 1, 250);
+		if (rc > 0) {
+			struct signalfd_siginfo si;
+			if (read(dm->sigfd, &si, sizeof si) == sizeof si) {
+				if (si.ssi_signo == SIGHUP) {
+					reload(dm);
+				} else {
+					pd_log(LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
+					return;
+				}
+			}
+		}
+		now = pd_mono_ns();
+		if (watchdog && now >= next_wd) {
+			sd_notify(0, "WATCHDOG=1");
+			next_wd = now + (int64_t)wd_usec * 1000 / 2;
+		}
+		if (now >= next_status) {
+			char line[512];
+			pd_stats_summary(line, sizeof line, dm->devs, dm->ndevs);
+			sd_notifyf(0, "STATUS=%s", line);
+			next_status = now + 1000000000LL;
+		}
+		if (dm->cfg.stats_interval_s > 0 && now >= next_stats) {
+			for (int i = 0; i < dm->ndevs; i++)
+				pd_stats_log(LOG_INFO, &dm->devs[i]);
+			next_stats = now + dm->cfg.stats_interval_s * 1000000000LL;
+		}
+	}
+}
+
+static void shutdown_all(struct daemon *dm)
+{
+	sd_notify(0, "STOPPING=1");
+	for (int i = 0; i < dm->ndevs; i++)
+		pd_device_stop(&dm->devs[i]);
+	pd_frame_trace_stop(dm->trace); /* drains what was read */
+	for (int i = 0; i < dm->ndevs; i++) {
+		pd_stats_log(LOG_NOTICE, &dm->devs[i]);
+		pd_device_free(&dm->devs[i]);
+	}
+	free(dm->devs);
+	if (dm->sigfd >= 0)
+		close(dm->sigfd);
+}
+
+int main(int argc, char **argv)
+{
+	static struct daemon dm; /* large (the config holds every device section) */
+	dm.sigfd = -1;
+	int rc = pd_options_parse(&dm.opt, argc, argv);
+	if (rc >= 0) {
+		pd_options_free(&dm.opt);
+		return rc;
+	}
+	pd_log_init("pressd", 0, level_from(&(struct pd_config){ .log_level = -1 }, dm.opt.verbosity));
+	if (dm.opt.list_ports) {
+		rc = pd_ports_list_print(stdout) < 0 ? 1 : 0;
+		pd_options_free(&dm.opt);
+		return rc;
+	}
+	rc = build_config(&dm.opt, &dm.cfg);
+	if (rc != 0) {
+		pd_options_free(&dm.opt);
+		return rc;
+	}
+	pd_log_set_level(level_from(&dm.cfg, dm.opt.verbosity));
+
+	if (!dm.opt.foreground) {
+		if (daemonize() != 0) {
+			pd_err("cannot daemonize: %m");
+			return 1;
+		}
+		pd_log_init("pressd", 1, level_from(&dm.cfg, dm.opt.verbosity));
+	}
+	dm.sigfd = setup_signals();
+	if (dm.sigfd < 0 || open_devices(&dm) != 0) {
+		shutdown_all(&dm);
+		pd_options_free(&dm.opt);
+		return 1;
+	}
+	if (dm.cfg.record_dir[0])
+		pd_warn("recording to %s: not implemented in this version; frames are not archived",
+			dm.cfg.record_dir);
+	if (pd_log_level() >= LOG_DEBUG && dm.ndevs > 0) {
+		dm.trace = pd_frame_trace_start(dm.devs, dm.ndevs);
+		if (!dm.trace)
+			pd_warn("frame trace unavailable");
+	}
+	for (int i = 0; i < dm.ndevs; i++)
+		if (pd_device_start(&dm.devs[i]) != 0)
+			pd_err("%s: cannot start its reader thread", dm.devs[i].id);
+	if (dm.ndevs == 0)
+		pd_log(LOG_NOTICE, "no devices configured (use -d URI or a [device.<id>] section)");
+	pd_log(LOG_NOTICE, "pressd %s running with %d device%s", PRESSD_VERSION, dm.ndevs, dm.ndevs == 1 ? "" : "s");
+	sd_notify(0, "READY=1");
+
+	run(&dm);
+	shutdown_all(&dm);
+	pd_options_free(&dm.opt);
+	return 0;
+}

@@ -1,0 +1,24 @@
+#include "source.h"
+
+#include <stdio.h>
+
+int pd_source_bind(struct pd_source *src, char *err, size_t errlen)
+{
+	switch (src->uri.scheme) {
+	case PD_URI_SERIAL:
+	case PD_URI_TCP:
+		src->ops = &pd_source_stream;
+		return 0;
+	case PD_URI_SIM:
+		src->ops = &pd_source_sim;
+		return 0;
+	case PD_URI_REPLAY:
+		snprintf(err, errlen, "%s: replay devices are not supported yet", src->uri.text);
+		return -1;
+	case PD_URI_AUTO:
+		snprintf(err, errlen, "auto is expanded into the ports found, not opened itself");
+		return -1;
+	}
+	snprintf(err, errlen, "%s: unknown device kind", src->uri.text);
+	return -1;
+}

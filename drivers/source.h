@@ -1,0 +1,43 @@
+/* A device source is where a device's frames come from. Serial-like devices
+ * are a transport (bytes) plus a protocol decoder; the simulator and replay
+ * make frames directly. The daemon's reader polls the source's fd and calls
+ * service() when it is readable, whatever the source. */
+#ifndef PD_SOURCE_H
+#define PD_SOURCE_H
+
+#include <stddef.h>
+
+#include "protocol.h"
+#include "uri.h"
+
+struct pd_source;
+
+struct pd_source_ops {
+	const char *name;
+	/* Open the device. 0, or -1 with the reason in err (the caller retries). */
+	int (*open)(struct pd_source *src, char *err, size_t errlen);
+	/* The fd to poll for input; valid between open and close. */
+	int (*fd)(const struct pd_source *src);
+	/* The fd polled readable: take what there is, deliver it to src->sink.
+	 * 0, or -1 when the device went away (reason in err). */
+	int (*service)(struct pd_source *src, char *err, size_t errlen);
+	void (*close)(struct pd_source *src);
+};
+
+struct pd_source {
+	const struct pd_source_ops *ops;
+	struct pd_uri uri;
+	struct pd_decode_sink sink;
+	struct pd_decode_stats stats; /* owned by the reader thread */
+	const char *protocol;         /* protocol in use once known, else NULL */
+	void *priv;
+};
+
+/* Picks the ops for src->uri (serial port, tty, tcp, sim, ...). Returns 0,
+ * or -1 with the reason in err when the URI names nothing we can open. */
+int pd_source_bind(struct pd_source *src, char *err, size_t errlen);
+
+extern const struct pd_source_ops pd_source_stream; /* transport + protocol decoder */
+extern const struct pd_source_ops pd_source_sim;    /* built-in simulator */
+
+#endif
