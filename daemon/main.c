@@ -20,6 +20,7 @@
 #include "log.h"
 #include "options.h"
 #include "ports_list.h"
+#include "transport/serial_ports.h"
 #include "stats_log.h"
 
 struct daemon {
@@ -111,23 +112,70 @@ static int daemonize(void)
 	return 0;
 }
 
+struct auto_ctx {
+	struct daemon *dm;
+	const struct pd_uri *tmpl; /* the `auto` URI, for its options */
+	int found;
+};
+
+static int id_in_use(const struct daemon *dm, const char *id)
+{
+	for (int i = 0; i < dm->ndevs; i++)
+		if (!strcmp(dm->devs[i].id, id))
+			return 1;
+	return 0;
+}
+
+/* `auto`: one device per connected port whose USB identity is known. */
+static void add_known_port(void *ctx, const struct pd_serial_port_desc *port)
+{
+	struct auto_ctx *a = ctx;
+	const struct pd_known_device *k = pd_known_device_match(port);
+	if (!k || a->dm->ndevs == PD_MAX_DEVICES)
+		return;
+	struct pd_uri u = *a->tmpl;
+	u.scheme = PD_URI_SERIAL;
+	snprintf(u.path, sizeof u.path, "%s", port->path);
+	snprintf(u.text, sizeof u.text, "%s", port->path);
+	if (!strcmp(u.protocol, "auto"))
+		snprintf(u.protocol, sizeof u.protocol, "%s", k->protocol);
+	for (int n = 0; !u.id[0] || id_in_use(a->dm, u.id); n++)
+		snprintf(u.id, sizeof u.id, "%s%d", k->kind, n);
+	char err[256];
+	if (pd_device_init(&a->dm->devs[a->dm->ndevs], &u, a->dm->cfg.ring_s, err, sizeof err) != 0) {
+		pd_err("%s: %s", port->path, err);
+		return;
+	}
+	pd_info("auto: %s is a known %s (%s)", port->path, k->kind, port->usb_product);
+	a->dm->ndevs++;
+	a->found++;
+}
+
 static int open_devices(struct daemon *dm)
 {
 	char err[256];
-	dm->ndevs = dm->cfg.ndevices;
-	dm->devs = calloc((size_t)dm->ndevs + 1, sizeof *dm->devs);
+	dm->devs = calloc(PD_MAX_DEVICES, sizeof *dm->devs);
 	if (!dm->devs)
 		return -1;
-	for (int i = 0; i < dm->ndevs; i++) {
+	/* Named devices first, so `auto` picks ids around theirs. */
+	for (int i = 0; i < dm->cfg.ndevices; i++) {
 		const struct pd_uri *u = &dm->cfg.devices[i].uri;
-		if (u->scheme == PD_URI_AUTO) {
-			pd_err("-d auto: not supported yet; name the port (see pressd --list-ports)");
-			return -1;
-		}
-		if (pd_device_init(&dm->devs[i], u, dm->cfg.ring_s, err, sizeof err) != 0) {
+		if (u->scheme == PD_URI_AUTO)
+			continue;
+		if (pd_device_init(&dm->devs[dm->ndevs], u, dm->cfg.ring_s, err, sizeof err) != 0) {
 			pd_err("%s: %s", u->id, err);
 			return -1;
 		}
+		dm->ndevs++;
+	}
+	for (int i = 0; i < dm->cfg.ndevices; i++) {
+		const struct pd_uri *u = &dm->cfg.devices[i].uri;
+		if (u->scheme != PD_URI_AUTO)
+			continue;
+		struct auto_ctx a = { dm, u, 0 };
+		pd_serial_ports_list(add_known_port, &a);
+		if (!a.found)
+			pd_warn("auto: no known pressure device is connected (see pressd --list-ports)");
 	}
 	return 0;
 }
