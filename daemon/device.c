@@ -251,7 +251,7 @@ static void *reader_main(void *arg)
 		if (wait_or_stop(d, backoff))
 			break;
 	}
-	set_state(d, PD_DEV_DISCONNECTED, "stopped");
+	set_state(d, PD_DEV_DISCONNECTED, NULL);
 	return NULL;
 }
 

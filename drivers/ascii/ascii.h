@@ -12,10 +12,17 @@ enum ascii_form {
 	ASCII_BLOCK,       /* one line per row, block ended by an empty line */
 };
 
-/* "# rows=.. cols=.. pitch_mm=.. rate=.. model=.. serial=.. full_scale=.." */
+/* Both encoders NUL-terminate, return the bytes written (no NUL counted),
+ * and return 0 when cap is too small for that and the NUL. Lines end in
+ * "\r\n", as an Arduino's println sends them. */
+
+/* "# rows=.. cols=.. full_scale=.. [pitch_mm=..] [rate=..] [model=..]
+ * [serial=..]\r\n": pitch and rate only when > 0, model and serial only
+ * when not empty, with blanks in them replaced by '_'. */
 size_t ascii_encode_header(char *out, size_t cap, const struct pd_device_info *info);
-/* One frame of u16 cell values (cell_bits 16) or bytes (8); returns bytes
- * written (no NUL counted) or 0 when cap is too small. */
+/* One frame of cells laid out as in struct pd_frame: bytes (cell_bits 8)
+ * or little-endian u16 (16, which on a little-endian host is a plain
+ * uint16_t array). Values are comma-separated. */
 size_t ascii_encode_frame(char *out, size_t cap, enum ascii_form form, const void *cells,
 			  uint16_t rows, uint16_t cols, uint8_t cell_bits);
 

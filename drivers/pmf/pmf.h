@@ -96,16 +96,25 @@ void pmf_lexer_fini(struct pmf_lexer *lx);
 void pmf_lexer_feed(struct pmf_lexer *lx, const uint8_t *data, size_t len);
 
 /* ---- encoders: each writes one whole packet into out and returns its
- * size, or 0 when cap is too small or the arguments are invalid. --------- */
+ * size, or 0 when cap is too small or the arguments are invalid. Cells are
+ * laid out as in struct pd_frame: bytes (cell_bits 8) or little-endian u16
+ * (16; a plain uint16_t array on a little-endian host). Zero-run splits
+ * runs longer than one token can count (255 or 65535). ------------------ */
 
 size_t pmf_encode_packet(uint8_t *out, size_t cap, uint8_t type, const void *payload, uint32_t len);
+/* Strings longer than their field are cut (model, serial 32 bytes,
+ * firmware 16). */
 void pmf_info_pack(const struct pd_device_info *info, uint8_t payload[PMF_INFO_LEN]);
+/* 0, or -1 when the payload is not a usable INFO: length not 128, version
+ * not 1, kind, cell_bits or unit unknown, rows or cols 0, a roller with
+ * rows != 1, or a raw frame that would not fit in PMF_MAX_PAYLOAD. */
 int pmf_info_unpack(const uint8_t *payload, uint32_t len, struct pd_device_info *info);
 size_t pmf_encode_info(uint8_t *out, size_t cap, const struct pd_device_info *info);
 size_t pmf_encode_frame(uint8_t *out, size_t cap, uint32_t seq, uint64_t t_us,
 			enum pmf_encoding enc, const void *cells, size_t ncells, uint8_t cell_bits);
 size_t pmf_encode_roller(uint8_t *out, size_t cap, uint32_t seq, uint64_t t_us, int32_t encoder,
 			 const void *cells, uint16_t ncells, uint8_t cell_bits);
+/* level 0..7, else 0 is returned; the text goes without its NUL. */
 size_t pmf_encode_log(uint8_t *out, size_t cap, int level, const char *text);
 size_t pmf_encode_request(uint8_t *out, size_t cap, uint8_t cmd, const void *args, size_t argslen);
 size_t pmf_encode_ack(uint8_t *out, size_t cap, uint8_t cmd, uint8_t status);

@@ -106,7 +106,7 @@ struct pd_truth_press {
 };
 
 struct pd_truth_hold {
-	uint32_t contact, press;  /* indices (roller: press is the loaded spell, contact = press) */
+	uint32_t contact, press;  /* indices (roller: of the loaded spell, not listed) */
 	double t_start, duration; /* from when it settled to when it lifted or moved */
 	double x_mm, y_mm;
 	double col, row;          /* fractional cell coordinates of x, y (roller: row 0) */

@@ -33,13 +33,15 @@ int pd_transport_open(struct pd_transport *t, const struct pd_uri *uri, char *er
 		snprintf(err, errlen, "%s is not a byte-stream device", uri->text);
 		return -1;
 	}
+	if (access(uri->path, F_OK) != 0) { /* unplugged, or not there yet */
+		snprintf(err, errlen, "%s: %s", uri->path, strerror(errno));
+		return -1;
+	}
 	/* libserialport considers ptys out of scope; go straight to termios. */
 	if (!is_pty(uri->path)) {
 		t->ops = &pd_transport_serial;
 		if (t->ops->open(t, uri, err, errlen) == 0)
 			return 0;
-		if (access(uri->path, F_OK) != 0)
-			return -1; /* gone: termios would fail the same way */
 		pd_dbg("%s: libserialport: %s; trying termios", uri->path, err);
 	}
 	t->ops = &pd_transport_tty;

@@ -136,8 +136,8 @@ class TestCase(unittest.TestCase):
         truth = sim.truth()
         if expect_all:
             d.wait_for(lambda: len(d.frames()) >= len(truth), timeout=10)
-        else:
-            time.sleep(1.0)
+        # The emulator exiting is the device going away: pressd must notice.
+        self.assertTrue(d.wait_for(lambda: ": disconnected:" in d.text(), timeout=10), d.text()[-3000:])
         self.assertEqual(d.stop(), 0, d.text()[-3000:])
         stats = d.stats()
         self.assertEqual(len(stats), 1, d.text()[-3000:])

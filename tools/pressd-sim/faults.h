@@ -1,0 +1,40 @@
+/* Fault injection: what a flaky cable, a bad firmware and a careless
+ * person do to a serial stream, deterministic from the seed. */
+#ifndef PDSIM_FAULTS_H
+#define PDSIM_FAULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+struct faults {
+	enum sim_protocol protocol;
+	enum ascii_form ascii_form;
+	uint64_t rng;
+	double garbage_p;
+	uint32_t corrupt_every, skip_every;
+	uint64_t generated; /* frames offered to faults_withhold */
+	uint64_t packets;   /* frame packets offered to faults_corrupt */
+	bool unplug;
+	double next_unplug_s, unplug_every_s;
+};
+
+void faults_init(struct faults *f, const struct sim_opts *o);
+
+/* This frame is generated but not sent (--skip-seq). */
+bool faults_withhold(struct faults *f);
+
+/* Junk to send before the next frame, shaped so that it never swallows the
+ * frame after it; returns its length (0: none this time). cap >= 64. */
+size_t faults_garbage(struct faults *f, uint8_t *out, size_t cap);
+
+/* pmf: spoils this frame packet's CRC if its turn has come; true if so. */
+bool faults_corrupt(struct faults *f, uint8_t *packet, size_t len);
+
+/* True once `played_s` of device time reaches the next unplug; schedules
+ * the one after. */
+bool faults_unplug_due(struct faults *f, double played_s);
+
+#endif
