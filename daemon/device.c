@@ -204,6 +204,8 @@ static int read_until_gone(struct pd_device *d, char *err, size_t errlen)
 		}
 		if (p[1].revents)
 			return 1;
+		if (n == 0 && d->src.ops->idle && d->src.ops->idle(&d->src, err, errlen) != 0)
+			return 0;
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			int rc = d->src.ops->service(&d->src, err, errlen);
 			publish_stats(d);

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "options.h"
 #include "ports_list.h"
+#include "source.h"
 #include "transport/serial_ports.h"
 #include "stats_log.h"
 
@@ -83,6 +84,13 @@ static int build_config(const struct pd_options *o, struct pd_config *c)
 		pd_err("%s", err);
 		return PD_EXIT_CONFIG;
 	}
+	/* -d devices come last, so those past the config's are the command line's. */
+	int first_cmdline = c->ndevices - o->ndevices;
+	for (int i = 0; i < c->ndevices; i++)
+		if (pd_source_check_uri(&c->devices[i].uri, err, sizeof err) != 0) {
+			pd_err("device %s: %s", c->devices[i].id, err);
+			return i >= first_cmdline ? PD_EXIT_USAGE : PD_EXIT_CONFIG;
+		}
 	return 0;
 }
 

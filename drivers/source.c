@@ -22,3 +22,15 @@ int pd_source_bind(struct pd_source *src, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: unknown device kind", src->uri.text);
 	return -1;
 }
+
+int pd_source_check_uri(const struct pd_uri *uri, char *err, size_t errlen)
+{
+	static const struct pd_source zero;
+	struct pd_source src = zero;
+	src.uri = *uri;
+	if (uri->scheme == PD_URI_AUTO)
+		return 0;
+	if (pd_source_bind(&src, err, errlen) != 0)
+		return -1;
+	return src.ops->check ? src.ops->check(uri, err, errlen) : 0;
+}

@@ -14,6 +14,9 @@ struct pd_source;
 
 struct pd_source_ops {
 	const char *name;
+	/* Would this URI ever open? Catches configuration mistakes at start-up
+	 * rather than as endless retries. NULL: nothing to check. */
+	int (*check)(const struct pd_uri *uri, char *err, size_t errlen);
 	/* Open the device. 0, or -1 with the reason in err (the caller retries). */
 	int (*open)(struct pd_source *src, char *err, size_t errlen);
 	/* The fd to poll for input; valid between open and close. */
@@ -22,6 +25,10 @@ struct pd_source_ops {
 	 * 0, or -1 when the device went away (reason in err). */
 	int (*service)(struct pd_source *src, char *err, size_t errlen);
 	void (*close)(struct pd_source *src);
+	/* Nothing arrived for a while (about a second): a chance to ask again
+	 * (pmf GET_INFO/START, an ascii poll byte). 0, or -1 when the device
+	 * is gone. NULL: nothing to do. */
+	int (*idle)(struct pd_source *src, char *err, size_t errlen);
 };
 
 struct pd_source {
@@ -36,6 +43,9 @@ struct pd_source {
 /* Picks the ops for src->uri (serial port, tty, tcp, sim, ...). Returns 0,
  * or -1 with the reason in err when the URI names nothing we can open. */
 int pd_source_bind(struct pd_source *src, char *err, size_t errlen);
+
+/* Binds a scratch source to uri and runs its check. 0, or -1 with a reason. */
+int pd_source_check_uri(const struct pd_uri *uri, char *err, size_t errlen);
 
 extern const struct pd_source_ops pd_source_stream; /* transport + protocol decoder */
 extern const struct pd_source_ops pd_source_sim;    /* built-in simulator */

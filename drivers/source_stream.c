@@ -95,11 +95,23 @@ static void probe_log(void *ctx, int level, const char *text)
 	((struct probe *)ctx)->hits++;
 }
 
-static int send_bytes(struct stream *s, size_t (*gen)(void *, uint8_t *, size_t), char *err, size_t errlen)
+static int send_generated(struct stream *s, size_t (*gen)(void *, uint8_t *, size_t), void *state,
+			  char *err, size_t errlen)
 {
 	uint8_t out[256];
-	size_t n = gen ? gen(s->state, out, sizeof out) : 0;
+	size_t n = gen && state ? gen(state, out, sizeof out) : 0;
 	return n ? pd_transport_write(&s->tr, out, n, err, errlen) : 0;
+}
+
+static int send_bytes(struct stream *s, size_t (*gen)(void *, uint8_t *, size_t), char *err, size_t errlen)
+{
+	return send_generated(s, gen, s->state, err, errlen);
+}
+
+/* While probing: what `p` says on open (pmf's GET_INFO and START). */
+static int send_bytes_of(struct stream *s, const struct pd_protocol *p, void *state, char *err, size_t errlen)
+{
+	return send_generated(s, p->on_open, state, err, errlen);
 }
 
 static int start_decoder(struct stream *s, const struct pd_protocol *p, char *err, size_t errlen)
@@ -195,12 +207,8 @@ static int stream_open(struct pd_source *src, char *err, size_t errlen)
 	}
 	/* A pmf device may wait for GET_INFO and START; anything else takes
 	 * those few bytes as noise. */
-	if (s->probes[0].state) {
-		uint8_t out[64];
-		size_t n = pd_protocol_pmf.on_open(s->probes[0].state, out, sizeof out);
-		if (n && pd_transport_write(&s->tr, out, n, err, errlen) != 0)
-			goto fail;
-	}
+	if (send_bytes_of(s, &pd_protocol_pmf, s->probes[0].state, err, errlen) != 0)
+		goto fail;
 	return 0;
 fail:
 	src->ops->close(src);
@@ -269,6 +277,18 @@ static int stream_service(struct pd_source *src, char *err, size_t errlen)
 	return 0;
 }
 
+/* A device that missed our requests (or a polled sketch whose frame was
+ * dropped, so no poll byte went out) would otherwise wait forever. */
+static int stream_idle(struct pd_source *src, char *err, size_t errlen)
+{
+	struct stream *s = src->priv;
+	if (!s->proto) /* still probing: knock again for pmf */
+		return send_bytes_of(s, &pd_protocol_pmf, s->probes[0].state, err, errlen);
+	if (s->proto->after_frame)
+		return poll_for_more(s, 1, err, errlen);
+	return send_bytes(s, s->proto->on_open, err, errlen);
+}
+
 static int stream_fd(const struct pd_source *src)
 {
 	const struct stream *s = src->priv;
@@ -296,4 +316,5 @@ const struct pd_source_ops pd_source_stream = {
 	.fd = stream_fd,
 	.service = stream_service,
 	.close = stream_close,
+	.idle = stream_idle,
 };

@@ -7,6 +7,9 @@ const struct pd_protocol pd_protocol_ascii = {
 	.init = ascii_dec_init,
 	.fini = ascii_dec_fini,
 	.feed = ascii_dec_feed,
-	.on_open = ascii_dec_poll,
+	/* A polled sketch says nothing until asked: the owner sends the
+	 * after_frame byte once right after opening too (source_stream.c
+	 * does), so on_open adds nothing or the device would be asked twice. */
+	.on_open = NULL,
 	.after_frame = ascii_dec_poll,
 };

@@ -25,6 +25,12 @@
  * count from 0, +1 per frame; device_time_us is the host's monotonic
  * receive time in microseconds.
  *
+ * Info: sent before the first frame, and again whenever it changes (a
+ * header line, once rows and cols are known; the same info is never sent
+ * twice in a row). protocol_version 0 (not a pmf device), kind mat, unit
+ * and units_per_count from the params (counts and 0 if not given), pitch
+ * (x and y) from a header or the params, rate from a header only.
+ *
  * Cells: full_scale is taken from a header, else the params, else 1023
  * (an Arduino's 10-bit ADC). cell_bits is 8 when full_scale <= 255, else
  * 16. Values above full_scale are delivered as they are, but a value that
@@ -36,7 +42,13 @@
  *                  single-line position (geometry known, no block open) an
  *                  unparsable line or one of neither rows x cols nor cols
  *                  values; a frame with a value too big for its cells; a
- *                  header value that does not parse.
+ *                  header value that does not parse, or header rows x cols
+ *                  above ASCII_MAX_CELLS (that line's rows and cols are
+ *                  then ignored). A block stream with known geometry whose
+ *                  first row is bad counts twice: that line, then the
+ *                  block of the remaining rows, which is too short.
+ *                  garbage_bytes counts a dropped unit's lines with their
+ *                  line ends, not the empty line that ended it.
  *   resyncs,       the first unit after open (everything up to the first
  *   garbage_bytes  frame boundary: an empty line or a single-line frame)
  *                  may be the tail of something sent before the port was
@@ -112,8 +124,9 @@ int ascii_dec_init(void *state, const struct pd_stream_params *params,
 void ascii_dec_fini(void *state);
 void ascii_dec_feed(void *state, const uint8_t *data, size_t len,
 		    const struct pd_rx_time *rx, const struct pd_decode_sink *sink);
-/* Poll mode (params.poll_char >= 0): the poll byte, on open as well as
- * after each frame, since a polled device says nothing until asked. */
+/* Poll mode (params.poll_char >= 0): the poll byte, to send after each
+ * frame (and once after opening: a polled device says nothing until
+ * asked). 0 when not polling or cap is 0. */
 size_t ascii_dec_poll(void *state, uint8_t *out, size_t cap);
 
 /* Header comments (header.c). */

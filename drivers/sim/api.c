@@ -31,9 +31,9 @@ struct sim_src {
 	uint64_t due_done; /* frames accounted for since open, made or skipped */
 };
 
-static int sim_open(struct pd_source *src, char *err, size_t errlen)
+/* The scenario a sim: URI asks for; refused with the reason when it cannot be played. */
+static int scenario_from_uri(const struct pd_uri *u, struct pd_scenario **sc, char *err, size_t errlen)
 {
-	const struct pd_uri *u = &src->uri;
 	uint8_t kind;
 	if (!strcmp(u->path, "mat")) {
 		kind = PD_KIND_MAT;
@@ -43,15 +43,6 @@ static int sim_open(struct pd_source *src, char *err, size_t errlen)
 		snprintf(err, errlen, "sim:%s: the simulator is sim:mat or sim:roller", u->path);
 		return -1;
 	}
-	struct sim_src *s = calloc(1, sizeof *s);
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	s->fd = -1;
-	src->priv = s;
-	src->protocol = "sim";
-
 	const struct pd_scenario_params p = {
 		.name = u->scenario[0] ? u->scenario : NULL,
 		.kind = kind,
@@ -64,10 +55,35 @@ static int sim_open(struct pd_source *src, char *err, size_t errlen)
 		.loop = true,
 	};
 	char why[256];
-	if (pd_scenario_new(&s->sc, &p, why, sizeof why) != 0) {
+	if (pd_scenario_new(sc, &p, why, sizeof why) != 0) {
 		snprintf(err, errlen, "%s: %s", u->text, why);
-		goto fail;
+		return -1;
 	}
+	return 0;
+}
+
+static int sim_check(const struct pd_uri *uri, char *err, size_t errlen)
+{
+	struct pd_scenario *sc;
+	if (scenario_from_uri(uri, &sc, err, errlen) != 0)
+		return -1;
+	pd_scenario_free(sc);
+	return 0;
+}
+
+static int sim_open(struct pd_source *src, char *err, size_t errlen)
+{
+	const struct pd_uri *u = &src->uri;
+	struct sim_src *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->fd = -1;
+	src->priv = s;
+	src->protocol = "sim";
+	if (scenario_from_uri(u, &s->sc, err, errlen) != 0)
+		goto fail;
 	struct pd_device_info info;
 	pd_scenario_info(s->sc, &info);
 	/* A simulated mat may pretend to be calibrated, as the URI says. */
@@ -167,6 +183,7 @@ static void sim_close(struct pd_source *src)
 }
 
 const struct pd_source_ops pd_source_sim = {
+	.check = sim_check,
 	.name = "sim",
 	.open = sim_open,
 	.fd = sim_fd,

@@ -296,8 +296,6 @@ static int build(struct pd_scenario *sc, const struct part *parts, size_t nparts
 		for (size_t j = 0; j < parts[i].s->nsegs; j++)
 			nkeys += parts[i].s->segs[j].nkeys;
 	}
-	free(sc->keys);
-	free(sc->segs);
 	sc->keys = calloc(nkeys ? nkeys : 1, sizeof *sc->keys);
 	sc->segs = calloc(nsegs ? nsegs : 1, sizeof *sc->segs);
 	if (!sc->keys || !sc->segs) {

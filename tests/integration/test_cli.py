@@ -52,6 +52,16 @@ class CommandLine(TestCase):
             self.assertEqual(r.returncode, 78, (s, r.stderr))
             self.assertIn(needle, r.stderr)
 
+    def test_unplayable_sim_is_refused_at_start(self):
+        r = run("-f", "-d", "sim:mat?rows=4&cols=4&scenario=glide")
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("glide", r.stderr)
+        r = run("-f", "-d", "sim:mat?scenario=moonwalk")
+        self.assertEqual(r.returncode, 64, r.stderr)
+        self.assertIn("moonwalk", r.stderr)
+        r = run("-f", "-s", "device.m.uri=sim:mat?scenario=moonwalk")
+        self.assertEqual(r.returncode, 78, r.stderr)
+
     def test_builtin_sim_mat_streams(self):
         d = self.pressd("-d", "sim:mat?scenario=hold&rate=200&id=demo")
         self.assertTrue(d.wait_for(lambda: len(d.frames("demo")) >= 300, timeout=20), d.text()[-2000:])

@@ -67,6 +67,18 @@ class CleanStreams(TestCase):
                                    "protocol=sensitronics&rows=16&cols=16")
         self.check_exact(sim, d, st, device_seq=False)
 
+    def test_ascii_polled_sketch(self):
+        sim, d, st = self.run_pair(["--protocol", "ascii", "--ascii-form", "line", "--rows", "16",
+                                    "--cols", "16", "--poll", "p", "--scenario", "pump", "--speed", "max",
+                                    "--frames", FRAMES],
+                                   "protocol=ascii&rows=16&cols=16&full_scale=4095&poll=p")
+        self.check_exact(sim, d, st, device_seq=False)
+
+    def test_pmf_device_streaming_unasked(self):
+        sim, d, st = self.run_pair(["--protocol", "pmf", "--no-wait-start", "--scenario", "two",
+                                    "--speed", "max", "--frames", FRAMES], "protocol=pmf")
+        self.check_exact(sim, d, st)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

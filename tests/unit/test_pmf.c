@@ -294,8 +294,11 @@ static void test_zero_run(void **state)
 		{ "run at the start", 8, 4, { 0, 4, 8, 9 }, 1, { 0, 0, 0, 0, 8, 9 } },
 		{ "run of all cells", 8, 2, { 0, 6 }, 1, { 0 } },
 		{ "adjacent runs", 8, 4, { 0, 3, 0, 3 }, 1, { 0 } },
-		{ "N = 0", 8, 6, { 1, 2, 0, 0, 3, 4 }, 0, { 0 } },
+		/* Each refused case is wrong in one way only; ignoring that
+		 * one rule would make it 6 good cells. */
+		{ "N = 0", 8, 8, { 1, 2, 0, 0, 3, 4, 5, 6 }, 0, { 0 } },
 		{ "trailing lone 0", 8, 6, { 1, 2, 3, 4, 5, 0 }, 0, { 0 } },
+		{ "lone 0 after all cells", 8, 7, { 1, 2, 3, 4, 5, 6, 0 }, 0, { 0 } },
 		{ "run overflows", 8, 3, { 1, 0, 6 }, 0, { 0 } },
 		{ "run of 7", 8, 2, { 0, 7 }, 0, { 0 } },
 		{ "too few cells", 8, 4, { 1, 2, 0, 2 }, 0, { 0 } },
@@ -305,9 +308,10 @@ static void test_zero_run(void **state)
 		{ "16: run then cells", 16, 8, { 0, 0, 4, 0, 0x34, 0x12, 1, 0 }, 1,
 		  { 0, 0, 0, 0, 0, 0, 0, 0, 0x34, 0x12, 1, 0 } },
 		{ "16: 256-cell run overflows", 16, 4, { 0, 0, 0, 1 }, 0, { 0 } },
-		{ "16: N = 0", 16, 8, { 0, 0, 0, 0, 1, 0, 1, 0 }, 0, { 0 } },
+		{ "16: N = 0", 16, 16, { 1, 0, 2, 0, 0, 0, 0, 0, 3, 0, 4, 0, 5, 0, 6, 0 }, 0, { 0 } },
 		{ "16: odd length", 16, 5, { 0, 0, 6, 0, 0 }, 0, { 0 } },
 		{ "16: trailing lone 0", 16, 12, { 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 0, 0 }, 0, { 0 } },
+		{ "16: lone 0 after all cells", 16, 14, { 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 0, 0 }, 0, { 0 } },
 		{ "16: high byte only", 16, 4, { 0, 1, 0, 0 }, 0, { 0 } },
 	};
 	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -405,14 +409,12 @@ static void test_roller(void **state)
 	bytes_add(&b, out, pmf_encode_roller(out, sizeof out, 41, 123456789, -12345, load, 4, 16));
 	bytes_add(&b, out, pmf_encode_roller(out, sizeof out, 42, 123456790, INT32_MIN, load, 4, 16));
 	bytes_add(&b, out, pmf_encode_roller(out, sizeof out, 43, 0, 0, load5, 3, 16)); /* n 3 != 4 */
-	uint8_t c4[4] = { 1, 2, 3, 4 };
-	add_frame(&b, 0, 0, PMF_ENC_RAW, c4, 4, 16 / 8 == 2 ? 8 : 8); /* FRAME from a roller */
+	add_frame(&b, 0, 0, PMF_ENC_RAW, load, 4, 16); /* a FRAME, right size, from a roller */
 	/* n = 4 but one cell short */
-	size_t n = pmf_encode_roller(out, sizeof out, 44, 0, 0, load, 4, 16);
+	pmf_encode_roller(out, sizeof out, 44, 0, 0, load, 4, 16);
 	uint8_t payload[64];
 	memcpy(payload, out + 8, 20 + 6);
 	add_raw(&b, PMF_ROLLER, payload, 20 + 6);
-	(void)n;
 
 	struct dec_run r;
 	dec_assert_split_invariant(&r, &pd_protocol_pmf, &no_params, b.p, b.len);
