@@ -1,6 +1,6 @@
-/* The scenario generator and its ground truth. The scenarios themselves are
- * data (scripts.h); this file places them on the mat, samples them into
- * frames, and reads the expected analysis events off the same keyframes. */
+/* The scenario generator. The scenarios themselves are data (scripts.h);
+ * this file places them on the mat and samples them into frames. truth.c
+ * reads the expected analysis events off the same keyframes. */
 #include "scenario.h"
 
 #include <math.h>
@@ -8,76 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenario_internal.h"
 #include "scripts.h"
-
-#ifndef PRESSD_VERSION
-#define PRESSD_VERSION "dev"
-#endif
-
-#define MIN_SIDE 8
-#define MAX_SIDE 1024 /* 1024² u16 cells = 2 MiB, well inside pmf's 4 MiB */
-#define ROLLER_RADIUS_MM 45.0
-#define ROLLER_COUNTS_PER_REV 4096u
-/* Noise: triangular on ±NOISE_HALF_WIDTH × full scale, i.e. a standard
- * deviation of 0.3 %; never reaches analysis.md's default noise floor (1 %). */
-#define NOISE_HALF_WIDTH (0.003 * 2.449489742783178)
-/* How far from the outer cell centres a blob centre must stay: beyond
- * 2 sigma the edge would cut into the blob and bias its position. */
-#define FIT_SIGMAS 2.0
-#define STILL_EPS_MM 1e-6
-
-/* analysis.md defaults, which the ground truth assumes. */
-#define T_HOLD_MIN_S 3.0
-#define T_HOLD_TARGET_S 30.0
-#define T_HOLD_RADIUS_MM 10.0
-#define T_PULSE_RADIUS_MM 15.0
-#define T_PULSE_GAP_S 20.0
-#define T_STROKE_MIN_MM 40.0
-#define T_TURN_COS (-0.5) /* a turn of more than 120° ends a stroke */
-
-#define PI 3.14159265358979323846
-
-struct key {
-	double t, x, y, amp; /* absolute: pass seconds, mat mm (roller: axis mm, body mm) */
-};
-
-struct seg {
-	uint32_t blob;
-	size_t first, n; /* keys[first .. first + n) */
-	int64_t f0, f1;  /* frames [f0, f1) at the current rate */
-};
-
-struct pd_scenario {
-	const char *name;
-	uint8_t kind, cell_bits;
-	uint16_t rows, cols;
-	uint32_t full_scale, seed;
-	double pitch, sigma, blob_peak; /* blob_peak in counts */
-	double rate, duration;
-	bool loop, done;
-
-	struct key *keys;
-	size_t nkeys;
-	struct seg *segs;
-	size_t nsegs;
-
-	uint64_t seq;       /* next frame's sequence number (wrapped to u32 on output) */
-	uint64_t k;         /* next frame's index within the pass, at the current rate */
-	uint64_t pass_frames;
-	uint64_t base_seq;  /* device time = base_us + (seq - base_seq) / rate */
-	uint64_t base_us;
-
-	float *acc, *gx, *gy; /* the frame being built, and one blob's separable factors */
-	uint8_t *cells;
-
-	struct pd_scenario_truth truth;
-	struct pd_truth_contact *contacts;
-	struct pd_truth_press *presses;
-	struct pd_truth_hold *holds;
-	struct pd_truth_pulses *pulses;
-	struct pd_truth_stroke *strokes;
-	struct pd_truth_roll *rolls;
-};
 
 /* ---- the catalogue ----------------------------------------------------- */
 
@@ -112,7 +44,7 @@ static void known_names(char *buf, size_t len)
 
 /* The first frame at or after t. The slack absorbs float keyframe times
  * (33.5 s at 7 Hz is frame 234.5 → 235, 1.0 s at 100 Hz is frame 100). */
-static int64_t frame_at(double t, double rate)
+int64_t pd_sc_frame_at(double t, double rate)
 {
 	return (int64_t)ceil(t * rate - 1e-6);
 }
@@ -121,10 +53,10 @@ static void snap_segments(struct pd_scenario *sc)
 {
 	for (size_t i = 0; i < sc->nsegs; i++) {
 		struct seg *s = &sc->segs[i];
-		s->f0 = frame_at(sc->keys[s->first].t, sc->rate);
-		s->f1 = frame_at(sc->keys[s->first + s->n - 1].t, sc->rate);
+		s->f0 = pd_sc_frame_at(sc->keys[s->first].t, sc->rate);
+		s->f1 = pd_sc_frame_at(sc->keys[s->first + s->n - 1].t, sc->rate);
 	}
-	int64_t n = frame_at(sc->duration, sc->rate);
+	int64_t n = pd_sc_frame_at(sc->duration, sc->rate);
 	sc->pass_frames = n > 0 ? (uint64_t)n : 1;
 }
 
@@ -250,7 +182,7 @@ static void render(struct pd_scenario *sc, int64_t k)
 }
 
 /* The highest noise-free cell near (x, y) at frame k. */
-static double clean_peak(const struct pd_scenario *sc, int64_t k, double x, double y)
+double pd_sc_clean_peak(const struct pd_scenario *sc, int64_t k, double x, double y)
 {
 	double t = (double)k / sc->rate;
 	long c0 = lround(x / sc->pitch), r0 = sc->kind == PD_KIND_ROLLER ? 0 : lround(y / sc->pitch);
@@ -415,299 +347,6 @@ static int place(struct pd_scenario *sc, char *err, size_t errlen)
 	return check_fit(sc, err, errlen);
 }
 
-/* ---- ground truth -------------------------------------------------------- */
-
-struct span {
-	size_t seg, a, b; /* key indices within the segment, a < b */
-};
-
-static double snap_t(const struct pd_scenario *sc, double t)
-{
-	return (double)frame_at(t, sc->rate) / sc->rate;
-}
-
-/* The frame showing key i of segment s (the last key's time is one past). */
-static int64_t key_frame(const struct pd_scenario *sc, const struct seg *s, size_t i)
-{
-	int64_t f = frame_at(sc->keys[s->first + i].t, sc->rate);
-	if (f >= s->f1)
-		f = s->f1 - 1;
-	return f < s->f0 ? s->f0 : f;
-}
-
-static double span_peak(const struct pd_scenario *sc, struct span sp, size_t *at)
-{
-	const struct seg *s = &sc->segs[sp.seg];
-	double best = -1;
-	for (size_t i = sp.a; i <= sp.b; i++) {
-		const struct key *k = &sc->keys[s->first + i];
-		double v = clean_peak(sc, key_frame(sc, s, i), k->x, k->y);
-		if (v > best + 1e-9) {
-			best = v;
-			if (at)
-				*at = i;
-		}
-	}
-	return best;
-}
-
-static double dist(double x0, double y0, double x1, double y1)
-{
-	return hypot(x1 - x0, y1 - y0);
-}
-
-static double point_seg_dist(double px, double py, double x0, double y0, double x1, double y1)
-{
-	double dx = x1 - x0, dy = y1 - y0, l2 = dx * dx + dy * dy;
-	double u = l2 > 0 ? ((px - x0) * dx + (py - y0) * dy) / l2 : 0;
-	u = u < 0 ? 0 : u > 1 ? 1 : u;
-	return dist(px, py, x0 + u * dx, y0 + u * dy);
-}
-
-/* Presses: a touch splits into pressure episodes at the amplitude's
- * troughs (a pump sinks to a third of the peak between pushes). */
-static void truth_presses(struct pd_scenario *sc, struct span *spans, size_t *nspans)
-{
-	size_t n = 0;
-	for (size_t si = 0; si < sc->nsegs; si++) {
-		const struct seg *s = &sc->segs[si];
-		const struct key *k = sc->keys + s->first;
-		size_t a = 0;
-		for (size_t i = 1; i < s->n; i++) {
-			bool trough = i + 1 < s->n && k[i].amp < k[i - 1].amp && k[i].amp < k[i + 1].amp;
-			if (trough || i + 1 == s->n) {
-				spans[n++] = (struct span){ si, a, i };
-				a = i;
-			}
-		}
-	}
-	*nspans = n;
-}
-
-static void truth_holds(struct pd_scenario *sc, const struct span *press, size_t npress)
-{
-	for (size_t p = 0; p < npress; p++) {
-		const struct seg *s = &sc->segs[press[p].seg];
-		const struct key *k = sc->keys + s->first;
-		/* still stretches: runs of keys at the same place */
-		for (size_t i = 0; i + 1 < s->n;) {
-			size_t j = i;
-			while (j + 1 < s->n && dist(k[j].x, k[j].y, k[j + 1].x, k[j + 1].y) < STILL_EPS_MM)
-				j++;
-			if (j == i) {
-				i++;
-				continue;
-			}
-			double ta = fmax(k[i].t, k[press[p].a].t), tb = fmin(k[j].t, k[press[p].b].t);
-			double t0 = snap_t(sc, ta), d = snap_t(sc, tb) - t0;
-			if (d >= T_HOLD_MIN_S - 1e-9) {
-				size_t a = i > press[p].a ? i : press[p].a, b = j < press[p].b ? j : press[p].b;
-				struct pd_truth_hold *h = &sc->holds[sc->truth.nholds++];
-				*h = (struct pd_truth_hold){
-					.contact = (uint32_t)press[p].seg, .press = (uint32_t)p,
-					.t_start = t0, .duration = d, .x_mm = k[i].x, .y_mm = k[i].y,
-					.col = k[i].x / sc->pitch,
-					.row = sc->kind == PD_KIND_ROLLER ? 0 : k[i].y / sc->pitch,
-					.peak = span_peak(sc, (struct span){ press[p].seg, a, b }, NULL),
-					.reached = d >= T_HOLD_TARGET_S - 1e-9,
-				};
-			}
-			i = j;
-		}
-	}
-}
-
-static void truth_pulses(struct pd_scenario *sc)
-{
-	/* Greedy, in order of start: a press joins the set at its spot whose
-	 * last press ended at most pulse_gap_s before it began. */
-	size_t np = sc->truth.npresses;
-	size_t *order = calloc(np ? np : 1, sizeof *order);
-	double *last_end = calloc(np ? np : 1, sizeof *last_end);
-	if (!order || !last_end)
-		goto out;
-	for (size_t i = 0; i < np; i++)
-		order[i] = i;
-	for (size_t i = 1; i < np; i++) /* insertion sort: stable, tiny n */
-		for (size_t j = i; j > 0 && sc->presses[order[j]].t_start < sc->presses[order[j - 1]].t_start; j--) {
-			size_t tmp = order[j];
-			order[j] = order[j - 1];
-			order[j - 1] = tmp;
-		}
-	size_t nsets = 0;
-	for (size_t oi = 0; oi < np; oi++) {
-		const struct pd_truth_press *p = &sc->presses[order[oi]];
-		size_t s = nsets;
-		for (size_t j = 0; j < nsets; j++) {
-			struct pd_truth_pulses *ps = &sc->pulses[j];
-			if (dist(ps->x_mm, ps->y_mm, p->x_mm, p->y_mm) <= T_PULSE_RADIUS_MM &&
-			    p->t_start - last_end[j] <= T_PULSE_GAP_S + 1e-9 && p->t_start >= last_end[j] - 1e-9) {
-				s = j;
-				break;
-			}
-		}
-		struct pd_truth_pulses *ps = &sc->pulses[s];
-		if (s == nsets) {
-			nsets++;
-			*ps = (struct pd_truth_pulses){ .t_start = p->t_start, .x_mm = p->x_mm, .y_mm = p->y_mm };
-		}
-		if (ps->count < PD_TRUTH_MAX_PULSES) {
-			ps->press[ps->count] = (uint32_t)order[oi];
-			ps->durations[ps->count] = p->duration;
-		}
-		ps->count++;
-		ps->t_end = p->t_start + p->duration;
-		last_end[s] = ps->t_end;
-	}
-	/* Only sets of two or more are pulse sets; keep them in order of start. */
-	size_t out_n = 0;
-	for (size_t j = 0; j < nsets; j++)
-		if (sc->pulses[j].count >= 2)
-			sc->pulses[out_n++] = sc->pulses[j];
-	sc->truth.npulses = out_n;
-out:
-	free(order);
-	free(last_end);
-}
-
-/* Movement runs within a touch: consecutive moving keyframe pairs, ended by
- * a stop or a turn of more than 120° (mat) or any reversal (roller). */
-static void truth_moves(struct pd_scenario *sc)
-{
-	bool roller = sc->kind == PD_KIND_ROLLER;
-	for (size_t si = 0; si < sc->nsegs; si++) {
-		const struct seg *s = &sc->segs[si];
-		const struct key *k = sc->keys + s->first;
-		size_t i = 0;
-		while (i + 1 < s->n) {
-			if (dist(k[i].x, k[i].y, k[i + 1].x, k[i + 1].y) < STILL_EPS_MM) {
-				i++;
-				continue;
-			}
-			size_t j = i + 1;
-			double len = dist(k[i].x, k[i].y, k[j].x, k[j].y);
-			while (j + 1 < s->n) {
-				double ax = k[j].x - k[j - 1].x, ay = k[j].y - k[j - 1].y;
-				double bx = k[j + 1].x - k[j].x, by = k[j + 1].y - k[j].y;
-				double la = hypot(ax, ay), lb = hypot(bx, by);
-				if (lb < STILL_EPS_MM)
-					break;
-				bool turn = roller ? (ay * by < 0) : ((ax * bx + ay * by) / (la * lb) < T_TURN_COS);
-				if (turn)
-					break;
-				len += lb;
-				j++;
-			}
-			if (len >= T_STROKE_MIN_MM - 1e-9) {
-				double t0 = snap_t(sc, k[i].t), d = snap_t(sc, k[j].t) - t0;
-				size_t at = i;
-				double peak = span_peak(sc, (struct span){ si, i, j }, &at);
-				if (roller) {
-					struct pd_truth_roll *r = &sc->rolls[sc->truth.nrolls++];
-					*r = (struct pd_truth_roll){
-						.t_start = t0, .duration = d, .from_mm = k[i].y, .to_mm = k[j].y,
-						.length_mm = len, .speed_mm_s = d > 0 ? len / d : 0,
-						.direction = k[j].y > k[i].y ? 1 : -1,
-						.peak_axis_mm = k[at].x, .peak = peak,
-					};
-				} else {
-					struct pd_truth_stroke *st = &sc->strokes[sc->truth.nstrokes++];
-					double dir = atan2(k[j].y - k[i].y, k[j].x - k[i].x) * 180 / PI;
-					*st = (struct pd_truth_stroke){
-						.contact = (uint32_t)si, .t_start = t0, .duration = d,
-						.x0 = k[i].x, .y0 = k[i].y, .x1 = k[j].x, .y1 = k[j].y,
-						.length_mm = len, .speed_mm_s = d > 0 ? len / d : 0,
-						.direction_deg = dir < 0 ? dir + 360 : dir, .peak = peak,
-					};
-				}
-			}
-			i = j;
-		}
-	}
-	/* Passes: strokes so far (segments are in time order within a blob, and
-	 * blobs of one scenario do not glide at once) crossing this midpoint. */
-	for (size_t a = 0; a < sc->truth.nstrokes; a++) {
-		struct pd_truth_stroke *st = &sc->strokes[a];
-		double mx = (st->x0 + st->x1) / 2, my = (st->y0 + st->y1) / 2;
-		st->pass = 1;
-		for (size_t b = 0; b < a; b++) {
-			const struct pd_truth_stroke *o = &sc->strokes[b];
-			if (point_seg_dist(mx, my, o->x0, o->y0, o->x1, o->y1) <= T_HOLD_RADIUS_MM)
-				st->pass++;
-		}
-	}
-}
-
-static int derive_truth(struct pd_scenario *sc, char *err, size_t errlen)
-{
-	size_t cap = sc->nkeys + sc->nsegs + 1;
-	struct span *spans = calloc(cap, sizeof *spans);
-	sc->contacts = calloc(cap, sizeof *sc->contacts);
-	sc->presses = calloc(cap, sizeof *sc->presses);
-	sc->holds = calloc(cap, sizeof *sc->holds);
-	sc->pulses = calloc(cap, sizeof *sc->pulses);
-	sc->strokes = calloc(cap, sizeof *sc->strokes);
-	sc->rolls = calloc(cap, sizeof *sc->rolls);
-	if (!spans || !sc->contacts || !sc->presses || !sc->holds || !sc->pulses || !sc->strokes ||
-	    !sc->rolls) {
-		free(spans);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	struct pd_scenario_truth *t = &sc->truth;
-	*t = (struct pd_scenario_truth){
-		.duration_s = sc->duration, .rate_hz = sc->rate,
-		.hold_min_s = T_HOLD_MIN_S, .hold_target_s = T_HOLD_TARGET_S,
-		.hold_radius_mm = T_HOLD_RADIUS_MM, .pulse_radius_mm = T_PULSE_RADIUS_MM,
-		.pulse_gap_s = T_PULSE_GAP_S, .stroke_min_mm = T_STROKE_MIN_MM,
-	};
-
-	for (size_t si = 0; si < sc->nsegs; si++) {
-		const struct seg *s = &sc->segs[si];
-		const struct key *k0 = &sc->keys[s->first];
-		sc->contacts[si] = (struct pd_truth_contact){
-			.blob = s->blob, .t_start = (double)s->f0 / sc->rate,
-			.duration = (double)(s->f1 - s->f0) / sc->rate, .x_mm = k0->x, .y_mm = k0->y,
-			.peak = span_peak(sc, (struct span){ si, 0, s->n - 1 }, NULL),
-		};
-	}
-	t->ncontacts = sc->nsegs;
-
-	size_t nspans = 0;
-	truth_presses(sc, spans, &nspans);
-	for (size_t p = 0; p < nspans; p++) {
-		const struct seg *s = &sc->segs[spans[p].seg];
-		size_t at = spans[p].a;
-		double peak = span_peak(sc, spans[p], &at);
-		double t0 = snap_t(sc, sc->keys[s->first + spans[p].a].t);
-		const struct key *kp = &sc->keys[s->first + at];
-		sc->presses[p] = (struct pd_truth_press){
-			.contact = (uint32_t)spans[p].seg, .t_start = t0,
-			.duration = snap_t(sc, sc->keys[s->first + spans[p].b].t) - t0,
-			.t_peak = snap_t(sc, kp->t), .x_mm = kp->x, .y_mm = kp->y, .peak = peak,
-		};
-	}
-	t->npresses = nspans;
-	truth_holds(sc, spans, nspans);
-	truth_moves(sc);
-	free(spans);
-
-	if (sc->kind == PD_KIND_ROLLER) {
-		/* The roller has rolls and holds; contacts, presses, pulse sets
-		 * and strokes are mat events. */
-		t->ncontacts = t->npresses = 0;
-	} else {
-		truth_pulses(sc);
-	}
-	t->contacts = sc->contacts;
-	t->presses = sc->presses;
-	t->holds = sc->holds;
-	t->pulses = sc->pulses;
-	t->strokes = sc->strokes;
-	t->rolls = sc->rolls;
-	return 0;
-}
-
 /* ---- public API ------------------------------------------------------------ */
 
 static int resolve(struct pd_scenario *sc, const struct pd_scenario_params *p, char *err, size_t errlen)
@@ -815,7 +454,7 @@ int pd_scenario_new(struct pd_scenario **out, const struct pd_scenario_params *p
 		goto fail;
 	}
 	snap_segments(sc);
-	if (derive_truth(sc, err, errlen) != 0)
+	if (pd_sc_derive_truth(sc, err, errlen) != 0)
 		goto fail;
 	*out = sc;
 	return 0;
@@ -929,7 +568,7 @@ int pd_scenario_set_rate(struct pd_scenario *sc, float rate_hz)
 	double t = (double)sc->k / sc->rate;
 	sc->rate = rate_hz;
 	snap_segments(sc);
-	int64_t k = frame_at(t, sc->rate);
+	int64_t k = pd_sc_frame_at(t, sc->rate);
 	sc->k = (uint64_t)(k > 0 ? k : 0);
 	if (sc->k >= sc->pass_frames)
 		advance(sc, 0);

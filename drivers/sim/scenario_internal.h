@@ -1,0 +1,88 @@
+/* What scenario.c (the generator) and truth.c (the expected events) share:
+ * the timeline of keyframes a scenario is made of. Private to drivers/sim/. */
+#ifndef PD_SCENARIO_INTERNAL_H
+#define PD_SCENARIO_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario.h"
+
+#ifndef PRESSD_VERSION
+#define PRESSD_VERSION "dev"
+#endif
+
+#define MIN_SIDE 8
+#define MAX_SIDE 1024 /* 1024² u16 cells = 2 MiB, well inside pmf's 4 MiB */
+#define ROLLER_RADIUS_MM 45.0
+#define ROLLER_COUNTS_PER_REV 4096u
+/* Noise: triangular on ±NOISE_HALF_WIDTH × full scale, i.e. a standard
+ * deviation of 0.3 %; never reaches analysis.md's default noise floor (1 %). */
+#define NOISE_HALF_WIDTH (0.003 * 2.449489742783178)
+/* How far from the outer cell centres a blob centre must stay: beyond
+ * 2 sigma the edge would cut into the blob and bias its position. */
+#define FIT_SIGMAS 2.0
+#define STILL_EPS_MM 1e-6
+
+/* analysis.md defaults, which the ground truth assumes. */
+#define T_HOLD_MIN_S 3.0
+#define T_HOLD_TARGET_S 30.0
+#define T_HOLD_RADIUS_MM 10.0
+#define T_PULSE_RADIUS_MM 15.0
+#define T_PULSE_GAP_S 20.0
+#define T_STROKE_MIN_MM 40.0
+#define T_TURN_COS (-0.5) /* a turn of more than 120° ends a stroke */
+
+#define PI 3.14159265358979323846
+
+struct key {
+	double t, x, y, amp; /* absolute: pass seconds, mat mm (roller: axis mm, body mm) */
+};
+
+struct seg {
+	uint32_t blob;
+	size_t first, n; /* keys[first .. first + n) */
+	int64_t f0, f1;  /* frames [f0, f1) at the current rate */
+};
+
+struct pd_scenario {
+	const char *name;
+	uint8_t kind, cell_bits;
+	uint16_t rows, cols;
+	uint32_t full_scale, seed;
+	double pitch, sigma, blob_peak; /* blob_peak in counts */
+	double rate, duration;
+	bool loop, done;
+
+	struct key *keys;
+	size_t nkeys;
+	struct seg *segs;
+	size_t nsegs;
+
+	uint64_t seq;       /* next frame's sequence number (wrapped to u32 on output) */
+	uint64_t k;         /* next frame's index within the pass, at the current rate */
+	uint64_t pass_frames;
+	uint64_t base_seq;  /* device time = base_us + (seq - base_seq) / rate */
+	uint64_t base_us;
+
+	float *acc, *gx, *gy; /* the frame being built, and one blob's separable factors */
+	uint8_t *cells;
+
+	struct pd_scenario_truth truth;
+	struct pd_truth_contact *contacts;
+	struct pd_truth_press *presses;
+	struct pd_truth_hold *holds;
+	struct pd_truth_pulses *pulses;
+	struct pd_truth_stroke *strokes;
+	struct pd_truth_roll *rolls;
+};
+
+/* Frame index at which pass time t falls, on the frame grid of `rate`. */
+int64_t pd_sc_frame_at(double t, double rate);
+/* The blob's noise-free peak cell value at frame k, position (x, y) mm. */
+double pd_sc_clean_peak(const struct pd_scenario *sc, int64_t k, double x, double y);
+/* Reads the expected events off the timeline into sc->truth. */
+int pd_sc_derive_truth(struct pd_scenario *sc, char *err, size_t errlen);
+
+#endif
