@@ -22,6 +22,15 @@ class CommandLine(TestCase):
         for opt in ("--config", "--device", "--pub", "--control", "--record", "--set", "--foreground"):
             self.assertIn(opt, r.stdout)
 
+    def test_list_ports(self):
+        r = run("--list-ports")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.splitlines()
+        self.assertTrue(lines)
+        # one line per port: path, then USB id or '-', or the one "none" line
+        for line in lines:
+            self.assertTrue(line == "no serial ports found" or line.startswith("/dev/"), line)
+
     def test_bad_options_exit_64(self):
         for args, needle in ((["--frobnicate"], "--frobnicate"), (["-x"], "-x"), (["-d"], "-d"),
                              (["-f", "-d", "ttyUSB0"], "ttyUSB0"), (["-f", "stray"], "stray"),
