@@ -1,0 +1,147 @@
+/* The analysis stage (analysis.md): frames in, events out. A context per
+ * device, fed one frame (or roller sample) at a time, driven only by each
+ * frame's device time, so the same frames give the same events bit for bit
+ * whatever the pacing. No I/O, no global state, no allocation per frame. */
+#ifndef PD_ANALYSIS_H
+#define PD_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "params.h"
+
+enum pd_event_type {
+	PD_EV_CONTACT,
+	PD_EV_PRESS,
+	PD_EV_HOLD,
+	PD_EV_PULSES,
+	PD_EV_STROKE,
+	PD_EV_ROLL,
+};
+
+enum pd_phase {
+	PD_PHASE_NONE,     /* events reported once, when they end */
+	PD_PHASE_START,
+	PD_PHASE_MOVE,     /* contact: at most contact_rate_hz (device time) */
+	PD_PHASE_PROGRESS, /* hold: every second of device time */
+	PD_PHASE_END,
+};
+
+/* Positions are mm (x = col × pitch_x_mm, y = row × pitch_y_mm, (0, 0) at
+ * the centre of cell (0, 0)); col/row are fractional cell coordinates.
+ * Pressures are in the device's calibrated unit (pd_event.units), else in
+ * counts. Times and durations are device seconds. */
+
+struct pd_ev_contact {
+	uint32_t id; /* stable while the contact lasts, never reused */
+	double x, y, col, row; /* the refined peak */
+	double cop_x, cop_y;   /* centre of pressure */
+	double peak;           /* highest cell, after tare */
+	double force;          /* newtons, when has_force (calibrated in kPa) */
+	bool has_force;
+	double area_mm2;
+	double duration; /* so far; end: the whole contact */
+};
+
+struct pd_ev_press {
+	uint32_t id, contact;
+	double t_start, duration;
+	double peak, mean; /* of the contact's peak pressure over the press */
+	double impulse;    /* ∫ peak pressure dt: pressure × s */
+	double x, y;       /* where, at its peak */
+};
+
+struct pd_ev_hold {
+	uint32_t id, contact;
+	double x, y;            /* where it settled (roller: x along the axis, y along the body) */
+	double t_start;         /* back-dated to when it settled */
+	double duration;        /* so far; end: the whole hold */
+	double peak, mean, impulse;
+	double drift_mm;        /* farthest from where it settled */
+	double target_s;
+	bool reached;           /* duration >= target_s */
+};
+
+#define PD_PULSES_MAX_LISTED 64
+
+struct pd_ev_pulses {
+	uint32_t id;
+	double x, y; /* where the first press was */
+	uint32_t count;
+	uint32_t ndurations; /* min(count, PD_PULSES_MAX_LISTED) */
+	double durations[PD_PULSES_MAX_LISTED];
+	double t_start, t_end;
+	double mean_peak;
+};
+
+struct pd_ev_stroke {
+	uint32_t id, contact;
+	double x0, y0, x1, y1;
+	double length_mm; /* path length */
+	double duration, speed_mm_s;
+	double direction_deg; /* start to end, 0 = +x, 90 = +y, [0, 360) */
+	double mean, peak;
+	uint32_t pass; /* 1 + earlier strokes that crossed the same spot */
+};
+
+struct pd_ev_roll {
+	uint32_t id;
+	double from_mm, to_mm; /* along the body */
+	double length_mm, duration, speed_mm_s;
+	int direction; /* +1 encoder counting up, -1 down */
+	double mean_force, peak_force;
+	double peak_axis_mm; /* where along the roller's axis the load peaked */
+};
+
+struct pd_event {
+	enum pd_event_type type;
+	enum pd_phase phase;
+	double t;           /* device time of the frame that produced it */
+	uint32_t frame;     /* that frame's sequence number */
+	const char *units;  /* "kPa", "N" or "counts" */
+	union {
+		struct pd_ev_contact contact;
+		struct pd_ev_press press;
+		struct pd_ev_hold hold;
+		struct pd_ev_pulses pulses;
+		struct pd_ev_stroke stroke;
+		struct pd_ev_roll roll;
+	} u;
+};
+
+typedef void (*pd_event_fn)(void *ctx, const struct pd_event *ev);
+
+struct pd_analysis;
+
+/* A context for a device of this description. Allocates everything it
+ * will ever need here (NULL if out of memory or the geometry is unusable). */
+struct pd_analysis *pd_analysis_new(const struct pd_device_info *info,
+				    const struct pd_analysis_params *params, pd_event_fn emit, void *ctx);
+void pd_analysis_free(struct pd_analysis *a);
+
+/* One frame or roller sample; its geometry must match the info. Device
+ * time going back (a wrap, a device restart) ends everything open and
+ * starts afresh: never a negative duration. */
+void pd_analysis_feed(struct pd_analysis *a, const struct pd_frame *frame);
+
+/* The stream ended (device gone, daemon stopping): ends what is open,
+ * reports pending pulse sets, as if the frames had stopped for good. */
+void pd_analysis_flush(struct pd_analysis *a);
+
+/* Live parameter change (the control socket's `set`). 0, or -1 with why. */
+int pd_analysis_set(struct pd_analysis *a, const char *key, const char *value, char *err, size_t errlen);
+const struct pd_analysis_params *pd_analysis_params(const struct pd_analysis *a);
+
+/* Take the next frames as the zero baseline (the control socket's `tare`). */
+void pd_analysis_tare(struct pd_analysis *a);
+/* The baseline in force, rows × cols in counts; NULL when none. */
+const float *pd_analysis_baseline(const struct pd_analysis *a);
+
+/* Pressure × time accumulated per cell since the context was made
+ * (unit·s): a mat's rows × cols; a roller's position bins × cols. */
+const double *pd_analysis_heatmap(const struct pd_analysis *a, size_t *rows, size_t *cols,
+				  double *bin_mm /* roller: bin height, else 0 */);
+
+#endif
