@@ -115,10 +115,19 @@ typedef void (*pd_event_fn)(void *ctx, const struct pd_event *ev);
 
 struct pd_analysis;
 
+/* The next id of each event type. Owned by the caller and shared by the
+ * successive contexts of one device (a new geometry needs a new context),
+ * so an id is never reused while the daemon runs. Start zeroed. */
+struct pd_analysis_ids {
+	uint32_t next[PD_EV_ROLL + 1];
+};
+
 /* A context for a device of this description. Allocates everything it
- * will ever need here (NULL if out of memory or the geometry is unusable). */
+ * will ever need here (NULL if out of memory or the geometry is unusable).
+ * `ids` must outlive the context. */
 struct pd_analysis *pd_analysis_new(const struct pd_device_info *info,
-				    const struct pd_analysis_params *params, pd_event_fn emit, void *ctx);
+				    const struct pd_analysis_params *params, struct pd_analysis_ids *ids,
+				    pd_event_fn emit, void *ctx);
 void pd_analysis_free(struct pd_analysis *a);
 
 /* One frame or roller sample; its geometry must match the info. Device
