@@ -149,8 +149,25 @@ void pd_analysis_tare(struct pd_analysis *a);
 const float *pd_analysis_baseline(const struct pd_analysis *a);
 
 /* Pressure × time accumulated per cell since the context was made
- * (unit·s): a mat's rows × cols; a roller's position bins × cols. */
+ * (unit·s): a mat's rows × cols; a roller's position bins × cols, where
+ * row r holds the body positions [(r - rows/2) × bin_mm, (r - rows/2 + 1)
+ * × bin_mm) (position 0 is where the encoder counts 0; samples outside
+ * the map are counted in stats.map_outside). Valid until the next feed. */
 const double *pd_analysis_heatmap(const struct pd_analysis *a, size_t *rows, size_t *cols,
 				  double *bin_mm /* roller: bin height, else 0 */);
+
+/* What the context saw and what did not fit its fixed maxima (it never
+ * allocates after pd_analysis_new; what overflows is counted here). */
+struct pd_analysis_stats {
+	uint64_t frames;           /* analysed */
+	uint64_t frames_rejected;  /* geometry did not match the device's */
+	uint64_t restarts;         /* device time went back: everything ended, started afresh */
+	uint64_t peaks_capped;     /* frames with more peaks than were looked at (64) */
+	uint64_t contacts_dropped; /* new contacts not tracked: 32 already were */
+	uint64_t pulse_sets_evicted; /* sets closed early: 32 were open */
+	uint64_t strokes_forgotten;  /* strokes too old to count towards passes (256 kept) */
+	uint64_t map_outside;      /* roller samples outside the position map */
+};
+const struct pd_analysis_stats *pd_analysis_stats(const struct pd_analysis *a);
 
 #endif

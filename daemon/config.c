@@ -73,6 +73,13 @@ static int set_daemon(struct pd_config *c, const char *key, const char *v, char 
 			goto bad_number;
 		return 0;
 	}
+	if (!strcmp(key, "trace_frames")) {
+		if (!pd_parse_bool(v, &c->trace_frames)) {
+			snprintf(err, errlen, "daemon.trace_frames=%s: expected true or false", v);
+			return -1;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "log_level")) {
 		if ((c->log_level = parse_log_level(v)) < 0) {
 			snprintf(err, errlen, "log_level=%s: expected error, warning, notice, info or debug", v);

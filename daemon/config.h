@@ -33,6 +33,7 @@ struct pd_config {
 	long stats_interval_s;
 	double ring_s;  /* seconds of frames each device's ring holds */
 	int log_level;  /* syslog level; -1: from -v/-q */
+	bool trace_frames; /* log every frame (debug) */
 	struct pd_analysis_params analysis;
 	int ndevices;
 	struct pd_device_conf devices[PD_MAX_DEVICES];

@@ -27,10 +27,10 @@ static void drain(struct pd_ring_cursor *c)
 		size_t bytes = pd_frame_cells_bytes(f.rows, f.cols, f.cell_bits);
 		uLong crc = crc32(0L, f.cells, (uInt)bytes);
 		if (f.has_encoder)
-			pd_dbg("%s: frame seq=%" PRIu32 " t_us=%" PRIu64 " crc=%08lx encoder=%" PRId32, c->dev->id,
+			pd_info("%s: frame seq=%" PRIu32 " t_us=%" PRIu64 " crc=%08lx encoder=%" PRId32, c->dev->id,
 			       f.seq, f.device_time_us, crc, f.encoder);
 		else
-			pd_dbg("%s: frame seq=%" PRIu32 " t_us=%" PRIu64 " crc=%08lx", c->dev->id, f.seq,
+			pd_info("%s: frame seq=%" PRIu32 " t_us=%" PRIu64 " crc=%08lx", c->dev->id, f.seq,
 			       f.device_time_us, crc);
 	}
 	if (c->lost != lost_before)

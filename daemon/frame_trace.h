@@ -1,4 +1,4 @@
-/* The tracing consumer: with debug logging on, logs every frame each device
+/* The tracing consumer: with daemon.trace_frames on, logs every frame each device
  * delivers (sequence, device time, a CRC-32 of the cells), so what pressd
  * decoded can be compared with what a device or pressd-sim sent. */
 #ifndef PD_FRAME_TRACE_H

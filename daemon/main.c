@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "analysis_worker.h"
 #include "clock.h"
 #include "config.h"
 #include "device.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct pd_device *devs;
 	int ndevs;
 	struct pd_frame_trace *trace;
+	struct pd_analysis_worker *analysis;
 	int sigfd;
 };
 
@@ -209,6 +211,7 @@ static void reload(struct daemon *dm)
 	memcpy(fresh->devices, dm->cfg.devices, sizeof fresh->devices);
 	dm->cfg = *fresh;
 	free(fresh);
+	pd_analysis_worker_set_params(dm->analysis, &dm->cfg.analysis);
 	pd_log_set_level(level_from(&dm->cfg, dm->opt.verbosity));
 	pd_log(LOG_NOTICE, "configuration reloaded");
 }
@@ -273,7 +276,8 @@ static void shutdown_all(struct daemon *dm)
 	sd_notify(0, "STOPPING=1");
 	for (int i = 0; i < dm->ndevs; i++)
 		pd_device_stop(&dm->devs[i]);
-	pd_frame_trace_stop(dm->trace); /* drains what was read */
+	pd_frame_trace_stop(dm->trace); /* these drain what was read */
+	pd_analysis_worker_stop(dm->analysis);
 	for (int i = 0; i < dm->ndevs; i++) {
 		pd_stats_log(LOG_NOTICE, &dm->devs[i]);
 		pd_device_free(&dm->devs[i]);
@@ -321,10 +325,19 @@ int main(int argc, char **argv)
 	if (dm.cfg.record_dir[0])
 		pd_warn("recording to %s: not implemented in this version; frames are not archived",
 			dm.cfg.record_dir);
-	if (pd_log_level() >= LOG_DEBUG && dm.ndevs > 0) {
+	if (dm.cfg.trace_frames && dm.ndevs > 0) {
 		dm.trace = pd_frame_trace_start(dm.devs, dm.ndevs);
 		if (!dm.trace)
 			pd_warn("frame trace unavailable");
+	}
+	if (dm.ndevs > 0) {
+		dm.analysis = pd_analysis_worker_start(dm.devs, dm.ndevs, &dm.cfg.analysis);
+		if (!dm.analysis) {
+			pd_err("cannot start the analysis");
+			shutdown_all(&dm);
+			pd_options_free(&dm.opt);
+			return 1;
+		}
 	}
 	for (int i = 0; i < dm.ndevs; i++)
 		if (pd_device_start(&dm.devs[i]) != 0)

@@ -15,7 +15,7 @@ BIN = os.environ.get("PRESSD_BIN", os.path.join(os.path.dirname(__file__), "../.
 PRESSD = os.path.join(BIN, "pressd")
 SIM = os.path.join(BIN, "pressd-sim")
 
-FRAME_RE = re.compile(r"debug: (\S+): frame seq=(\d+) t_us=(\d+) crc=([0-9a-f]+)(?: encoder=(-?\d+))?")
+FRAME_RE = re.compile(r"info: (\S+): frame seq=(\d+) t_us=(\d+) crc=([0-9a-f]+)(?: encoder=(-?\d+))?")
 STATS_RE = re.compile(r"(?:notice|info): (\S+): (\w+) protocol=(\S+) (.*)")
 
 
@@ -53,12 +53,14 @@ class Sim:
 
 
 class Pressd:
-    """pressd in the foreground, debug-logging every frame to a file."""
+    """pressd in the foreground, logging at debug level (and, with trace,
+    every frame) to a file."""
 
     def __init__(self, *args, tmpdir, trace=True):
         self.log_path = os.path.join(tmpdir, "pressd-%d.log" % id(self))
         self.log = open(self.log_path, "w")
-        argv = [PRESSD, "-f", *(["-vv"] if trace else []), "-s", "daemon.stats_interval_s=0", *args]
+        argv = [PRESSD, "-f", "-vv", "-s", "daemon.trace_frames=%s" % ("true" if trace else "false"),
+                "-s", "daemon.stats_interval_s=0", *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def text(self):

@@ -1,0 +1,102 @@
+/* Stage 4: presses. A contact's peak pressure is followed frame by frame;
+ * once it has fallen to AN_DROP of the press's peak, the lowest point
+ * since is the candidate trough, and when the pressure rises again by
+ * AN_RISE of that peak the press ends at the trough and the next one
+ * starts there (a finger pumping without lifting off). The trough is only
+ * known afterwards, so what the press and its hold had accumulated at the
+ * trough is kept until the rise confirms it. */
+#include "internal.h"
+
+#include <string.h>
+
+static void emit_press(struct pd_analysis *a, const struct an_contact *c, double t0, double duration,
+		       const struct an_stats *acc)
+{
+	struct pd_ev_press e;
+	memset(&e, 0, sizeof e);
+	e.id = an_next_id(a, PD_EV_PRESS);
+	e.contact = c->id;
+	e.t_start = t0;
+	e.duration = duration;
+	e.peak = acc->peak;
+	e.mean = an_stats_mean(acc);
+	e.impulse = acc->impulse;
+	e.x = acc->peak_x;
+	e.y = acc->peak_y;
+	an_emit(a, PD_EV_PRESS, PD_PHASE_NONE, &e, sizeof e);
+	an_pulses_press(a, t0, duration, e.x, e.y, e.peak);
+}
+
+void an_press_begin(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s)
+{
+	(void)a;
+	memset(&c->press, 0, sizeof c->press);
+	c->press.t0 = s->t;
+}
+
+/* The rise confirmed the trough: the press ends there, and so does a hold
+ * that had settled before it; both start afresh from the trough with what
+ * came after it. */
+static void split(struct pd_analysis *a, struct an_contact *c)
+{
+	struct an_press *pr = &c->press;
+	emit_press(a, c, pr->t0, pr->t_vmin - pr->t0, &pr->at_vmin);
+	struct an_hold *h = &c->hold;
+	if (h->at < pr->t_vmin - AN_EPS_S) {
+		/* settled before the trough, so it is the hold the snapshot saw */
+		an_hold_end(a, h, c->id, pr->t_vmin, &pr->hold_at_vmin, pr->hold_drift_at_vmin);
+		memset(h, 0, sizeof *h);
+		h->ax = pr->x_vmin;
+		h->ay = pr->y_vmin;
+		h->rx = pr->rx_vmin;
+		h->ry = pr->ry_vmin;
+		h->at = pr->t_vmin;
+		h->acc = pr->since_vmin;
+		h->drift = pr->since_vmin_drift;
+	}
+	struct an_press next;
+	memset(&next, 0, sizeof next);
+	next.t0 = pr->t_vmin;
+	next.acc = pr->since_vmin;
+	*pr = next;
+}
+
+/* Every frame of the contact, before the hold sees it. */
+void an_press_frame(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s)
+{
+	struct an_press *pr = &c->press;
+	bool low = pr->dropped ? s->p < pr->vmin : pr->acc.n > 0 && s->p <= AN_DROP * pr->acc.peak;
+	if (low) {
+		pr->dropped = true;
+		pr->vmin = s->p;
+		pr->t_vmin = s->t;
+		pr->x_vmin = s->x;
+		pr->y_vmin = s->y;
+		pr->rx_vmin = s->rx;
+		pr->ry_vmin = s->ry;
+		pr->at_vmin = pr->acc;
+		an_stats_clear(&pr->since_vmin);
+		pr->since_vmin_drift = 0;
+		pr->hold_at_vmin = c->hold.acc;
+		pr->hold_drift_at_vmin = c->hold.drift;
+	} else if (pr->dropped && s->p >= pr->vmin + AN_RISE * pr->at_vmin.peak) {
+		split(a, c);
+	}
+	if (pr->dropped) {
+		an_stats_add(&pr->since_vmin, s->p, s->dt, s->rx, s->ry);
+		double d = an_dist(pr->x_vmin, pr->y_vmin, s->x, s->y);
+		if (d > pr->since_vmin_drift)
+			pr->since_vmin_drift = d;
+	}
+	an_stats_add(&pr->acc, s->p, s->dt, s->rx, s->ry);
+}
+
+/* The contact ended at t_end: so does its press, trough or not. */
+void an_press_end(struct pd_analysis *a, struct an_contact *c, double t_end)
+{
+	struct an_press *pr = &c->press;
+	if (pr->acc.n == 0)
+		return;
+	emit_press(a, c, pr->t0, t_end - pr->t0, &pr->acc);
+	memset(pr, 0, sizeof *pr);
+}
