@@ -49,12 +49,36 @@ void an_thresholds(struct pd_analysis *a)
 		a->off = a->on;
 }
 
+/* contact_off above contact_on would leave no hysteresis. Judged on the
+ * device's own thresholds, so "3%" against an absolute 200 is decided too. */
+static int check(const struct pd_analysis *a, const struct pd_analysis_params *p, char *err, size_t errlen)
+{
+	double on = pd_threshold_abs(p->contact_on, a->full_scale);
+	double off = pd_threshold_abs(p->contact_off, a->full_scale);
+	if (off > on) {
+		snprintf(err, errlen, "contact_off (%g %s) must not exceed contact_on (%g %s)", off, a->units, on,
+			 a->units);
+		return -1;
+	}
+	return 0;
+}
+
 int pd_analysis_set(struct pd_analysis *a, const char *key, const char *value, char *err, size_t errlen)
 {
 	struct pd_analysis_params np = a->p;
-	if (pd_analysis_params_set(&np, key, value, err, errlen) != 0)
+	if (pd_analysis_params_set(&np, key, value, err, errlen) != 0 || check(a, &np, err, errlen) != 0)
 		return -1;
 	a->p = np;
+	an_thresholds(a);
+	return 0;
+}
+
+int pd_analysis_set_params(struct pd_analysis *a, const struct pd_analysis_params *p, char *err,
+			   size_t errlen)
+{
+	if (check(a, p, err, errlen) != 0)
+		return -1;
+	a->p = *p;
 	an_thresholds(a);
 	return 0;
 }

@@ -141,6 +141,12 @@ void pd_analysis_flush(struct pd_analysis *a);
 
 /* Live parameter change (the control socket's `set`). 0, or -1 with why. */
 int pd_analysis_set(struct pd_analysis *a, const char *key, const char *value, char *err, size_t errlen);
+/* All parameters at once (a reloaded config): checked as a whole, so a
+ * change of contact_on and contact_off together never fails half-way on
+ * the rule that contact_off must not exceed contact_on. 0, or -1 with why
+ * and nothing changed. */
+int pd_analysis_set_params(struct pd_analysis *a, const struct pd_analysis_params *p, char *err,
+			   size_t errlen);
 const struct pd_analysis_params *pd_analysis_params(const struct pd_analysis *a);
 
 /* Take the next frames as the zero baseline (the control socket's `tare`). */

@@ -47,8 +47,9 @@ static void predict(const struct pd_analysis *a, const struct an_contact *c, dou
 }
 
 /* Greedy on distance, smallest first (ties: lower contact, then lower
- * peak): deterministic, and with a few contacts as good as an optimal
- * assignment, since contacts are at least min_separation_mm apart. */
+ * peak): deterministic, and since peaks are at least min_separation_mm
+ * apart, the nearest pairs are the right ones unless a contact moved
+ * about that far from its prediction in one frame. */
 static void match(struct pd_analysis *a)
 {
 	size_t nc = a->ncontacts, np = a->npeaks;
@@ -183,10 +184,10 @@ static void observe(struct pd_analysis *a, struct an_contact *c)
 	c->force = sw->v * a->px * a->py * 1e-3; /* kPa × mm² = mN */
 }
 
-static struct an_sample sample_of(const struct pd_analysis *a, const struct an_contact *c)
+static struct an_sample sample_of(const struct pd_analysis *a, const struct an_contact *c, double w)
 {
-	return (struct an_sample){ .t = a->t, .dt = a->dt, .x = c->x, .y = c->y, .rx = c->x, .ry = c->y,
-				   .p = c->peak, .moving = false };
+	return (struct an_sample){ .t = a->t, .dt = a->dt, .w = w, .x = c->x, .y = c->y, .rx = c->x,
+				   .ry = c->y, .p = c->peak, .moving = false };
 }
 
 static void start_contact(struct pd_analysis *a, size_t peak)
@@ -208,18 +209,18 @@ static void start_contact(struct pd_analysis *a, size_t peak)
 static void first_frame(struct pd_analysis *a, struct an_contact *c)
 {
 	emit_contact(a, c, PD_PHASE_START, a->dt);
-	struct an_sample s = sample_of(a, c);
+	struct an_sample s = sample_of(a, c, a->dt);
 	an_motion_reset(&c->motion, c->x, c->y, a->t);
-	an_press_begin(a, c, &s);
+	an_press_begin(c, &s);
 	an_press_frame(a, c, &s);
 	an_stroke_begin(&c->stroke);
 	an_hold_begin(&c->hold, &s);
 	an_hold_frame(a, &c->hold, c->id, &s, a->t);
 }
 
-static void next_frame(struct pd_analysis *a, struct an_contact *c, double t_prev_end)
+static void next_frame(struct pd_analysis *a, struct an_contact *c, double t_prev_end, double w)
 {
-	struct an_sample s = sample_of(a, c);
+	struct an_sample s = sample_of(a, c, w);
 	an_press_frame(a, c, &s);
 	struct an_motion before = c->motion;
 	bool vertex = an_motion_update(&c->motion, c->x, c->y, a->t, a->step);
@@ -273,13 +274,13 @@ void an_contacts_frame(struct pd_analysis *a)
 		struct an_contact *c = &a->contacts[i];
 		bool ended = false;
 		if (c->matched) {
-			double t_prev_end = c->t_seen + c->dt_seen;
+			double t_prev_end = c->t_seen + c->dt_seen, w = a->t - c->t_seen;
 			observe(a, c);
 			c->lost = false;
 			if (i >= nold)
 				first_frame(a, c);
 			else
-				next_frame(a, c, t_prev_end);
+				next_frame(a, c, t_prev_end, w);
 			c->t_seen = a->t;
 			c->dt_seen = a->dt;
 		} else if (occluded(a, c)) {

@@ -26,7 +26,7 @@ static void emit(struct pd_analysis *a, const struct an_hold *h, uint32_t contac
 	e.duration = duration;
 	e.peak = acc->peak;
 	e.mean = an_stats_mean(acc);
-	e.impulse = acc->impulse;
+	e.impulse = an_impulse(acc, duration);
 	e.drift_mm = drift;
 	e.target_s = a->p.hold_target_s;
 	e.reached = duration >= a->p.hold_target_s - AN_EPS_S;
@@ -68,7 +68,7 @@ void an_hold_frame(struct pd_analysis *a, struct an_hold *h, uint32_t contact, c
 	} else if (d > radius || (s->moving && d > a->step / 4)) {
 		an_hold_begin(h, s);
 	}
-	an_stats_add(&h->acc, s->p, s->dt, s->rx, s->ry);
+	an_stats_add(&h->acc, s->p, s->w, s->rx, s->ry);
 	d = an_dist(h->ax, h->ay, s->x, s->y);
 	if (d > h->drift)
 		h->drift = d;

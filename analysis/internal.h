@@ -58,11 +58,17 @@
 #define AN_ROLL_REVERSE_MM 5.0
 
 /* Pressure statistics over a span of frames (of a contact's peak cell, or
- * a roller's load). */
+ * a roller's load). Each frame stands for the time since the contact's
+ * previous one, so frames the contact went unseen (merged into a
+ * neighbour, under contact_off for less than release_s) weigh on the mean
+ * as the pressure seen after them. The pressure-time integral reported is
+ * that mean over the whole duration (an_impulse), so the two agree even
+ * when the span starts or ends next to such a gap. */
 struct an_stats {
 	uint32_t n;
-	double sum;     /* Σ p, for the mean over frames */
-	double impulse; /* Σ p × frame interval */
+	double sum;     /* Σ p */
+	double time;    /* Σ w */
+	double pw;      /* Σ p × w */
 	double peak;
 	double peak_x, peak_y; /* where the peak was */
 };
@@ -72,7 +78,7 @@ static inline void an_stats_clear(struct an_stats *s)
 	*s = (struct an_stats){ 0 };
 }
 
-static inline void an_stats_add(struct an_stats *s, double p, double dt, double x, double y)
+static inline void an_stats_add(struct an_stats *s, double p, double w, double x, double y)
 {
 	if (s->n == 0 || p > s->peak) {
 		s->peak = p;
@@ -81,12 +87,19 @@ static inline void an_stats_add(struct an_stats *s, double p, double dt, double 
 	}
 	s->n++;
 	s->sum += p;
-	s->impulse += p * dt;
+	s->time += w;
+	s->pw += p * w;
 }
 
+/* Time-weighted; by frame while the frame interval is not yet known. */
 static inline double an_stats_mean(const struct an_stats *s)
 {
-	return s->n ? s->sum / s->n : 0;
+	return s->time > 0 ? s->pw / s->time : s->n ? s->sum / s->n : 0;
+}
+
+static inline double an_impulse(const struct an_stats *s, double duration)
+{
+	return an_stats_mean(s) * duration;
 }
 
 /* Distances on a mat are millimetres: no need for hypot()'s care about
@@ -127,9 +140,11 @@ struct an_hold {
 	double last_pub;  /* device time of the last start/progress */
 };
 
-/* What a hold's stage needs to know about the frame it is fed. */
+/* One frame of a contact (or of a loaded roller), as the press, stroke
+ * and hold stages see it. */
 struct an_sample {
 	double t, dt;      /* frame time and interval */
+	double w;          /* time since the previous frame of this contact (first: dt) */
 	double x, y;       /* tracked position, mm */
 	double rx, ry;     /* reported position, mm */
 	double p;          /* pressure that counts (peak cell) */
@@ -163,7 +178,7 @@ struct an_stroke {
 	unsigned nring, ring_head;
 	/* the farthest point along the heading since the last vertex: where a
 	 * turn or a stop really happened */
-	double ex, ey, et, eproj, elen;
+	double ex, ey, et, eproj;
 	struct an_stats acc, at_e, after_e;
 };
 
@@ -323,7 +338,7 @@ void an_contacts_frame(struct pd_analysis *a);
 void an_contacts_flush(struct pd_analysis *a);
 
 /* presses.c: per contact */
-void an_press_begin(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s);
+void an_press_begin(struct an_contact *c, const struct an_sample *s);
 void an_press_frame(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s);
 void an_press_end(struct pd_analysis *a, struct an_contact *c, double t_end);
 

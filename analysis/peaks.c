@@ -11,9 +11,17 @@
 struct cand {
 	float v;
 	int32_t idx;
+	float frow, fcol; /* a plateau's refined position */
 	bool plateau;
-	double frow, fcol; /* refined already for plateaus */
 };
+
+/* Two local maxima that touch (8-neighbours) are equal, so one plateau:
+ * the candidates of different plateaus never touch, and a grid holds at
+ * most one such cell per 2 × 2 block. */
+static size_t max_cands(int rows, int cols)
+{
+	return (size_t)((rows + 1) / 2) * (size_t)((cols + 1) / 2);
+}
 
 /* Scratch layout: candidates, the plateau flood stack, a visited map. */
 size_t pd_peaks_scratch_size(int rows, int cols)
@@ -21,7 +29,7 @@ size_t pd_peaks_scratch_size(int rows, int cols)
 	if (rows <= 0 || cols <= 0)
 		return 0;
 	size_t n = (size_t)rows * (size_t)cols;
-	return n * sizeof(struct cand) + n * sizeof(int32_t) + n;
+	return max_cands(rows, cols) * sizeof(struct cand) + n * sizeof(int32_t) + n;
 }
 
 /* Strongest first; equal values in raster order (a total order, so the
@@ -39,10 +47,11 @@ static void sift(struct cand *c, size_t root, size_t n)
 		size_t child = 2 * root + 1;
 		if (child >= n)
 			return;
-		/* a min-heap under `before` puts the last in order at the root */
-		if (child + 1 < n && before(&c[child + 1], &c[child]))
+		/* a max-heap in the order `before` sorts by: the element that
+		 * comes last at the root, to be swapped to the end */
+		if (child + 1 < n && before(&c[child], &c[child + 1]))
 			child++;
-		if (!before(&c[child], &c[root]))
+		if (!before(&c[root], &c[child]))
 			return;
 		struct cand t = c[root];
 		c[root] = c[child];
@@ -65,8 +74,6 @@ static void sort_cands(struct cand *c, size_t n)
 		}
 		return;
 	}
-	/* min-heap of the "latest" element: extracting it to the end leaves
-	 * the array in order */
 	for (size_t i = n / 2; i-- > 0;)
 		sift(c, i, n);
 	for (size_t end = n - 1; end > 0; end--) {
@@ -239,7 +246,7 @@ size_t an_peaks_find_hot(const float *img, const uint8_t *row_hot, int rows, int
 		return 0;
 	size_t ncells = (size_t)rows * (size_t)cols;
 	struct cand *cand = scratch;
-	int32_t *stack = (int32_t *)(cand + ncells);
+	int32_t *stack = (int32_t *)(cand + max_cands(rows, cols));
 	uint8_t *visited = (uint8_t *)(stack + ncells);
 	bool visited_clear = false;
 	size_t ncand = 0;
@@ -265,7 +272,7 @@ size_t an_peaks_find_hot(const float *img, const uint8_t *row_hot, int rows, int
 			if (!is_max(img, rows, cols, r, c, &flat))
 				continue;
 			int32_t idx = r * cols + c;
-			struct cand k = { row[c], idx, false, r, c };
+			struct cand k = { row[c], idx, 0, 0, false };
 			if (flat) {
 				if (!visited_clear) {
 					memset(visited, 0, ncells);
@@ -273,7 +280,10 @@ size_t an_peaks_find_hot(const float *img, const uint8_t *row_hot, int rows, int
 				}
 				if (visited[idx])
 					continue; /* part of a plateau met earlier */
-				flood_plateau(img, rows, cols, idx, visited, stack, &k.frow, &k.fcol);
+				double fr, fc;
+				flood_plateau(img, rows, cols, idx, visited, stack, &fr, &fc);
+				k.frow = (float)fr;
+				k.fcol = (float)fc;
 				k.plateau = true;
 			}
 			cand[ncand++] = k;

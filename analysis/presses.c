@@ -20,16 +20,15 @@ static void emit_press(struct pd_analysis *a, const struct an_contact *c, double
 	e.duration = duration;
 	e.peak = acc->peak;
 	e.mean = an_stats_mean(acc);
-	e.impulse = acc->impulse;
+	e.impulse = an_impulse(acc, duration);
 	e.x = acc->peak_x;
 	e.y = acc->peak_y;
 	an_emit(a, PD_EV_PRESS, PD_PHASE_NONE, &e, sizeof e);
 	an_pulses_press(a, t0, duration, e.x, e.y, e.peak);
 }
 
-void an_press_begin(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s)
+void an_press_begin(struct an_contact *c, const struct an_sample *s)
 {
-	(void)a;
 	memset(&c->press, 0, sizeof c->press);
 	c->press.t0 = s->t;
 }
@@ -83,12 +82,12 @@ void an_press_frame(struct pd_analysis *a, struct an_contact *c, const struct an
 		split(a, c);
 	}
 	if (pr->dropped) {
-		an_stats_add(&pr->since_vmin, s->p, s->dt, s->rx, s->ry);
+		an_stats_add(&pr->since_vmin, s->p, s->w, s->rx, s->ry);
 		double d = an_dist(pr->x_vmin, pr->y_vmin, s->x, s->y);
 		if (d > pr->since_vmin_drift)
 			pr->since_vmin_drift = d;
 	}
-	an_stats_add(&pr->acc, s->p, s->dt, s->rx, s->ry);
+	an_stats_add(&pr->acc, s->p, s->w, s->rx, s->ry);
 }
 
 /* The contact ended at t_end: so does its press, trough or not. */

@@ -42,7 +42,7 @@ static void rest_at(struct an_roller *r, const struct an_sample *s, double force
 	r->s_pos = s->y;
 	r->s_t = s->t;
 	an_stats_clear(&r->acc);
-	an_stats_add(&r->acc, force, s->dt, s->rx, s->y);
+	an_stats_add(&r->acc, force, s->w, s->rx, s->y);
 }
 
 static void set_extreme(struct an_roller *r, const struct an_sample *s)
@@ -66,19 +66,19 @@ static void roll_frame(struct pd_analysis *a, struct an_roller *r, const struct 
 			r->s_pos = rest;
 			return;
 		}
-		an_stats_add(&r->acc, force, s->dt, s->rx, pos);
+		an_stats_add(&r->acc, force, s->w, s->rx, pos);
 		if (fabs(d) >= reverse) {
 			r->dir = d > 0 ? 1 : -1;
 			set_extreme(r, s);
 		}
 		return;
 	}
-	an_stats_add(&r->acc, force, s->dt, s->rx, pos);
+	an_stats_add(&r->acc, force, s->w, s->rx, pos);
 	if ((pos - r->e_pos) * r->dir > 0.1 * a->step) {
 		set_extreme(r, s);
 		return;
 	}
-	an_stats_add(&r->after_e, force, s->dt, s->rx, pos);
+	an_stats_add(&r->after_e, force, s->w, s->rx, pos);
 	if ((r->e_pos - pos) * r->dir >= reverse) {
 		/* turned: the roll ended at its extreme, the next starts there */
 		int dir = r->dir;
@@ -122,8 +122,8 @@ void an_roller_frame(struct pd_analysis *a, const struct pd_frame *f)
 		r->peak = 0;
 	}
 	r->force = force;
-	struct an_sample s = { .t = a->t, .dt = a->dt, .x = 0, .y = r->pos, .rx = r->axis, .ry = r->pos,
-			       .p = r->peak };
+	struct an_sample s = { .t = a->t, .dt = a->dt, .w = r->loaded ? a->t - r->t_seen : a->dt, .x = 0,
+			       .y = r->pos, .rx = r->axis, .ry = r->pos, .p = r->peak };
 
 	if (!r->loaded) {
 		if (!(r->peak > a->on))

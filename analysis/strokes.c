@@ -143,7 +143,7 @@ void an_stroke_frame(struct pd_analysis *a, struct an_contact *c, const struct a
 		ring_reset(st, st->x0, st->y0);
 		set_extreme(st, st->x0, st->y0, st->t0, 0);
 	}
-	an_stats_add(&st->acc, s->p, s->dt, s->x, s->y);
+	an_stats_add(&st->acc, s->p, s->w, s->x, s->y);
 	double hx, hy;
 	bool have_heading = heading(st, AN_TURN_BASE_STEPS * a->step, &hx, &hy);
 	if (vertex) {
@@ -151,7 +151,7 @@ void an_stroke_frame(struct pd_analysis *a, struct an_contact *c, const struct a
 		if (have_heading && l > 0 && (dx * hx + dy * hy) / l < AN_TURN_COS) {
 			/* turned back: this stroke ended at its farthest point and
 			 * the next one starts there */
-			an_stats_add(&st->after_e, s->p, s->dt, s->x, s->y);
+			an_stats_add(&st->after_e, s->p, s->w, s->x, s->y);
 			struct an_stats after = st->after_e;
 			finish(a, c);
 			st->on = true;
@@ -165,11 +165,13 @@ void an_stroke_frame(struct pd_analysis *a, struct an_contact *c, const struct a
 		set_extreme(st, s->x, s->y, s->t, 0);
 		return;
 	}
+	/* a quarter step of progress, well above the position noise of a
+	 * contact at rest, or the end of a stroke would creep later */
 	double proj = have_heading ? (s->x - st->lx) * hx + (s->y - st->ly) * hy : 0;
-	if (proj > st->eproj + 0.1 * a->step)
+	if (proj > st->eproj + 0.25 * a->step)
 		set_extreme(st, s->x, s->y, s->t, proj);
 	else
-		an_stats_add(&st->after_e, s->p, s->dt, s->x, s->y);
+		an_stats_add(&st->after_e, s->p, s->w, s->x, s->y);
 	if (!an_motion_moving(&c->motion, s->t))
 		finish(a, c);
 }

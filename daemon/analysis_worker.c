@@ -56,6 +56,21 @@ static bool same_info(const struct pd_device_info *a, const struct pd_device_inf
 	return memcmp(a, b, sizeof *a) == 0;
 }
 
+/* What the context had to leave out, said once when it goes. */
+static void log_analysis_stats(const struct dev_analysis *d)
+{
+	if (!d->ctx)
+		return;
+	const struct pd_analysis_stats *s = pd_analysis_stats(d->ctx);
+	int level = s->peaks_capped || s->contacts_dropped || s->pulse_sets_evicted ? LOG_WARNING : LOG_INFO;
+	pd_log(level,
+	       "%s: analysis: frames=%" PRIu64 " rejected=%" PRIu64 " restarts=%" PRIu64 " peaks_capped=%" PRIu64
+	       " contacts_dropped=%" PRIu64 " pulse_sets_evicted=%" PRIu64 " strokes_forgotten=%" PRIu64
+	       " map_outside=%" PRIu64,
+	       d->cur.dev->id, s->frames, s->frames_rejected, s->restarts, s->peaks_capped, s->contacts_dropped,
+	       s->pulse_sets_evicted, s->strokes_forgotten, s->map_outside);
+}
+
 /* The context for the frames of `stream`: the same one while the device
  * says the same about itself, a fresh one (same id counters) otherwise. */
 static int ensure_context(struct pd_analysis_worker *w, struct dev_analysis *d, uint32_t stream)
@@ -73,6 +88,7 @@ static int ensure_context(struct pd_analysis_worker *w, struct dev_analysis *d, 
 	d->stream = stream;
 	if (d->ctx && same_info(&d->info, &st.info))
 		return 0;
+	log_analysis_stats(d);
 	pd_analysis_free(d->ctx);
 	d->info = st.info;
 	d->ctx = pd_analysis_new(&d->info, &w->params, &d->ids, log_event, d);
@@ -131,17 +147,10 @@ static void apply_pending(struct pd_analysis_worker *w)
 	w->params = w->pending;
 	pthread_mutex_unlock(&w->lock);
 	w->applied_gen = gen;
-	char value[64], err[256];
-	for (int i = 0; i < w->n; i++) {
-		if (!w->dev[i].ctx)
-			continue;
-		for (size_t k = 0; pd_analysis_param_name(k); k++) {
-			const char *key = pd_analysis_param_name(k);
-			pd_analysis_params_get(&w->params, key, value, sizeof value);
-			if (pd_analysis_set(w->dev[i].ctx, key, value, err, sizeof err) != 0)
-				pd_err("%s: %s", w->dev[i].cur.dev->id, err);
-		}
-	}
+	char err[256];
+	for (int i = 0; i < w->n; i++)
+		if (w->dev[i].ctx && pd_analysis_set_params(w->dev[i].ctx, &w->params, err, sizeof err) != 0)
+			pd_err("%s: %s", w->dev[i].cur.dev->id, err);
 }
 
 static void *worker_main(void *arg)
@@ -226,6 +235,7 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w)
 		if (w->dev[i].mismatched)
 			pd_warn("%s: %" PRIu64 " frames did not match the device's geometry and were not analysed",
 				w->dev[i].cur.dev->id, w->dev[i].mismatched);
+		log_analysis_stats(&w->dev[i]);
 		pd_analysis_free(w->dev[i].ctx);
 		pd_ring_cursor_fini(&w->dev[i].cur);
 	}
