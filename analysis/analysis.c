@@ -154,6 +154,8 @@ struct pd_analysis *pd_analysis_new(const struct pd_device_info *info,
 		pd_analysis_free(a);
 		return NULL;
 	}
+	if (a->p.tare_at_start)
+		pd_analysis_tare(a);
 	return a;
 }
 

@@ -6,7 +6,7 @@
 
 #include "parse.h"
 
-enum kind { THRESHOLD, NUMBER };
+enum kind { THRESHOLD, NUMBER, BOOLEAN };
 
 struct param {
 	const char *name;
@@ -30,6 +30,7 @@ static const struct param table[] = {
 	{ "pulse_radius_mm", NUMBER, P(pulse_radius_mm), 0, 10000, "15" },
 	{ "pulse_gap_s", NUMBER, P(pulse_gap_s), 0, 3600, "20" },
 	{ "stroke_min_mm", NUMBER, P(stroke_min_mm), 0, 100000, "40" },
+	{ "tare_at_start", BOOLEAN, P(tare_at_start), 0, 0, "false" },
 };
 #undef P
 #define NPARAMS (sizeof table / sizeof table[0])
@@ -85,6 +86,13 @@ int pd_analysis_params_set(struct pd_analysis_params *p, const char *key, const 
 		}
 		return 0;
 	}
+	if (d->kind == BOOLEAN) {
+		if (!pd_parse_bool(value, field)) {
+			snprintf(err, errlen, "%s=%s: expected true or false", d->name, value);
+			return -1;
+		}
+		return 0;
+	}
 	if (!pd_parse_double(value, d->min, d->max, field)) {
 		snprintf(err, errlen, "%s=%s: expected a number from %g to %g", d->name, value, d->min, d->max);
 		return -1;
@@ -118,6 +126,8 @@ int pd_analysis_params_get(const struct pd_analysis_params *p, const char *key, 
 	if (d->kind == THRESHOLD) {
 		const struct pd_threshold *t = field;
 		snprintf(out, cap, "%g%s", t->value, t->percent ? "%" : "");
+	} else if (d->kind == BOOLEAN) {
+		snprintf(out, cap, "%s", *(const bool *)field ? "true" : "false");
 	} else {
 		snprintf(out, cap, "%g", *(const double *)field);
 	}

@@ -26,6 +26,7 @@ struct pd_analysis_params {
 	double pulse_radius_mm;
 	double pulse_gap_s;
 	double stroke_min_mm;
+	bool tare_at_start; /* take the first frames of a device as its baseline */
 };
 
 void pd_analysis_params_default(struct pd_analysis_params *p);

@@ -1092,6 +1092,39 @@ static void test_set_rejects(void **state)
 
 /* ---- tare -------------------------------------------------------------------- */
 
+/* tare_at_start: the first frames a context sees become its baseline, so a
+ * constant offset never shows as a contact. */
+static void test_tare_at_start(void **state)
+{
+	(void)state;
+	struct ctx c;
+	ctx_open(&c, 16, 16, 100);
+	c.s.offset = calloc(16 * 16, sizeof *c.s.offset);
+	assert_non_null(c.s.offset);
+	for (int i = 0; i < 16 * 16; i++)
+		c.s.offset[i] = (float)(FS * 0.08);
+	char err[128];
+	assert_int_equal(pd_analysis_params_set(&c.p, "analysis.tare_at_start", "true", err, sizeof err), 0);
+	ctx_start(&c);
+	synth_play(&c.s, c.a, &c.cap, NULL, 0, 2.0);
+	const float *base = pd_analysis_baseline(c.a);
+	if (!base)
+		fail_msg("tare_at_start: no baseline after 2 s of frames");
+	for (int i = 0; i < 16 * 16; i++)
+		if (fabs((double)base[i] - FS * 0.08) > 0.01 * FS)
+			fail_msg("tare_at_start: baseline cell %d is %.1f, expected %.1f", i, (double)base[i], FS * 0.08);
+	ctx_finish(&c);
+	/* the tare averages up to 0.5 s: the offset may be a contact until then */
+	for (size_t i = 0; i < c.cap.n; i++)
+		if (c.cap.v[i].ev.type == PD_EV_CONTACT && c.cap.v[i].ev.phase == PD_PHASE_START &&
+		    c.cap.v[i].ev.t > 0.6)
+			fail_msg("tare_at_start: a contact started at t=%.2f, after the offset became the baseline",
+				 c.cap.v[i].ev.t);
+	ctx_check(&c);
+	ctx_close(&c);
+}
+
+
 /* A per-cell offset constant in time (a tilted plane, 5 % to 12 % of full
  * scale: above contact_on, so before the tare it is a contact at the high
  * corner). After pd_analysis_tare the baseline is that offset, and a blob
@@ -1348,6 +1381,7 @@ int main(void)
 		cmocka_unit_test(test_set_live),
 		cmocka_unit_test(test_set_rejects),
 		cmocka_unit_test(test_tare),
+		cmocka_unit_test(test_tare_at_start),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_calibrated_force),
 		cmocka_unit_test(test_bad_geometry),

@@ -118,6 +118,11 @@ static void overrides(void **state)
 	assert_float_equal(c.analysis.hold_min_s, 2, 0);
 	assert_int_equal(pd_config_override(&c, "analysis.noise=0.5%", err, sizeof err), 0);
 	assert_float_equal(c.analysis.noise.value, 0.5, 0);
+	assert_false(c.analysis.tare_at_start);
+	assert_int_equal(pd_config_override(&c, "analysis.tare_at_start=yes", err, sizeof err), 0);
+	assert_true(c.analysis.tare_at_start);
+	assert_int_equal(pd_config_override(&c, "analysis.tare_at_start=maybe", err, sizeof err), -1);
+	assert_non_null(strstr(err, "tare_at_start"));
 	assert_int_equal(pd_config_override(&c, "daemon.frame_rate_hz=60", err, sizeof err), 0);
 	assert_int_equal(c.frame_rate_hz, 60);
 	assert_int_equal(pd_config_override(&c, "device.r.uri=sim:roller", err, sizeof err), 0);
