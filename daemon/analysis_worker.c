@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -11,49 +12,65 @@
 
 #include "analysis.h"
 #include "clock.h"
+#include "event_json.h"
 #include "event_log.h"
 #include "log.h"
+#include "outlet.h"
 #include "ring_cursor.h"
 
 #define IDLE_CHECK_MS 250
+#define EVENT_JSON_MAX 8192
 
 struct dev_analysis {
+	struct pd_analysis_worker *w;
 	struct pd_ring_cursor cur;
 	struct pd_analysis *ctx;
 	struct pd_analysis_ids ids; /* outlives contexts: ids never reused */
+	struct pd_analysis_params params;
 	struct pd_device_info info; /* what ctx was made for */
 	uint32_t stream;
 	bool open;                  /* fed since the last flush */
+	uint64_t seq[PD_EV_ROLL + 1]; /* messages published, per type */
+	double utc_minus_t;         /* maps device time to UTC, from the last frame */
 	uint64_t lost_logged;
 	uint64_t mismatched;        /* frames whose geometry did not match the device's */
+	/* requests from other threads, under w->lock */
+	bool want_params, want_tare;
+	struct pd_analysis_params pending;
 };
 
 struct pd_analysis_worker {
 	pthread_t thread;
 	int stop_fd;
-	struct pd_analysis_params params; /* worker thread's copy */
-
-	pthread_mutex_t lock; /* guards pending */
-	struct pd_analysis_params pending;
-	_Atomic unsigned pending_gen;
-	unsigned applied_gen;
-
+	struct pd_outlet out;
+	pthread_mutex_t lock;
+	_Atomic unsigned requests; /* bumped whenever a dev_analysis has a request */
+	unsigned seen_requests;
 	int n;
 	struct dev_analysis dev[];
 };
 
-static void log_event(void *ctx, const struct pd_event *ev)
+static void publish_event(void *ctx, const struct pd_event *ev)
 {
-	const struct dev_analysis *d = ctx;
-	if (pd_log_level() < LOG_DEBUG)
+	struct dev_analysis *d = ctx;
+	const char *id = d->cur.dev->id;
+	if (pd_log_level() >= LOG_DEBUG) {
+		char line[1024];
+		pd_dbg("%s: %s", id, pd_event_format(line, sizeof line, ev));
+	}
+	if (!d->w->out.sock)
 		return;
-	char line[1024];
-	pd_dbg("%s: %s", d->cur.dev->id, pd_event_format(line, sizeof line, ev));
-}
-
-static bool same_info(const struct pd_device_info *a, const struct pd_device_info *b)
-{
-	return memcmp(a, b, sizeof *a) == 0;
+	json_t *j = pd_json_event(ev, id, d->seq[ev->type], ev->t + d->utc_minus_t);
+	char json[EVENT_JSON_MAX], topic[64];
+	size_t len = pd_json_dump(j, json, sizeof json);
+	json_decref(j);
+	snprintf(topic, sizeof topic, "%s/%s", pd_event_type_name(ev->type), id);
+	/* seq counts what was sent, so a subscriber's gap is always a loss it
+	 * can see, whether here or in ZeroMQ. */
+	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
+		pd_device_count_publish_drop(d->cur.dev);
+	else
+		d->seq[ev->type]++;
 }
 
 /* What the context had to leave out, said once when it goes. */
@@ -73,7 +90,7 @@ static void log_analysis_stats(const struct dev_analysis *d)
 
 /* The context for the frames of `stream`: the same one while the device
  * says the same about itself, a fresh one (same id counters) otherwise. */
-static int ensure_context(struct pd_analysis_worker *w, struct dev_analysis *d, uint32_t stream)
+static int ensure_context(struct dev_analysis *d, uint32_t stream)
 {
 	if (d->ctx && stream == d->stream)
 		return 0;
@@ -86,12 +103,12 @@ static int ensure_context(struct pd_analysis_worker *w, struct dev_analysis *d, 
 		d->open = false;
 	}
 	d->stream = stream;
-	if (d->ctx && same_info(&d->info, &st.info))
+	if (d->ctx && memcmp(&d->info, &st.info, sizeof st.info) == 0)
 		return 0;
 	log_analysis_stats(d);
 	pd_analysis_free(d->ctx);
 	d->info = st.info;
-	d->ctx = pd_analysis_new(&d->info, &w->params, &d->ids, log_event, d);
+	d->ctx = pd_analysis_new(&d->info, &d->params, &d->ids, publish_event, d);
 	if (!d->ctx) {
 		pd_err("%s: cannot analyse a %u×%u device", d->cur.dev->id, d->info.rows, d->info.cols);
 		return -1;
@@ -99,17 +116,18 @@ static int ensure_context(struct pd_analysis_worker *w, struct dev_analysis *d, 
 	return 0;
 }
 
-static void drain(struct pd_analysis_worker *w, struct dev_analysis *d)
+static void drain(struct dev_analysis *d)
 {
 	struct pd_frame f;
 	uint32_t stream;
 	while (pd_ring_cursor_next(&d->cur, &f, &stream)) {
-		if (ensure_context(w, d, stream) != 0)
+		if (ensure_context(d, stream) != 0)
 			continue;
 		if (f.rows != d->info.rows || f.cols != d->info.cols || f.cell_bits != d->info.cell_bits) {
 			d->mismatched++;
 			continue;
 		}
+		d->utc_minus_t = (double)f.rx.utc_ns / 1e9 - (double)f.device_time_us / 1e6;
 		pd_analysis_feed(d->ctx, &f);
 		d->open = true;
 	}
@@ -118,6 +136,13 @@ static void drain(struct pd_analysis_worker *w, struct dev_analysis *d)
 			d->cur.lost - d->lost_logged);
 		d->lost_logged = d->cur.lost;
 	}
+}
+
+static void flush(struct dev_analysis *d)
+{
+	if (d->open)
+		pd_analysis_flush(d->ctx);
+	d->open = false;
 }
 
 /* A device that went away ends what was open on it, as analysis.md's
@@ -132,25 +157,31 @@ static void end_idle_streams(struct pd_analysis_worker *w)
 		pd_device_snapshot(d->cur.dev, &st);
 		if (st.state == PD_DEV_STREAMING)
 			continue;
-		drain(w, d);
-		pd_analysis_flush(d->ctx);
-		d->open = false;
+		drain(d);
+		flush(d);
 	}
 }
 
-static void apply_pending(struct pd_analysis_worker *w)
+static void apply_requests(struct pd_analysis_worker *w)
 {
-	unsigned gen = atomic_load(&w->pending_gen);
-	if (gen == w->applied_gen)
+	unsigned gen = atomic_load(&w->requests);
+	if (gen == w->seen_requests)
 		return;
-	pthread_mutex_lock(&w->lock);
-	w->params = w->pending;
-	pthread_mutex_unlock(&w->lock);
-	w->applied_gen = gen;
+	w->seen_requests = gen;
 	char err[256];
-	for (int i = 0; i < w->n; i++)
-		if (w->dev[i].ctx && pd_analysis_set_params(w->dev[i].ctx, &w->params, err, sizeof err) != 0)
-			pd_err("%s: %s", w->dev[i].cur.dev->id, err);
+	for (int i = 0; i < w->n; i++) {
+		struct dev_analysis *d = &w->dev[i];
+		pthread_mutex_lock(&w->lock);
+		bool set = d->want_params, tare = d->want_tare;
+		if (set)
+			d->params = d->pending;
+		d->want_params = d->want_tare = false;
+		pthread_mutex_unlock(&w->lock);
+		if (set && d->ctx && pd_analysis_set_params(d->ctx, &d->params, err, sizeof err) != 0)
+			pd_err("%s: %s", d->cur.dev->id, err);
+		if (tare && d->ctx)
+			pd_analysis_tare(d->ctx);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -165,11 +196,11 @@ static void *worker_main(void *arg)
 	int64_t next_idle_check = pd_mono_ns();
 	for (;;) {
 		int rc = poll(p, (nfds_t)w->n + 1, IDLE_CHECK_MS);
-		apply_pending(w);
+		apply_requests(w);
 		for (int i = 0; rc > 0 && i < w->n; i++)
 			if (p[i].revents) {
 				pd_ring_cursor_ack(&w->dev[i].cur);
-				drain(w, &w->dev[i]);
+				drain(&w->dev[i]);
 			}
 		if (rc > 0 && p[w->n].revents)
 			break;
@@ -181,31 +212,37 @@ static void *worker_main(void *arg)
 		}
 	}
 	for (int i = 0; i < w->n; i++) { /* readers have stopped: finish their frames */
-		drain(w, &w->dev[i]);
-		if (w->dev[i].open)
-			pd_analysis_flush(w->dev[i].ctx);
+		drain(&w->dev[i]);
+		flush(&w->dev[i]);
 	}
 	free(p);
 	return NULL;
 }
 
 struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int ndevs,
-						    const struct pd_analysis_params *params)
+						    const struct pd_analysis_params *params, void *zctx,
+						    char *err, size_t errlen)
 {
 	struct pd_analysis_worker *w = calloc(1, sizeof *w + (size_t)ndevs * sizeof w->dev[0]);
-	if (!w)
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
+	}
 	w->n = ndevs;
-	w->params = *params;
 	pthread_mutex_init(&w->lock, NULL);
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int ok = w->stop_fd >= 0;
-	for (int i = 0; ok && i < ndevs; i++)
+	int ok = w->stop_fd >= 0 && (!zctx || pd_outlet_open(&w->out, zctx, err, errlen) == 0);
+	for (int i = 0; ok && i < ndevs; i++) {
+		w->dev[i].w = w;
+		w->dev[i].params = *params;
 		ok = pd_ring_cursor_init(&w->dev[i].cur, &devs[i]) == 0;
+	}
 	if (ok && pthread_create(&w->thread, NULL, worker_main, w) == 0)
 		return w;
+	snprintf(err, errlen, "cannot start the analysis thread");
 	for (int i = 0; i < ndevs; i++)
 		pd_ring_cursor_fini(&w->dev[i].cur);
+	pd_outlet_close(&w->out);
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
 	pthread_mutex_destroy(&w->lock);
@@ -213,14 +250,28 @@ struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int 
 	return NULL;
 }
 
-void pd_analysis_worker_set_params(struct pd_analysis_worker *w, const struct pd_analysis_params *params)
+void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const struct pd_analysis_params *params)
 {
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
-	w->pending = *params;
+	for (int i = 0; i < w->n; i++)
+		if (dev < 0 || dev == i) {
+			w->dev[i].pending = *params;
+			w->dev[i].want_params = true;
+		}
 	pthread_mutex_unlock(&w->lock);
-	atomic_fetch_add(&w->pending_gen, 1);
+	atomic_fetch_add(&w->requests, 1);
+}
+
+void pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev)
+{
+	if (!w || dev < 0 || dev >= w->n)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->dev[dev].want_tare = true;
+	pthread_mutex_unlock(&w->lock);
+	atomic_fetch_add(&w->requests, 1);
 }
 
 void pd_analysis_worker_stop(struct pd_analysis_worker *w)
@@ -239,6 +290,7 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w)
 		pd_analysis_free(w->dev[i].ctx);
 		pd_ring_cursor_fini(&w->dev[i].cur);
 	}
+	pd_outlet_close(&w->out);
 	close(w->stop_fd);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

@@ -1,21 +1,28 @@
 /* The analysis consumer: one thread running the analysis of every device
  * on the frames its reader delivers, one context per device. Events are
- * logged (debug level) until the event stream publishes them. */
+ * published (and logged at debug level). */
 #ifndef PD_ANALYSIS_WORKER_H
 #define PD_ANALYSIS_WORKER_H
+
+#include <stddef.h>
 
 #include "device.h"
 #include "params.h"
 
 struct pd_analysis_worker;
 
+/* zctx: the ZeroMQ context the publisher runs in (NULL: log only). */
 struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int ndevs,
-						    const struct pd_analysis_params *params);
+						    const struct pd_analysis_params *params, void *zctx,
+						    char *err, size_t errlen);
 /* Drains what the (already stopped) readers delivered, ends whatever is
  * open, then stops. */
 void pd_analysis_worker_stop(struct pd_analysis_worker *w);
 
-/* New parameters for every device (SIGHUP), applied between frames. */
-void pd_analysis_worker_set_params(struct pd_analysis_worker *w, const struct pd_analysis_params *params);
+/* New parameters for device `dev` (an index), or every device when dev < 0;
+ * applied between frames. */
+void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const struct pd_analysis_params *params);
+/* Take device `dev`'s next frames as its zero baseline. */
+void pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev);
 
 #endif

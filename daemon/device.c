@@ -165,7 +165,13 @@ static void on_frame(void *ctx, const struct pd_frame *f)
 	for (int i = 0; i < d->nconsumers; i++)
 		if (write(d->consumer_fds[i], &one, sizeof one) < 0) { /* full counter: they will catch up */
 		}
-	if (d->status.state != PD_DEV_STREAMING) /* only this thread writes state */
+	pthread_mutex_lock(&d->lock);
+	d->status.have_frame = true;
+	d->status.last_seq = f->seq;
+	d->status.last_time_us = f->device_time_us;
+	bool was_streaming = d->status.state == PD_DEV_STREAMING;
+	pthread_mutex_unlock(&d->lock);
+	if (!was_streaming)
 		set_state(d, PD_DEV_STREAMING, NULL);
 }
 
@@ -320,5 +326,12 @@ void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out)
 {
 	pthread_mutex_lock(&d->lock);
 	*out = d->status;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void pd_device_count_publish_drop(struct pd_device *d)
+{
+	pthread_mutex_lock(&d->lock);
+	d->status.stats.publish_dropped++;
 	pthread_mutex_unlock(&d->lock);
 }

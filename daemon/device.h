@@ -27,6 +27,9 @@ struct pd_device_stats {
 	uint64_t frames_lost; /* frames the device sent that never arrived (sum of the jumps) */
 	uint64_t streams;     /* stream (re)starts: new geometry, sequence or clock going back */
 	uint64_t disconnects;
+	uint64_t publish_dropped; /* messages of this device the publisher could not take */
+	uint64_t archive_frames;  /* frames recorded (recording: a later issue) */
+	uint64_t archive_lag;     /* frames waiting to be recorded */
 };
 
 /* What the rest of the daemon may read at any time (pd_device_snapshot). */
@@ -37,6 +40,9 @@ struct pd_device_status {
 	struct pd_device_info info;
 	const char *protocol; /* static string, NULL until known */
 	struct pd_device_stats stats;
+	bool have_frame; /* the last frame's sequence and device time: */
+	uint32_t last_seq;
+	uint64_t last_time_us;
 };
 
 #define PD_DEVICE_MAX_CONSUMERS 8
@@ -82,5 +88,8 @@ void pd_device_stop(struct pd_device *d);
 void pd_device_free(struct pd_device *d);
 
 void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out);
+
+/* Any thread: one of this device's messages could not be published. */
+void pd_device_count_publish_drop(struct pd_device *d);
 
 #endif

@@ -12,18 +12,22 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #include "analysis_worker.h"
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "device.h"
 #include "frame_trace.h"
 #include "log.h"
 #include "options.h"
 #include "ports_list.h"
+#include "publisher.h"
 #include "source.h"
 #include "transport/serial_ports.h"
 #include "stats_log.h"
+#include "status_pub.h"
 
 struct daemon {
 	struct pd_options opt;
@@ -33,6 +37,11 @@ struct daemon {
 	int ndevs;
 	struct pd_frame_trace *trace;
 	struct pd_analysis_worker *analysis;
+	void *zctx;
+	struct pd_publisher *publisher;
+	struct pd_status_pub status;
+	struct pd_control *control;
+	struct pd_analysis_params *params; /* per device, as `set` left them */
 	int sigfd;
 };
 
@@ -211,7 +220,9 @@ static void reload(struct daemon *dm)
 	memcpy(fresh->devices, dm->cfg.devices, sizeof fresh->devices);
 	dm->cfg = *fresh;
 	free(fresh);
-	pd_analysis_worker_set_params(dm->analysis, &dm->cfg.analysis);
+	for (int i = 0; i < dm->ndevs; i++)
+		dm->params[i] = dm->cfg.analysis;
+	pd_analysis_worker_set_params(dm->analysis, -1, &dm->cfg.analysis);
 	pd_log_set_level(level_from(&dm->cfg, dm->opt.verbosity));
 	pd_log(LOG_NOTICE, "configuration reloaded");
 }
@@ -238,10 +249,16 @@ static void run(struct daemon *dm)
 	int64_t next_status = now, next_stats = now + dm->cfg.stats_interval_s * 1000000000LL;
 	int64_t next_wd = now;
 
+	const struct pd_control_target target = { dm->devs, dm->ndevs, dm->params, dm->analysis, &dm->status };
+	zmq_pollitem_t items[2] = {
+		{ .fd = dm->sigfd, .events = ZMQ_POLLIN },
+		{ .socket = pd_control_socket(dm->control), .events = ZMQ_POLLIN },
+	};
 	for (;;) {
-		struct pollfd p = { .fd = dm->sigfd, .events = POLLIN };
-		int rc = poll(&p, 1, 250);
-		if (rc > 0) {
+		int rc = zmq_poll(items, 2, 250);
+		if (rc > 0 && items[1].revents)
+			pd_control_serve(dm->control, &target);
+		if (rc > 0 && items[0].revents) {
 			struct signalfd_siginfo si;
 			if (read(dm->sigfd, &si, sizeof si) == sizeof si) {
 				if (si.ssi_signo == SIGHUP) {
@@ -253,6 +270,7 @@ static void run(struct daemon *dm)
 			}
 		}
 		now = pd_mono_ns();
+		pd_status_pub_tick(&dm->status, dm->devs, now);
 		if (watchdog && now >= next_wd) {
 			sd_notify(0, "WATCHDOG=1");
 			next_wd = now + (int64_t)wd_usec * 1000 / 2;
@@ -271,13 +289,57 @@ static void run(struct daemon *dm)
 	}
 }
 
+/* The sockets and the threads behind them; endpoints are bound before the
+ * daemon tells systemd it is ready. */
+static int start_service(struct daemon *dm)
+{
+	char err[512];
+	dm->params = calloc((size_t)dm->ndevs + 1, sizeof *dm->params);
+	dm->zctx = zmq_ctx_new();
+	if (!dm->params || !dm->zctx) {
+		pd_err("out of memory");
+		return -1;
+	}
+	for (int i = 0; i < dm->ndevs; i++)
+		dm->params[i] = dm->cfg.analysis;
+	dm->publisher = pd_publisher_start(dm->zctx, dm->cfg.pub, dm->devs, dm->ndevs, dm->cfg.frame_rate_hz,
+					   err, sizeof err);
+	if (!dm->publisher || pd_status_pub_init(&dm->status, dm->zctx, dm->ndevs, err, sizeof err) != 0) {
+		pd_err("%s", err);
+		return -1;
+	}
+	dm->analysis = pd_analysis_worker_start(dm->devs, dm->ndevs, &dm->cfg.analysis, dm->zctx, err, sizeof err);
+	if (!dm->analysis) {
+		pd_err("%s", err);
+		return -1;
+	}
+	dm->control = pd_control_open(dm->zctx, dm->cfg.control, err, sizeof err);
+	if (!dm->control) {
+		pd_err("%s", err);
+		return -1;
+	}
+	pd_info("publishing on %s, control on %s", dm->cfg.pub, dm->cfg.control);
+	return 0;
+}
+
 static void shutdown_all(struct daemon *dm)
 {
 	sd_notify(0, "STOPPING=1");
 	for (int i = 0; i < dm->ndevs; i++)
 		pd_device_stop(&dm->devs[i]);
 	pd_frame_trace_stop(dm->trace); /* these drain what was read */
-	pd_analysis_worker_stop(dm->analysis);
+	pd_analysis_worker_stop(dm->analysis); /* its last events are queued */
+	if (dm->status.dev) {
+		dm->status.next_tick_ns = 0; /* the final state of every device */
+		pd_status_pub_tick(&dm->status, dm->devs, pd_mono_ns());
+	}
+	pd_status_pub_fini(&dm->status);
+	pd_control_close(dm->control);
+	pd_publisher_stop(dm->publisher); /* sends what is queued, lingers for it */
+	if (dm->zctx)
+		zmq_ctx_term(dm->zctx);
+	pd_publisher_free(dm->publisher);
+	free(dm->params);
 	for (int i = 0; i < dm->ndevs; i++) {
 		pd_stats_log(LOG_NOTICE, &dm->devs[i]);
 		pd_device_free(&dm->devs[i]);
@@ -325,20 +387,17 @@ int main(int argc, char **argv)
 	if (dm.cfg.record_dir[0])
 		pd_warn("recording to %s: not implemented in this version; frames are not archived",
 			dm.cfg.record_dir);
+	if (start_service(&dm) != 0) {
+		shutdown_all(&dm);
+		pd_options_free(&dm.opt);
+		return 1;
+	}
 	if (dm.cfg.trace_frames && dm.ndevs > 0) {
 		dm.trace = pd_frame_trace_start(dm.devs, dm.ndevs);
 		if (!dm.trace)
 			pd_warn("frame trace unavailable");
 	}
-	if (dm.ndevs > 0) {
-		dm.analysis = pd_analysis_worker_start(dm.devs, dm.ndevs, &dm.cfg.analysis);
-		if (!dm.analysis) {
-			pd_err("cannot start the analysis");
-			shutdown_all(&dm);
-			pd_options_free(&dm.opt);
-			return 1;
-		}
-	}
+
 	for (int i = 0; i < dm.ndevs; i++)
 		if (pd_device_start(&dm.devs[i]) != 0)
 			pd_err("%s: cannot start its reader thread", dm.devs[i].id);

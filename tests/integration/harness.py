@@ -59,8 +59,16 @@ class Pressd:
     def __init__(self, *args, tmpdir, trace=True):
         self.log_path = os.path.join(tmpdir, "pressd-%d.log" % id(self))
         self.log = open(self.log_path, "w")
+        # Endpoints of its own, so tests can run side by side.
+        self.pub = "ipc://%s/pub-%d" % (tmpdir, id(self))
+        self.control = "ipc://%s/ctl-%d" % (tmpdir, id(self))
+        endpoints = []
+        if "-p" not in args:
+            endpoints += ["-p", self.pub]
+        if "-C" not in args:
+            endpoints += ["-C", self.control]
         argv = [PRESSD, "-f", "-vv", "-s", "daemon.trace_frames=%s" % ("true" if trace else "false"),
-                "-s", "daemon.stats_interval_s=0", *args]
+                "-s", "daemon.stats_interval_s=0", *endpoints, *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log)
 
     def text(self):

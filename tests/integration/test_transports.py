@@ -91,6 +91,7 @@ class Transports(TestCase):
         argv = ["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
                 "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99",
                 "--log-file=" + log, PRESSD, "-f", "-v", "-s", "daemon.stats_interval_s=1",
+                "-p", "ipc://%s/pub" % self.tmp.name, "-C", "ipc://%s/ctl" % self.tmp.name,
                 "-d", os.path.join(self.tmp.name, "m") + "?protocol=auto",
                 "-d", "sim:mat?rate=200", "-d", "sim:roller?rate=100"]
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -1,0 +1,288 @@
+#include "control.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "event_json.h"
+#include "log.h"
+
+#define REQUEST_MAX (64u << 10)          /* larger requests are refused, with a reply */
+#define SOCKET_MAX_MSG (16LL << 20)      /* larger still, ZeroMQ drops the peer */
+
+struct pd_control {
+	void *rep;
+	unsigned long long requests, refused;
+};
+
+static json_t *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static json_t *fail(const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	json_t *r = json_object();
+	json_object_set_new(r, "ok", json_false());
+	json_object_set_new(r, "error", json_string(why));
+	return r;
+}
+
+static json_t *ok(void)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "ok", json_true());
+	return r;
+}
+
+/* The device a request names: its index, -1 for "every device" when the
+ * argument is optional and absent, or -2 with *reply set. */
+static int device_arg(const struct pd_control_target *t, json_t *req, int required, json_t **reply)
+{
+	json_t *d = json_object_get(req, "device");
+	if (!d) {
+		if (required)
+			*reply = fail("'device' is required");
+		return required ? -2 : -1;
+	}
+	if (!json_is_string(d)) {
+		*reply = fail("'device' must be a string");
+		return -2;
+	}
+	for (int i = 0; i < t->ndevs; i++)
+		if (!strcmp(t->devs[i].id, json_string_value(d)))
+			return i;
+	char known[512] = "";
+	size_t used = 0;
+	for (int i = 0; i < t->ndevs && used < sizeof known; i++)
+		used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", t->devs[i].id);
+	*reply = fail("unknown device '%s' (devices: %s)", json_string_value(d), t->ndevs ? known : "none");
+	return -2;
+}
+
+static json_t *cmd_status(const struct pd_control_target *t)
+{
+	json_t *r = ok(), *list = json_array();
+	for (int i = 0; i < t->ndevs; i++) {
+		struct pd_device_status st;
+		pd_device_snapshot(&t->devs[i], &st);
+		json_array_append_new(list, pd_json_status(t->devs[i].id, &st, 0, 0, true));
+	}
+	json_object_set_new(r, "devices", list);
+	return r;
+}
+
+static json_t *cmd_version(void)
+{
+	json_t *r = ok();
+	json_object_set_new(r, "version", json_string(PRESSD_VERSION));
+	json_object_set_new(r, "schema", json_integer(PD_SCHEMA_VERSION));
+	return r;
+}
+
+static json_t *cmd_tare(const struct pd_control_target *t, json_t *req)
+{
+	json_t *reply = NULL;
+	int i = device_arg(t, req, 1, &reply);
+	if (i < 0)
+		return reply;
+	struct pd_device_status st;
+	pd_device_snapshot(&t->devs[i], &st);
+	if (!st.have_frame)
+		return fail("%s has sent no frames yet: nothing to take as the baseline", t->devs[i].id);
+	pd_analysis_worker_tare(t->analysis, i);
+	pd_info("%s: tare requested", t->devs[i].id);
+	return ok();
+}
+
+static json_t *cmd_mark(const struct pd_control_target *t, json_t *req)
+{
+	json_t *reply = NULL;
+	int i = device_arg(t, req, 0, &reply);
+	if (i == -2)
+		return reply;
+	json_t *label = json_object_get(req, "label");
+	if (!json_is_string(label) || !json_string_value(label)[0])
+		return fail("'label' is required: a non-empty string");
+	int sent = 0;
+	for (int k = 0; k < t->ndevs; k++)
+		if ((i < 0 || i == k) && t->status && pd_status_pub_mark(t->status, &t->devs[k], k, json_string_value(label)) == 0)
+			sent++;
+	if (t->ndevs == 0)
+		return fail("no devices to mark");
+	if (sent == 0)
+		return fail("the mark could not be published (event queue full)");
+	return ok();
+}
+
+/* A value as the parameter parser reads it: numbers in full precision. */
+static int value_text(json_t *v, char *out, size_t cap)
+{
+	if (json_is_string(v))
+		return snprintf(out, cap, "%s", json_string_value(v)) < (int)cap ? 0 : -1;
+	if (json_is_integer(v))
+		return snprintf(out, cap, "%" JSON_INTEGER_FORMAT, json_integer_value(v)), 0;
+	if (json_is_real(v))
+		return snprintf(out, cap, "%.17g", json_real_value(v)), 0;
+	if (json_is_boolean(v))
+		return snprintf(out, cap, "%s", json_is_true(v) ? "true" : "false"), 0;
+	return -1;
+}
+
+static json_t *cmd_set(const struct pd_control_target *t, json_t *req)
+{
+	json_t *reply = NULL;
+	int i = device_arg(t, req, 0, &reply);
+	if (i == -2)
+		return reply;
+	json_t *key = json_object_get(req, "key"), *value = json_object_get(req, "value");
+	if (!json_is_string(key))
+		return fail("'key' is required: an analysis parameter such as hold_min_s");
+	char text[128], err[256];
+	if (!value || value_text(value, text, sizeof text) != 0)
+		return fail("'value' is required: a number, or a string such as \"4%%\"");
+	/* Check on every device it applies to before changing any. */
+	struct pd_analysis_params *fresh = calloc((size_t)t->ndevs + 1, sizeof *fresh);
+	if (!fresh)
+		return fail("out of memory");
+	for (int k = 0; k < t->ndevs; k++) {
+		fresh[k] = t->params[k];
+		if ((i < 0 || i == k) &&
+		    (pd_analysis_params_set(&fresh[k], json_string_value(key), text, err, sizeof err) != 0 ||
+		     pd_analysis_params_check(&fresh[k], err, sizeof err) != 0)) {
+			free(fresh);
+			return fail("%s", err);
+		}
+	}
+	for (int k = 0; k < t->ndevs; k++)
+		if (i < 0 || i == k) {
+			t->params[k] = fresh[k];
+			pd_analysis_worker_set_params(t->analysis, k, &fresh[k]);
+		}
+	free(fresh);
+	pd_info("set %s=%s on %s", json_string_value(key), text, i < 0 ? "every device" : t->devs[i].id);
+	return ok();
+}
+
+json_t *pd_control_handle(const struct pd_control_target *t, const char *data, size_t len)
+{
+	if (len > REQUEST_MAX)
+		return fail("request too large (%zu bytes; at most %u)", len, REQUEST_MAX);
+	json_error_t jerr;
+	json_t *req = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!req)
+		return fail("not JSON: %s (at byte %d)", jerr.text, jerr.position);
+	json_t *reply;
+	json_t *cmd = json_object_get(req, "cmd");
+	if (!json_is_object(req))
+		reply = fail("a request is a JSON object with \"cmd\"");
+	else if (!cmd)
+		reply = fail("missing \"cmd\"");
+	else if (!json_is_string(cmd))
+		reply = fail("\"cmd\" must be a string");
+	else {
+		const char *c = json_string_value(cmd);
+		if (!strcmp(c, "status"))
+			reply = cmd_status(t);
+		else if (!strcmp(c, "version"))
+			reply = cmd_version();
+		else if (!strcmp(c, "tare"))
+			reply = cmd_tare(t, req);
+		else if (!strcmp(c, "mark"))
+			reply = cmd_mark(t, req);
+		else if (!strcmp(c, "set"))
+			reply = cmd_set(t, req);
+		else if (!strcmp(c, "record_start") || !strcmp(c, "record_stop"))
+			reply = fail("recording is not available in this version of pressd");
+		else
+			reply = fail("unknown command '%s' (status, record_start, record_stop, tare, mark, set, version)", c);
+	}
+	json_decref(req);
+	return reply;
+}
+
+struct pd_control *pd_control_open(void *zctx, const char *endpoint, char *err, size_t errlen)
+{
+	struct pd_control *c = calloc(1, sizeof *c);
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->rep = zmq_socket(zctx, ZMQ_REP);
+	int64_t maxmsg = SOCKET_MAX_MSG;
+	int linger = 0;
+	if (!c->rep || zmq_setsockopt(c->rep, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+	    zmq_setsockopt(c->rep, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_bind(c->rep, endpoint) != 0) {
+		snprintf(err, errlen, "cannot bind the control endpoint %s: %s", endpoint, zmq_strerror(zmq_errno()));
+		pd_control_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void pd_control_close(struct pd_control *c)
+{
+	if (!c)
+		return;
+	if (c->rep)
+		zmq_close(c->rep);
+	free(c);
+}
+
+void *pd_control_socket(struct pd_control *c)
+{
+	return c->rep;
+}
+
+/* Reads one request, all its parts; a multipart request is refused. */
+static json_t *receive(struct pd_control *c, const struct pd_control_target *t, int *got)
+{
+	zmq_msg_t msg;
+	zmq_msg_init(&msg);
+	*got = zmq_msg_recv(&msg, c->rep, ZMQ_DONTWAIT) >= 0;
+	if (!*got) {
+		zmq_msg_close(&msg);
+		return NULL;
+	}
+	int parts = 1;
+	json_t *reply = NULL;
+	if (zmq_msg_more(&msg)) {
+		/* REP hands over whole messages: the rest is already here. */
+		for (int more = 1; more; parts++) {
+			zmq_msg_t extra;
+			zmq_msg_init(&extra);
+			zmq_msg_recv(&extra, c->rep, 0);
+			more = zmq_msg_more(&extra);
+			zmq_msg_close(&extra);
+		}
+		reply = fail("a request is one message part, not %d", parts);
+	} else {
+		reply = pd_control_handle(t, zmq_msg_data(&msg), zmq_msg_size(&msg));
+	}
+	zmq_msg_close(&msg);
+	return reply;
+}
+
+void pd_control_serve(struct pd_control *c, const struct pd_control_target *t)
+{
+	for (;;) {
+		int got;
+		json_t *reply = receive(c, t, &got);
+		if (!got)
+			return;
+		c->requests++;
+		if (json_is_false(json_object_get(reply, "ok"))) {
+			c->refused++;
+			pd_info("control: refused a request: %s", json_string_value(json_object_get(reply, "error")));
+		}
+		char *text = json_dumps(reply, PD_JSON_FLAGS);
+		json_decref(reply);
+		if (!text || zmq_send(c->rep, text, strlen(text), 0) < 0) /* REP must answer to go on */
+			zmq_send(c->rep, "{\"ok\":false,\"error\":\"internal error\"}", 37, 0);
+		free(text);
+	}
+}

@@ -1,0 +1,37 @@
+/* The control socket (events.md "Control"): a REP socket answering one
+ * JSON request with one JSON reply. Anything malformed is answered with
+ * ok: false and the reason; nothing a client sends stops the daemon. */
+#ifndef PD_CONTROL_H
+#define PD_CONTROL_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "analysis_worker.h"
+#include "device.h"
+#include "params.h"
+#include "status_pub.h"
+
+/* What requests act on; owned by the main thread. */
+struct pd_control_target {
+	struct pd_device *devs;
+	int ndevs;
+	struct pd_analysis_params *params; /* per device, the parameters in force */
+	struct pd_analysis_worker *analysis;
+	struct pd_status_pub *status;
+};
+
+struct pd_control;
+
+struct pd_control *pd_control_open(void *zctx, const char *endpoint, char *err, size_t errlen);
+void pd_control_close(struct pd_control *c);
+/* For zmq_poll. */
+void *pd_control_socket(struct pd_control *c);
+/* Answers every request waiting, without blocking. */
+void pd_control_serve(struct pd_control *c, const struct pd_control_target *t);
+
+/* One request (its bytes) to its reply; exposed for tests and fuzzing.
+ * The caller frees the reply with json_decref. */
+json_t *pd_control_handle(const struct pd_control_target *t, const char *req, size_t len);
+
+#endif

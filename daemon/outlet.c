@@ -1,0 +1,42 @@
+#include "outlet.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+/* Room for bursts (a flush ends many things at once) without letting a
+ * stuck publisher hold more than a few MB. */
+#define OUTLET_HWM 10000
+
+int pd_outlet_open(struct pd_outlet *o, void *zctx, char *err, size_t errlen)
+{
+	o->sock = zmq_socket(zctx, ZMQ_PUSH);
+	int hwm = OUTLET_HWM, linger = 0;
+	if (!o->sock || zmq_setsockopt(o->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+	    zmq_setsockopt(o->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+	    zmq_connect(o->sock, PD_PUBLISHER_INPROC) != 0) {
+		snprintf(err, errlen, "publisher outlet: %s", zmq_strerror(zmq_errno()));
+		pd_outlet_close(o);
+		return -1;
+	}
+	return 0;
+}
+
+void pd_outlet_close(struct pd_outlet *o)
+{
+	if (o->sock)
+		zmq_close(o->sock);
+	o->sock = NULL;
+}
+
+int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, size_t len)
+{
+	if (!o->sock)
+		return -1;
+	if (zmq_send(o->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		return -1;
+	/* Once the first part is queued the second always is: parts of one
+	 * message are taken together. */
+	return zmq_send(o->sock, json, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}

@@ -1,0 +1,23 @@
+/* How a thread hands messages to the publisher: an inproc PUSH socket per
+ * producing thread (ZeroMQ sockets belong to one thread), never blocking.
+ * When the publisher cannot take more, the send fails and the producer
+ * counts the drop against the device. */
+#ifndef PD_OUTLET_H
+#define PD_OUTLET_H
+
+#include <stddef.h>
+
+#define PD_PUBLISHER_INPROC "inproc://pressd-publisher"
+
+struct pd_outlet {
+	void *sock;
+};
+
+/* Connects to the publisher (which must be started). 0, or -1 with why. */
+int pd_outlet_open(struct pd_outlet *o, void *zctx, char *err, size_t errlen);
+void pd_outlet_close(struct pd_outlet *o);
+
+/* [topic][json], without waiting. 0, or -1 when it could not be queued. */
+int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, size_t len);
+
+#endif

@@ -1,0 +1,75 @@
+#include "status_pub.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "event_json.h"
+
+#define STATUS_JSON_MAX 4096
+
+int pd_status_pub_init(struct pd_status_pub *sp, void *zctx, int ndevs, char *err, size_t errlen)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->n = ndevs;
+	sp->dev = calloc((size_t)ndevs + 1, sizeof *sp->dev);
+	if (!sp->dev) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return pd_outlet_open(&sp->out, zctx, err, errlen);
+}
+
+void pd_status_pub_fini(struct pd_status_pub *sp)
+{
+	pd_outlet_close(&sp->out);
+	free(sp->dev);
+	sp->dev = NULL;
+}
+
+static bool changed(const struct pd_device_status *a, const struct pd_device_status *b)
+{
+	return a->state != b->state || strcmp(a->error, b->error) != 0 || a->have_info != b->have_info ||
+	       memcmp(&a->info, &b->info, sizeof a->info) != 0;
+}
+
+static void send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq)
+{
+	char json[STATUS_JSON_MAX], topic[64];
+	size_t len = pd_json_dump(j, json, sizeof json);
+	json_decref(j);
+	snprintf(topic, sizeof topic, "%s/%s", type, dev->id);
+	if (len == 0 || pd_outlet_send(&sp->out, topic, json, len) != 0)
+		pd_device_count_publish_drop(dev);
+	else
+		(*seq)++;
+}
+
+void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_t now)
+{
+	bool tick = now >= sp->next_tick_ns;
+	if (tick)
+		sp->next_tick_ns = now + 1000000000LL;
+	for (int i = 0; i < sp->n; i++) {
+		struct pd_status_pub_dev *d = &sp->dev[i];
+		struct pd_device_status st;
+		pd_device_snapshot(&devs[i], &st);
+		if (!tick && d->published && !changed(&st, &d->last))
+			continue;
+		json_t *j = pd_json_status(devs[i].id, &st, d->status_seq, (double)pd_utc_ns() / 1e9, false);
+		send(sp, &devs[i], "status", j, &d->status_seq);
+		d->last = st;
+		d->published = true;
+	}
+}
+
+int pd_status_pub_mark(struct pd_status_pub *sp, struct pd_device *dev, int i, const char *label)
+{
+	struct pd_status_pub_dev *d = &sp->dev[i];
+	uint64_t before = d->mark_seq;
+	json_t *j = pd_json_message("mark", dev->id, d->mark_seq, -1, 0, (double)pd_utc_ns() / 1e9);
+	json_object_set_new(j, "label", json_string(label));
+	send(sp, dev, "mark", j, &d->mark_seq);
+	return d->mark_seq == before ? -1 : 0;
+}
