@@ -1,0 +1,206 @@
+/* pressctl: the command-line client of pressd (see --help and
+ * docs/pressctl.md). This file: the options every command shares, the
+ * command table, dispatch. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "args.h"
+#include "commands.h"
+#include "parse.h"
+#include "pressctl.h"
+#include "watch.h"
+
+#define GLOBAL_SYNOPSIS "[-C ENDPOINT] [-p ENDPOINT] [-t TIMEOUT_S] [--json] COMMAND [ARGS]"
+
+static const struct pc_optspec global_opts[] = {
+	{ "control", 'C', true, false }, { "pub", 'p', true, false }, { "timeout", 't', true, false },
+	{ "json", 0, false, false },     { "help", 'h', false, false }, { "version", 'V', false, false },
+};
+static const struct pc_optspec device_opt[] = { { "device", 'd', true, false } };
+static const struct pc_optspec watch_opts[] = {
+	{ "type", 'T', true, true }, { "device", 'd', true, true }, { "map", 'm', false, false },
+	{ "frames", 0, true, false }, { "count", 'n', true, false },
+};
+static const struct pc_optspec record_opts[] = {
+	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
+};
+
+struct command {
+	const char *name;
+	const char *synopsis;
+	const struct pc_optspec *opts;
+	int nopts;
+	int (*run)(const struct pc_global *g, const struct pc_args *a);
+};
+
+#define OPTS(a) a, (int)(sizeof a / sizeof a[0])
+static const struct command commands[] = {
+	{ "status", "status", NULL, 0, pc_cmd_status },
+	{ "watch", "watch [--type T]... [--device D]... [--count N] [--json] | watch --map [--device D] [--frames N]",
+	  OPTS(watch_opts), pc_cmd_watch },
+	{ "record", "record start [--device D] [--dir DIR] [--meta KEY=VALUE]... | record stop [--device D]",
+	  OPTS(record_opts), pc_cmd_record },
+	{ "tare", "tare DEVICE", NULL, 0, pc_cmd_tare },
+	{ "mark", "mark [--device D] LABEL", OPTS(device_opt), pc_cmd_mark },
+	{ "set", "set KEY VALUE [--device D]", OPTS(device_opt), pc_cmd_set },
+	{ "version", "version", NULL, 0, pc_cmd_version },
+};
+
+static void help(void)
+{
+	fputs(
+"NAME\n"
+"    pressctl - control pressd and watch what it publishes\n"
+"\n"
+"SYNOPSIS\n"
+"    pressctl " GLOBAL_SYNOPSIS "\n"
+"\n"
+"COMMANDS\n"
+"    status\n"
+"        The daemon's devices: state, what each is (info), its counters\n"
+"        (stats) and where it is recording. --json prints the raw reply.\n"
+"\n"
+"    watch [--type T]... [--device D]... [-n|--count N] [--json]\n"
+"        Print events as they happen, one line each:\n"
+"            12:03:04.512 hold/mat0 progress id=3 30.0s of 30s ✓ peak=2407 counts\n"
+"        --type picks types (status contact press hold pulses stroke roll\n"
+"        mark recording frame; repeat for several), --device picks devices.\n"
+"        Frames are shown only with --type frame (a summary line each).\n"
+"        A gap in a type's sequence numbers is shown as [N lost].\n"
+"        --json prints each message's JSON as sent, one per line (a frame:\n"
+"        its header). --count stops after N messages; else runs until\n"
+"        Ctrl-C (exit 0). Waits and reconnects while pressd is away.\n"
+"\n"
+"    watch --map [--device D] [--frames N]\n"
+"        The live pressure map of device D (or of the first device that\n"
+"        sends a frame), redrawn in place: one character per cell from\n"
+"        ' .:-=+*#%@' (and colour on a terminal) scaled to the device's\n"
+"        full scale, contact ids at their cells, the hold timer in the\n"
+"        status line. A map larger than the terminal is downsampled (each\n"
+"        character the highest of its cells). Into a pipe or file the maps\n"
+"        follow one another as plain text; --frames stops after N maps.\n"
+"\n"
+"    record start [--device D] [--dir DIR] [--meta KEY=VALUE]...\n"
+"    record stop [--device D]\n"
+"        Start or stop recording (every device unless --device). A\n"
+"        relative DIR is taken from the current directory. --meta adds\n"
+"        a string to the file's metadata (subject, session, notes...).\n"
+"\n"
+"    tare DEVICE\n"
+"        Take DEVICE's current frames as its zero baseline.\n"
+"\n"
+"    mark [--device D] LABEL...\n"
+"        Publish an annotation and store it in the recording; the words\n"
+"        of LABEL are joined with spaces.\n"
+"\n"
+"    set KEY VALUE [--device D]\n"
+"        Change an analysis parameter at run time (KEY with or without\n"
+"        'analysis.'). VALUE goes as a JSON number when it is one, else\n"
+"        as a string such as 4%.\n"
+"\n"
+"    version\n"
+"        This client's version and the daemon's (version, schema).\n"
+"\n"
+"OPTIONS\n"
+"    -C, --control ENDPOINT  control socket (default " PC_DEFAULT_CONTROL ")\n"
+"    -p, --pub ENDPOINT      event stream (default " PC_DEFAULT_PUB ")\n"
+"    -t, --timeout SECONDS   how long to wait for a reply (default 3)\n"
+"    --json                  raw JSON out: the reply, or the events\n"
+"    -h, --help              this text\n"
+"    -V, --version           pressctl's version\n"
+"    Options may come before or after the COMMAND.\n"
+"\n"
+"EXIT STATUS\n"
+"    0 done; 1 pressd refused the request (its reason is printed);\n"
+"    64 bad usage; 69 no answer from pressd within the timeout;\n"
+"    76 a reply pressd should not have sent; 74 output failed.\n",
+	      stdout);
+}
+
+/* Every argument must be UTF-8: JSON strings are. */
+static int check_utf8(const struct pc_args *a, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		json_t *s = json_string(argv[i]);
+		if (!s)
+			return pc_args_usage(a, "argument '%s' is not valid UTF-8", argv[i]);
+		json_decref(s);
+	}
+	return 0;
+}
+
+static int apply_globals(const struct pc_args *a, struct pc_global *g)
+{
+	const char *v;
+	if ((v = pc_args_get(a, "control")))
+		g->control = v;
+	if ((v = pc_args_get(a, "pub")))
+		g->pub = v;
+	if ((v = pc_args_get(a, "timeout")) && !pd_parse_double(v, 0.001, 86400, &g->timeout_s))
+		return pc_args_usage(a, "--timeout '%s' is not a number of seconds (0.001 to 86400)", v);
+	if (pc_args_has(a, "json"))
+		g->json = true;
+	if (!*g->control || !*g->pub)
+		return pc_args_usage(a, "an endpoint is empty");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pc_global g = { PC_DEFAULT_CONTROL, PC_DEFAULT_PUB, PC_DEFAULT_TIMEOUT_S, false };
+	struct pc_args top;
+	pc_args_init(&top, GLOBAL_SYNOPSIS);
+	pc_args_accept(&top, global_opts, (int)(sizeof global_opts / sizeof global_opts[0]));
+	int rc = check_utf8(&top, argc, argv);
+	if (rc)
+		return rc;
+	int first = pc_args_parse(&top, argc - 1, argv + 1, true);
+	if (first < 0)
+		return EX_USAGE;
+	first++; /* index in argv */
+	if (pc_args_has(&top, "help")) {
+		help();
+		pc_args_free(&top);
+		return 0;
+	}
+	if (pc_args_has(&top, "version")) {
+		printf("pressctl %s\n", PRESSD_VERSION);
+		pc_args_free(&top);
+		return 0;
+	}
+	if ((rc = apply_globals(&top, &g)) != 0)
+		goto out_top;
+	if (first >= argc) {
+		rc = pc_args_usage(&top, "no command given");
+		goto out_top;
+	}
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, argv[first]) == 0)
+			cmd = &commands[i];
+	if (!cmd) {
+		rc = pc_args_usage(&top, "unknown command '%s'", argv[first]);
+		goto out_top;
+	}
+	struct pc_args a;
+	pc_args_init(&a, cmd->synopsis);
+	pc_args_accept(&a, global_opts, 4); /* -C -p -t --json, also after the command */
+	static const struct pc_optspec cmd_help[] = { { "help", 'h', false, false } };
+	pc_args_accept(&a, cmd_help, 1);
+	if (cmd->opts)
+		pc_args_accept(&a, cmd->opts, cmd->nopts);
+	if (pc_args_parse(&a, argc - first - 1, argv + first + 1, false) < 0) {
+		rc = EX_USAGE;
+	} else if (pc_args_has(&a, "help")) {
+		printf("usage: pressctl %s\n", cmd->synopsis);
+		rc = 0;
+	} else if ((rc = apply_globals(&a, &g)) == 0) {
+		rc = cmd->run(&g, &a);
+	}
+	pc_args_free(&a);
+out_top:
+	pc_args_free(&top);
+	return rc;
+}

@@ -1,0 +1,25 @@
+/* pressctl: what every part of the client shares. The wire contract it
+ * speaks is ../shared/spec/events.md; nothing here knows pressd's insides. */
+#ifndef PC_PRESSCTL_H
+#define PC_PRESSCTL_H
+
+#include <stdbool.h>
+
+#ifndef PRESSD_VERSION
+#define PRESSD_VERSION "dev"
+#endif
+
+#define PC_DEFAULT_PUB "tcp://127.0.0.1:5555"
+#define PC_DEFAULT_CONTROL "tcp://127.0.0.1:5556"
+#define PC_DEFAULT_TIMEOUT_S 3.0
+#define PC_SCHEMA 1 /* the events.md schema version this client understands */
+
+/* The options every command takes (before or after its name). */
+struct pc_global {
+	const char *control; /* -C: the REP endpoint */
+	const char *pub;     /* -p: the PUB endpoint */
+	double timeout_s;    /* -t: how long a control request may take */
+	bool json;           /* --json: raw JSON out */
+};
+
+#endif
