@@ -32,8 +32,20 @@ const char *pd_device_state_name(enum pd_device_state s)
 static void set_state(struct pd_device *d, enum pd_device_state st, const char *error)
 {
 	pthread_mutex_lock(&d->lock);
+	const char *e = error ? error : "";
+	if (st != d->status.state || strcmp(e, d->status.error) != 0) {
+		/* Kept for the status publisher, which looks only every so often
+		 * but must publish every change, even a brief one. */
+		if (d->ntransitions == PD_DEVICE_TRANSITIONS) {
+			memmove(d->transitions, d->transitions + 1, sizeof d->transitions[0] * (PD_DEVICE_TRANSITIONS - 1));
+			d->ntransitions--;
+		}
+		d->transitions[d->ntransitions].state = st;
+		snprintf(d->transitions[d->ntransitions].error, sizeof d->transitions[0].error, "%s", e);
+		d->ntransitions++;
+	}
 	d->status.state = st;
-	snprintf(d->status.error, sizeof d->status.error, "%s", error ? error : "");
+	snprintf(d->status.error, sizeof d->status.error, "%s", e);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -279,7 +291,10 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
 		return -1;
 	}
 	pthread_mutex_init(&d->lock, NULL);
+	/* The first state is a change too: it is published before any other. */
 	d->status.state = PD_DEV_CONNECTING;
+	d->transitions[0].state = PD_DEV_CONNECTING;
+	d->ntransitions = 1;
 	return 0;
 }
 
@@ -334,4 +349,15 @@ void pd_device_count_publish_drop(struct pd_device *d)
 	pthread_mutex_lock(&d->lock);
 	d->status.stats.publish_dropped++;
 	pthread_mutex_unlock(&d->lock);
+}
+
+int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition *out, int max)
+{
+	pthread_mutex_lock(&d->lock);
+	int n = d->ntransitions < max ? d->ntransitions : max;
+	memcpy(out, d->transitions, sizeof out[0] * (size_t)n);
+	memmove(d->transitions, d->transitions + n, sizeof out[0] * (size_t)(d->ntransitions - n));
+	d->ntransitions -= n;
+	pthread_mutex_unlock(&d->lock);
+	return n;
 }

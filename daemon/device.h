@@ -46,6 +46,13 @@ struct pd_device_status {
 };
 
 #define PD_DEVICE_MAX_CONSUMERS 8
+#define PD_DEVICE_TRANSITIONS 16
+
+/* A change of state, as the reader made it. */
+struct pd_device_transition {
+	enum pd_device_state state;
+	char error[256];
+};
 
 struct pd_device {
 	char id[32];
@@ -56,8 +63,10 @@ struct pd_device {
 	bool started;
 	int stop_fd; /* eventfd: wakes the reader to stop */
 
-	pthread_mutex_t lock; /* guards status */
+	pthread_mutex_t lock; /* guards status and transitions */
 	struct pd_device_status status;
+	struct pd_device_transition transitions[PD_DEVICE_TRANSITIONS]; /* oldest first */
+	int ntransitions;
 
 	/* The ring consumers read; replaced by a larger one if the device's
 	 * geometry outgrows it. Retired rings live until the device is freed,
@@ -88,6 +97,10 @@ void pd_device_stop(struct pd_device *d);
 void pd_device_free(struct pd_device *d);
 
 void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out);
+
+/* The changes of state since the last call, oldest first (the oldest are
+ * forgotten beyond PD_DEVICE_TRANSITIONS). Returns how many. */
+int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition *out, int max);
 
 /* Any thread: one of this device's messages could not be published. */
 void pd_device_count_publish_drop(struct pd_device *d);

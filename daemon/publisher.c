@@ -99,12 +99,20 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	    t - d->last_sent_t < p->min_interval - 1e-9)
 		return; /* rate limit, in device time */
 	size_t bytes = pd_frame_cells_bytes(f->rows, f->cols, f->cell_bits);
+	/* Cells go to ZeroMQ in a pooled buffer it gives back once sent. A
+	 * subscriber at its high-water mark holds the buffers queued for it,
+	 * so when the pool runs dry the frame goes in a message of ZeroMQ's
+	 * own rather than being lost for every subscriber. */
+	zmq_msg_t cells;
 	struct frame_buf *b = borrow(d, bytes);
-	if (!b) {
+	int rc = b ? zmq_msg_init_data(&cells, b->cells, bytes, give_back, b) : zmq_msg_init_size(&cells, bytes);
+	if (rc != 0) {
+		if (b)
+			atomic_store(&b->busy, 0);
 		pd_device_count_publish_drop(d->cur.dev);
 		return;
 	}
-	memcpy(b->cells, f->cells, bytes);
+	memcpy(zmq_msg_data(&cells), f->cells, bytes);
 
 	json_t *h = d->header;
 	json_integer_set(json_object_get(h, "seq"), (json_int_t)d->seq);
@@ -117,9 +125,8 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	char json[HEADER_MAX];
 	size_t len = pd_json_dump(h, json, sizeof json);
 
-	zmq_msg_t cells;
-	if (len == 0 || zmq_msg_init_data(&cells, b->cells, bytes, give_back, b) != 0) {
-		atomic_store(&b->busy, 0);
+	if (len == 0) {
+		zmq_msg_close(&cells);
 		pd_device_count_publish_drop(d->cur.dev);
 		return;
 	}

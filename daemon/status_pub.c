@@ -54,7 +54,22 @@ void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_
 	for (int i = 0; i < sp->n; i++) {
 		struct pd_status_pub_dev *d = &sp->dev[i];
 		struct pd_device_status st;
+		struct pd_device_transition tr[PD_DEVICE_TRANSITIONS];
+		int ntr = pd_device_take_transitions(&devs[i], tr, PD_DEVICE_TRANSITIONS);
 		pd_device_snapshot(&devs[i], &st);
+		/* Every change the reader made, even one already superseded,
+		 * then the present state if that differs from the last sent. */
+		for (int k = 0; k < ntr; k++) {
+			struct pd_device_status was = st;
+			was.state = tr[k].state;
+			snprintf(was.error, sizeof was.error, "%s", tr[k].error);
+			if (d->published && !changed(&was, &d->last))
+				continue;
+			json_t *j = pd_json_status(devs[i].id, &was, d->status_seq, (double)pd_utc_ns() / 1e9, false);
+			send(sp, &devs[i], "status", j, &d->status_seq);
+			d->last = was;
+			d->published = true;
+		}
 		if (!tick && d->published && !changed(&st, &d->last))
 			continue;
 		json_t *j = pd_json_status(devs[i].id, &st, d->status_seq, (double)pd_utc_ns() / 1e9, false);
