@@ -65,12 +65,11 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	size_t len = pd_json_dump(j, json, sizeof json);
 	json_decref(j);
 	snprintf(topic, sizeof topic, "%s/%s", pd_event_type_name(ev->type), id);
-	/* seq counts what was sent, so a subscriber's gap is always a loss it
-	 * can see, whether here or in ZeroMQ. */
+	/* seq counts every message meant for the stream, so a subscriber
+	 * sees a gap for each one lost, here or in ZeroMQ. */
+	d->seq[ev->type]++;
 	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
-		pd_device_count_publish_drop(d->cur.dev);
-	else
-		d->seq[ev->type]++;
+		pd_device_count_publish_drops(d->cur.dev, 1);
 }
 
 /* What the context had to leave out, said once when it goes. */

@@ -344,10 +344,10 @@ void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out)
 	pthread_mutex_unlock(&d->lock);
 }
 
-void pd_device_count_publish_drop(struct pd_device *d)
+void pd_device_count_publish_drops(struct pd_device *d, uint64_t n)
 {
 	pthread_mutex_lock(&d->lock);
-	d->status.stats.publish_dropped++;
+	d->status.stats.publish_dropped += n;
 	pthread_mutex_unlock(&d->lock);
 }
 

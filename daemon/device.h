@@ -102,7 +102,7 @@ void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out);
  * forgotten beyond PD_DEVICE_TRANSITIONS). Returns how many. */
 int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition *out, int max);
 
-/* Any thread: one of this device's messages could not be published. */
-void pd_device_count_publish_drop(struct pd_device *d);
+/* Any thread: n of this device's messages could not be published. */
+void pd_device_count_publish_drops(struct pd_device *d, uint64_t n);
 
 #endif

@@ -29,7 +29,8 @@ struct frame_buf {
 
 struct dev_pub {
 	struct pd_ring_cursor cur;
-	uint64_t seq;        /* frame messages sent */
+	uint64_t seq;        /* frame messages meant for the stream */
+	uint64_t lost_counted; /* ring losses already counted as drops */
 	double last_sent_t;  /* device time of the last frame published */
 	bool sent_any;
 	uint32_t stream; /* of the frames the header's units describe */
@@ -98,6 +99,11 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	if (d->sent_any && p->min_interval > 0 && t >= d->last_sent_t &&
 	    t - d->last_sent_t < p->min_interval - 1e-9)
 		return; /* rate limit, in device time */
+	/* From here on the frame is meant for the stream: if it is lost, the
+	 * subscriber sees the gap in seq. */
+	uint64_t seq = d->seq++;
+	d->sent_any = true;
+	d->last_sent_t = t;
 	size_t bytes = pd_frame_cells_bytes(f->rows, f->cols, f->cell_bits);
 	/* Cells go to ZeroMQ in a pooled buffer it gives back once sent. A
 	 * subscriber at its high-water mark holds the buffers queued for it,
@@ -109,13 +115,13 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	if (rc != 0) {
 		if (b)
 			atomic_store(&b->busy, 0);
-		pd_device_count_publish_drop(d->cur.dev);
+		pd_device_count_publish_drops(d->cur.dev, 1);
 		return;
 	}
 	memcpy(zmq_msg_data(&cells), f->cells, bytes);
 
 	json_t *h = d->header;
-	json_integer_set(json_object_get(h, "seq"), (json_int_t)d->seq);
+	json_integer_set(json_object_get(h, "seq"), (json_int_t)seq);
 	json_real_set(json_object_get(h, "t"), t);
 	json_integer_set(json_object_get(h, "frame"), f->seq);
 	json_real_set(json_object_get(h, "time"), (double)f->rx.utc_ns / 1e9);
@@ -127,7 +133,7 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 
 	if (len == 0) {
 		zmq_msg_close(&cells);
-		pd_device_count_publish_drop(d->cur.dev);
+		pd_device_count_publish_drops(d->cur.dev, 1);
 		return;
 	}
 	/* XPUB never blocks: a subscriber at its high-water mark just misses it. */
@@ -135,12 +141,8 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	    zmq_send(p->xpub, json, len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_msg_send(&cells, p->xpub, ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(&cells);
-		pd_device_count_publish_drop(d->cur.dev);
-		return;
+		pd_device_count_publish_drops(d->cur.dev, 1);
 	}
-	d->seq++;
-	d->sent_any = true;
-	d->last_sent_t = t;
 }
 
 static void drain_frames(struct pd_publisher *p, struct dev_pub *d)
@@ -154,6 +156,12 @@ static void drain_frames(struct pd_publisher *p, struct dev_pub *d)
 			d->have_stream = true;
 		}
 		publish_frame(p, d, &f);
+	}
+	if (d->cur.lost != d->lost_counted) { /* the ring lapped us: those are drops too */
+		pd_device_count_publish_drops(d->cur.dev, d->cur.lost - d->lost_counted);
+		if (p->min_interval == 0) /* every frame was meant for the stream */
+			d->seq += d->cur.lost - d->lost_counted;
+		d->lost_counted = d->cur.lost;
 	}
 }
 

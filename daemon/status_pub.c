@@ -34,16 +34,18 @@ static bool changed(const struct pd_device_status *a, const struct pd_device_sta
 	       memcmp(&a->info, &b->info, sizeof a->info) != 0;
 }
 
-static void send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq)
+static int send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq)
 {
 	char json[STATUS_JSON_MAX], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
 	json_decref(j);
 	snprintf(topic, sizeof topic, "%s/%s", type, dev->id);
-	if (len == 0 || pd_outlet_send(&sp->out, topic, json, len) != 0)
-		pd_device_count_publish_drop(dev);
-	else
-		(*seq)++;
+	(*seq)++; /* a lost message is a gap in seq */
+	if (len == 0 || pd_outlet_send(&sp->out, topic, json, len) != 0) {
+		pd_device_count_publish_drops(dev, 1);
+		return -1;
+	}
+	return 0;
 }
 
 void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_t now)
@@ -82,9 +84,7 @@ void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_
 int pd_status_pub_mark(struct pd_status_pub *sp, struct pd_device *dev, int i, const char *label)
 {
 	struct pd_status_pub_dev *d = &sp->dev[i];
-	uint64_t before = d->mark_seq;
 	json_t *j = pd_json_message("mark", dev->id, d->mark_seq, -1, 0, (double)pd_utc_ns() / 1e9);
 	json_object_set_new(j, "label", json_string(label));
-	send(sp, dev, "mark", j, &d->mark_seq);
-	return d->mark_seq == before ? -1 : 0;
+	return send(sp, dev, "mark", j, &d->mark_seq);
 }
