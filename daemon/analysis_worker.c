@@ -42,7 +42,9 @@ struct dev_analysis {
 struct pd_analysis_worker {
 	pthread_t thread;
 	int stop_fd;
-	struct pd_outlet out;
+	struct pd_outlet out; /* to the event stream */
+	struct pd_outlet rec; /* finished events, to the recorder */
+	uint64_t rec_dropped;
 	pthread_mutex_t lock;
 	_Atomic unsigned requests; /* bumped whenever a dev_analysis has a request */
 	unsigned seen_requests;
@@ -70,6 +72,10 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	d->seq[ev->type]++;
 	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
 		pd_device_count_publish_drops(d->cur.dev, 1);
+	/* Finished events, exactly as published, for the recordings' /events. */
+	bool finished = ev->type != PD_EV_CONTACT && (ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
+	if (finished && len && pd_outlet_send(&d->w->rec, topic, json, len) != 0)
+		d->w->rec_dropped++;
 }
 
 /* What the context had to leave out, said once when it goes. */
@@ -230,7 +236,9 @@ struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int 
 	w->n = ndevs;
 	pthread_mutex_init(&w->lock, NULL);
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int ok = w->stop_fd >= 0 && (!zctx || pd_outlet_open(&w->out, zctx, err, errlen) == 0);
+	int ok = w->stop_fd >= 0 &&
+		 (!zctx || (pd_outlet_open(&w->out, zctx, PD_PUBLISHER_INPROC, err, errlen) == 0 &&
+			    pd_outlet_open(&w->rec, zctx, PD_RECORDER_INPROC, err, errlen) == 0));
 	for (int i = 0; ok && i < ndevs; i++) {
 		w->dev[i].w = w;
 		w->dev[i].params = *params;
@@ -242,6 +250,7 @@ struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int 
 	for (int i = 0; i < ndevs; i++)
 		pd_ring_cursor_fini(&w->dev[i].cur);
 	pd_outlet_close(&w->out);
+	pd_outlet_close(&w->rec);
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
 	pthread_mutex_destroy(&w->lock);
@@ -289,7 +298,10 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w)
 		pd_analysis_free(w->dev[i].ctx);
 		pd_ring_cursor_fini(&w->dev[i].cur);
 	}
+	if (w->rec_dropped)
+		pd_warn("analysis: %" PRIu64 " finished events could not be handed to the recorder", w->rec_dropped);
 	pd_outlet_close(&w->out);
+	pd_outlet_close(&w->rec);
 	close(w->stop_fd);
 	pthread_mutex_destroy(&w->lock);
 	free(w);

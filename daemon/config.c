@@ -68,6 +68,16 @@ static int set_daemon(struct pd_config *c, const char *key, const char *v, char 
 			goto bad_number;
 		return 0;
 	}
+	if (!strcmp(key, "record_max_mb")) {
+		if (!pd_parse_double(v, 0, 1e9, &c->record_max_mb))
+			goto bad_number;
+		return 0;
+	}
+	if (!strcmp(key, "record_max_s")) {
+		if (!pd_parse_double(v, 0, 1e9, &c->record_max_s))
+			goto bad_number;
+		return 0;
+	}
 	if (!strcmp(key, "ring_s")) {
 		if (!pd_parse_double(v, 0.1, 600, &c->ring_s))
 			goto bad_number;

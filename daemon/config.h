@@ -29,6 +29,8 @@ struct pd_config {
 	char pub[256];     /* event endpoint */
 	char control[256]; /* control endpoint */
 	char record_dir[PATH_MAX];
+	double record_max_mb; /* rotate recordings past this size (0: never) */
+	double record_max_s;  /* ... or this long (0: never) */
 	long frame_rate_hz;
 	long stats_interval_s;
 	double ring_s;  /* seconds of frames each device's ring holds */

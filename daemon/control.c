@@ -168,6 +168,46 @@ static json_t *cmd_set(const struct pd_control_target *t, json_t *req)
 	return ok();
 }
 
+static json_t *cmd_record_start(const struct pd_control_target *t, json_t *req)
+{
+	json_t *reply = NULL;
+	int i = device_arg(t, req, 0, &reply);
+	if (i == -2)
+		return reply;
+	json_t *dir = json_object_get(req, "dir"), *meta = json_object_get(req, "meta");
+	if (dir && (!json_is_string(dir) || !json_string_value(dir)[0]))
+		return fail("'dir' must be a directory path");
+	if (meta && !json_is_object(meta))
+		return fail("'meta' must be an object of names and values (subject, session, notes...)");
+	const char *key;
+	json_t *value;
+	json_object_foreach(meta, key, value)
+		if (!json_is_string(value) && !json_is_number(value))
+			return fail("meta '%s': values are text or numbers", key);
+	char err[512];
+	json_t *list = pd_recorder_record_start(t->recorder, i, dir ? json_string_value(dir) : NULL, meta, err, sizeof err);
+	if (!list)
+		return fail("%s", err);
+	reply = ok();
+	json_object_set_new(reply, "recordings", list);
+	return reply;
+}
+
+static json_t *cmd_record_stop(const struct pd_control_target *t, json_t *req)
+{
+	json_t *reply = NULL;
+	int i = device_arg(t, req, 0, &reply);
+	if (i == -2)
+		return reply;
+	char err[512];
+	json_t *list = pd_recorder_record_stop(t->recorder, i, err, sizeof err);
+	if (!list)
+		return fail("%s", err);
+	reply = ok();
+	json_object_set_new(reply, "recordings", list);
+	return reply;
+}
+
 json_t *pd_control_handle(const struct pd_control_target *t, const char *data, size_t len)
 {
 	if (len > REQUEST_MAX)
@@ -196,8 +236,10 @@ json_t *pd_control_handle(const struct pd_control_target *t, const char *data, s
 			reply = cmd_mark(t, req);
 		else if (!strcmp(c, "set"))
 			reply = cmd_set(t, req);
-		else if (!strcmp(c, "record_start") || !strcmp(c, "record_stop"))
-			reply = fail("recording is not available in this version of pressd");
+		else if (!strcmp(c, "record_start"))
+			reply = cmd_record_start(t, req);
+		else if (!strcmp(c, "record_stop"))
+			reply = cmd_record_stop(t, req);
 		else
 			reply = fail("unknown command '%s' (status, record_start, record_stop, tare, mark, set, version)", c);
 	}

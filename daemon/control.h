@@ -10,6 +10,7 @@
 #include "analysis_worker.h"
 #include "device.h"
 #include "params.h"
+#include "recorder.h"
 #include "status_pub.h"
 
 /* What requests act on; owned by the main thread. */
@@ -19,6 +20,7 @@ struct pd_control_target {
 	struct pd_analysis_params *params; /* per device, the parameters in force */
 	struct pd_analysis_worker *analysis;
 	struct pd_status_pub *status;
+	struct pd_recorder *recorder;
 };
 
 struct pd_control;

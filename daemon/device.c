@@ -139,6 +139,7 @@ static void on_info(void *ctx, const struct pd_device_info *info)
 	pthread_mutex_lock(&d->lock);
 	d->status.info = *info;
 	d->status.have_info = true;
+	d->status.protocol = d->src.protocol; /* known by the time a device describes itself */
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -360,4 +361,15 @@ int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition 
 	d->ntransitions -= n;
 	pthread_mutex_unlock(&d->lock);
 	return n;
+}
+
+void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag,
+			   const char *error)
+{
+	pthread_mutex_lock(&d->lock);
+	snprintf(d->status.recording, sizeof d->status.recording, "%s", path ? path : "");
+	snprintf(d->status.archive_error, sizeof d->status.archive_error, "%s", error ? error : "");
+	d->status.stats.archive_frames = frames;
+	d->status.stats.archive_lag = lag;
+	pthread_mutex_unlock(&d->lock);
 }

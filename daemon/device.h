@@ -40,6 +40,8 @@ struct pd_device_status {
 	struct pd_device_info info;
 	const char *protocol; /* static string, NULL until known */
 	struct pd_device_stats stats;
+	char recording[4096];       /* the file being written, "" when not recording */
+	char archive_error[320];    /* why the last recording stopped, if it failed */
 	bool have_frame; /* the last frame's sequence and device time: */
 	uint32_t last_seq;
 	uint64_t last_time_us;
@@ -101,6 +103,11 @@ void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out);
 /* The changes of state since the last call, oldest first (the oldest are
  * forgotten beyond PD_DEVICE_TRANSITIONS). Returns how many. */
 int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition *out, int max);
+
+/* The recorder's view: the file (NULL: none), frames recorded, frames
+ * waiting to be, and why a recording failed ("" or NULL: it did not). */
+void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag,
+			   const char *error);
 
 /* Any thread: n of this device's messages could not be published. */
 void pd_device_count_publish_drops(struct pd_device *d, uint64_t n);

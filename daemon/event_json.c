@@ -159,11 +159,16 @@ json_t *pd_json_status(const char *device, const struct pd_device_status *st, ui
 		j = pd_json_message("status", device, seq, t, st->last_seq, utc);
 	}
 	json_object_set_new(j, "state", json_string(pd_device_state_name(st->state)));
+	/* A failed recording is the device's error while the device itself is fine. */
 	if (st->error[0])
 		text(j, "error", st->error);
+	else if (st->archive_error[0])
+		text(j, "error", st->archive_error);
 	if (st->have_info)
 		json_object_set_new(j, "info", pd_json_info(&st->info));
 	json_object_set_new(j, "stats", stats_json(st));
+	if (as_reply && st->recording[0])
+		text(j, "recording", st->recording);
 	return j;
 }
 

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "ports_list.h"
 #include "publisher.h"
+#include "recorder.h"
 #include "source.h"
 #include "transport/serial_ports.h"
 #include "stats_log.h"
@@ -41,6 +42,7 @@ struct daemon {
 	struct pd_publisher *publisher;
 	struct pd_status_pub status;
 	struct pd_control *control;
+	struct pd_recorder *recorder;
 	struct pd_analysis_params *params; /* per device, as `set` left them */
 	int sigfd;
 };
@@ -249,7 +251,8 @@ static void run(struct daemon *dm)
 	int64_t next_status = now, next_stats = now + dm->cfg.stats_interval_s * 1000000000LL;
 	int64_t next_wd = now;
 
-	const struct pd_control_target target = { dm->devs, dm->ndevs, dm->params, dm->analysis, &dm->status };
+	const struct pd_control_target target = { dm->devs, dm->ndevs, dm->params, dm->analysis, &dm->status,
+						  dm->recorder };
 	zmq_pollitem_t items[2] = {
 		{ .fd = dm->sigfd, .events = ZMQ_POLLIN },
 		{ .socket = pd_control_socket(dm->control), .events = ZMQ_POLLIN },
@@ -308,6 +311,16 @@ static int start_service(struct daemon *dm)
 		pd_err("%s", err);
 		return -1;
 	}
+	const struct pd_recorder_config rc = {
+		.dir = dm->cfg.record_dir[0] ? dm->cfg.record_dir : NULL,
+		.max_mb = dm->cfg.record_max_mb,
+		.max_s = dm->cfg.record_max_s,
+	};
+	dm->recorder = pd_recorder_start(dm->zctx, dm->devs, dm->ndevs, &rc, err, sizeof err);
+	if (!dm->recorder) {
+		pd_err("%s", err);
+		return -1;
+	}
 	dm->analysis = pd_analysis_worker_start(dm->devs, dm->ndevs, &dm->cfg.analysis, dm->zctx, err, sizeof err);
 	if (!dm->analysis) {
 		pd_err("%s", err);
@@ -329,6 +342,7 @@ static void shutdown_all(struct daemon *dm)
 		pd_device_stop(&dm->devs[i]);
 	pd_frame_trace_stop(dm->trace); /* these drain what was read */
 	pd_analysis_worker_stop(dm->analysis); /* its last events are queued */
+	pd_recorder_stop(dm->recorder);        /* records them, closes the files */
 	if (dm->status.dev) {
 		dm->status.next_tick_ns = 0; /* the final state of every device */
 		pd_status_pub_tick(&dm->status, dm->devs, pd_mono_ns());
@@ -384,9 +398,6 @@ int main(int argc, char **argv)
 		pd_options_free(&dm.opt);
 		return 1;
 	}
-	if (dm.cfg.record_dir[0])
-		pd_warn("recording to %s: not implemented in this version; frames are not archived",
-			dm.cfg.record_dir);
 	if (start_service(&dm) != 0) {
 		shutdown_all(&dm);
 		pd_options_free(&dm.opt);

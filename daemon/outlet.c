@@ -9,14 +9,14 @@
  * stuck publisher hold more than a few MB. */
 #define OUTLET_HWM 10000
 
-int pd_outlet_open(struct pd_outlet *o, void *zctx, char *err, size_t errlen)
+int pd_outlet_open(struct pd_outlet *o, void *zctx, const char *endpoint, char *err, size_t errlen)
 {
 	o->sock = zmq_socket(zctx, ZMQ_PUSH);
 	int hwm = OUTLET_HWM, linger = 0;
 	if (!o->sock || zmq_setsockopt(o->sock, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
 	    zmq_setsockopt(o->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
-	    zmq_connect(o->sock, PD_PUBLISHER_INPROC) != 0) {
-		snprintf(err, errlen, "publisher outlet: %s", zmq_strerror(zmq_errno()));
+	    zmq_connect(o->sock, endpoint) != 0) {
+		snprintf(err, errlen, "outlet to %s: %s", endpoint, zmq_strerror(zmq_errno()));
 		pd_outlet_close(o);
 		return -1;
 	}

@@ -1,20 +1,21 @@
-/* How a thread hands messages to the publisher: an inproc PUSH socket per
- * producing thread (ZeroMQ sockets belong to one thread), never blocking.
- * When the publisher cannot take more, the send fails and the producer
- * counts the drop against the device. */
+/* How a thread hands messages to the publisher (or the recorder): an
+ * inproc PUSH socket per producing thread (ZeroMQ sockets belong to one
+ * thread), never blocking. When the other side cannot take more, the send
+ * fails and the producer counts the drop. */
 #ifndef PD_OUTLET_H
 #define PD_OUTLET_H
 
 #include <stddef.h>
 
-#define PD_PUBLISHER_INPROC "inproc://pressd-publisher"
+#define PD_PUBLISHER_INPROC "inproc://pressd-publisher" /* to the event stream */
+#define PD_RECORDER_INPROC "inproc://pressd-recorder"   /* finished events, to the recordings */
 
 struct pd_outlet {
 	void *sock;
 };
 
-/* Connects to the publisher (which must be started). 0, or -1 with why. */
-int pd_outlet_open(struct pd_outlet *o, void *zctx, char *err, size_t errlen);
+/* Connects to `endpoint` (one of the above). 0, or -1 with why. */
+int pd_outlet_open(struct pd_outlet *o, void *zctx, const char *endpoint, char *err, size_t errlen);
 void pd_outlet_close(struct pd_outlet *o);
 
 /* [topic][json], without waiting. 0, or -1 when it could not be queued. */

@@ -18,12 +18,15 @@ int pd_status_pub_init(struct pd_status_pub *sp, void *zctx, int ndevs, char *er
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	return pd_outlet_open(&sp->out, zctx, err, errlen);
+	if (pd_outlet_open(&sp->out, zctx, PD_PUBLISHER_INPROC, err, errlen) != 0)
+		return -1;
+	return pd_outlet_open(&sp->rec, zctx, PD_RECORDER_INPROC, err, errlen);
 }
 
 void pd_status_pub_fini(struct pd_status_pub *sp)
 {
 	pd_outlet_close(&sp->out);
+	pd_outlet_close(&sp->rec);
 	free(sp->dev);
 	sp->dev = NULL;
 }
@@ -31,16 +34,21 @@ void pd_status_pub_fini(struct pd_status_pub *sp)
 static bool changed(const struct pd_device_status *a, const struct pd_device_status *b)
 {
 	return a->state != b->state || strcmp(a->error, b->error) != 0 || a->have_info != b->have_info ||
+	       strcmp(a->archive_error, b->archive_error) != 0 || strcmp(a->recording, b->recording) != 0 ||
 	       memcmp(&a->info, &b->info, sizeof a->info) != 0;
 }
 
-static int send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq)
+/* to_recorder: a mark, which the recordings keep too. */
+static int send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq,
+		bool to_recorder)
 {
 	char json[STATUS_JSON_MAX], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
 	json_decref(j);
 	snprintf(topic, sizeof topic, "%s/%s", type, dev->id);
 	(*seq)++; /* a lost message is a gap in seq */
+	if (len && to_recorder)
+		pd_outlet_send(&sp->rec, topic, json, len);
 	if (len == 0 || pd_outlet_send(&sp->out, topic, json, len) != 0) {
 		pd_device_count_publish_drops(dev, 1);
 		return -1;
@@ -68,14 +76,14 @@ void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_
 			if (d->published && !changed(&was, &d->last))
 				continue;
 			json_t *j = pd_json_status(devs[i].id, &was, d->status_seq, (double)pd_utc_ns() / 1e9, false);
-			send(sp, &devs[i], "status", j, &d->status_seq);
+			send(sp, &devs[i], "status", j, &d->status_seq, false);
 			d->last = was;
 			d->published = true;
 		}
 		if (!tick && d->published && !changed(&st, &d->last))
 			continue;
 		json_t *j = pd_json_status(devs[i].id, &st, d->status_seq, (double)pd_utc_ns() / 1e9, false);
-		send(sp, &devs[i], "status", j, &d->status_seq);
+		send(sp, &devs[i], "status", j, &d->status_seq, false);
 		d->last = st;
 		d->published = true;
 	}
@@ -86,5 +94,5 @@ int pd_status_pub_mark(struct pd_status_pub *sp, struct pd_device *dev, int i, c
 	struct pd_status_pub_dev *d = &sp->dev[i];
 	json_t *j = pd_json_message("mark", dev->id, d->mark_seq, -1, 0, (double)pd_utc_ns() / 1e9);
 	json_object_set_new(j, "label", json_string(label));
-	return send(sp, dev, "mark", j, &d->mark_seq);
+	return send(sp, dev, "mark", j, &d->mark_seq, true);
 }

@@ -17,7 +17,8 @@ struct pd_status_pub_dev {
 };
 
 struct pd_status_pub {
-	struct pd_outlet out;
+	struct pd_outlet out; /* to the event stream */
+	struct pd_outlet rec; /* marks, to the recordings */
 	int64_t next_tick_ns;
 	int n;
 	struct pd_status_pub_dev *dev;

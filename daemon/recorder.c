@@ -1,0 +1,653 @@
+#include "recorder.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "event_json.h"
+#include "log.h"
+#include "outlet.h"
+#include "recording.h"
+#include "ring_cursor.h"
+
+#define FLUSH_EVERY_NS 500000000LL /* at least once a second, with room to spare */
+#define REQUEST_WAIT_S 10
+#define EVENT_MAX (64u << 10)
+
+struct dev_rec {
+	struct pd_recorder *r;
+	struct pd_ring_cursor cur;
+	struct pd_rec *rec;
+	bool armed;          /* record this device's frames as they come */
+	char dir[PATH_MAX];
+	json_t *meta;        /* record_start's meta, for every file of this recording */
+	uint32_t stream;
+	bool have_stream;
+	bool have_last;
+	uint32_t last_seq;
+	double file_t0;      /* device time of the file's first frame (for rotation) */
+	bool file_started;
+	int64_t last_flush_ns;
+	uint64_t archived;   /* frames recorded, every file together */
+	uint64_t lost_logged;
+	uint64_t seq;        /* `recording` messages */
+	char error[320];     /* why the last recording stopped, if it failed */
+};
+
+enum request_kind { REQ_START, REQ_STOP };
+enum request_state { REQ_IDLE, REQ_PENDING, REQ_DONE, REQ_ABANDONED };
+
+/* The one request slot (only the main thread asks, one at a time). It
+ * lives in the recorder, so a caller that gave up waiting leaves nothing
+ * dangling: the recorder finishes and cleans up after it. */
+struct request {
+	enum request_state state;
+	enum request_kind kind;
+	int dev;
+	bool has_dir;
+	char dir[PATH_MAX];
+	json_t *meta;
+	json_t *result;
+	char err[320];
+};
+
+struct pd_recorder {
+	pthread_t thread;
+	int stop_fd, req_fd;
+	void *sub; /* PULL: finished events from the analysis, marks from control */
+	struct pd_outlet out; /* `recording` messages to the event stream */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct request q; /* under lock, but for the fields the state hands over */
+	struct pd_recorder_config cfg;
+	char default_dir[PATH_MAX];
+	int n;
+	struct dev_rec dev[];
+};
+
+/* ---- telling the rest of the daemon ------------------------------------------ */
+
+static void publish_recording(struct dev_rec *d, const char *phase, const char *path, uint64_t frames)
+{
+	json_t *j = pd_json_message("recording", d->cur.dev->id, d->seq++, -1, 0, (double)pd_utc_ns() / 1e9);
+	json_object_set_new(j, "phase", json_string(phase));
+	json_object_set_new(j, "path", json_string(path));
+	json_object_set_new(j, "frames", json_integer((json_int_t)frames));
+	char json[4096], topic[64];
+	size_t len = pd_json_dump(j, json, sizeof json);
+	json_decref(j);
+	snprintf(topic, sizeof topic, "recording/%s", d->cur.dev->id);
+	if (len == 0 || pd_outlet_send(&d->r->out, topic, json, len) != 0)
+		pd_device_count_publish_drops(d->cur.dev, 1);
+}
+
+static void update_device(struct dev_rec *d)
+{
+	struct pd_frame_ring *ring = d->cur.ring;
+	uint64_t lag = ring ? pd_frame_ring_head(ring) - d->cur.next : 0;
+	pd_device_set_archive(d->cur.dev, d->rec ? pd_rec_path(d->rec) : NULL, d->archived, lag, d->error);
+}
+
+/* ---- files -------------------------------------------------------------------- */
+
+static int mkdirs(const char *dir, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+				snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+				return -1;
+			}
+			if (c == '\0')
+				break;
+			*p = c;
+		}
+	}
+	struct stat st;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "%s is not a directory pressd can write", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int open_file(struct dev_rec *d, char *err, size_t errlen)
+{
+	struct pd_device_status st;
+	pd_device_snapshot(d->cur.dev, &st);
+	if (!st.have_info) {
+		snprintf(err, errlen, "%s has not described itself yet", d->cur.dev->id);
+		return -1;
+	}
+	struct pd_rec_meta meta[64];
+	size_t nmeta = 0;
+	const char *key;
+	json_t *value;
+	char numbers[64][32];
+	json_object_foreach(d->meta, key, value) {
+		if (nmeta == sizeof meta / sizeof meta[0])
+			break;
+		const char *text = json_string_value(value);
+		if (!text) {
+			snprintf(numbers[nmeta], sizeof numbers[0], "%.17g", json_number_value(value));
+			text = numbers[nmeta];
+		}
+		meta[nmeta++] = (struct pd_rec_meta){ key, text };
+	}
+	const struct pd_rec_params p = {
+		.dir = d->dir,
+		.device_id = d->cur.dev->id,
+		.info = &st.info,
+		.protocol = st.protocol ? st.protocol : "unknown",
+		.uri = d->cur.dev->src.uri.text,
+		.start_utc_ns = pd_utc_ns(),
+		.meta = meta,
+		.nmeta = nmeta,
+		.software_version = PRESSD_VERSION,
+	};
+	if (pd_rec_create(&d->rec, &p, err, errlen) != 0) {
+		d->rec = NULL;
+		return -1;
+	}
+	d->file_started = false;
+	d->last_flush_ns = pd_mono_ns();
+	d->error[0] = '\0';
+	pd_info("%s: recording to %s", d->cur.dev->id, pd_rec_path(d->rec));
+	publish_recording(d, "start", pd_rec_path(d->rec), 0);
+	update_device(d);
+	return 0;
+}
+
+/* Closes the file; phase is what the `recording` message says. */
+static void close_file(struct dev_rec *d, const char *phase)
+{
+	if (!d->rec)
+		return;
+	char path[PATH_MAX], err[256];
+	snprintf(path, sizeof path, "%s", pd_rec_path(d->rec));
+	uint64_t frames = pd_rec_frames(d->rec);
+	if (pd_rec_close(d->rec, err, sizeof err) != 0) {
+		snprintf(d->error, sizeof d->error, "recording stopped: %s", err);
+		pd_err("%s: %s (%s)", d->cur.dev->id, d->error, path);
+		phase = "stop";
+		d->armed = false;
+	}
+	d->rec = NULL;
+	pd_info("%s: %s %s, %" PRIu64 " frames", d->cur.dev->id, !strcmp(phase, "rotate") ? "rotated" : "closed",
+		path, frames);
+	publish_recording(d, phase, path, frames);
+	update_device(d);
+}
+
+/* A write failed (a full disk, an I/O error): this recording is over, the
+ * rest of the daemon goes on. */
+static void fail(struct dev_rec *d)
+{
+	if (d->rec && pd_rec_failed(d->rec))
+		snprintf(d->error, sizeof d->error, "recording stopped: %s", pd_rec_error(d->rec));
+	d->armed = false;
+	close_file(d, "stop");
+}
+
+static bool rotation_due(const struct dev_rec *d, double t)
+{
+	const struct pd_recorder_config *c = &d->r->cfg;
+	return d->rec && d->file_started &&
+	       ((c->max_mb > 0 && (double)pd_rec_bytes(d->rec) >= c->max_mb * 1e6) ||
+		(c->max_s > 0 && t - d->file_t0 >= c->max_s));
+}
+
+static void give_up(struct dev_rec *d, const char *why)
+{
+	snprintf(d->error, sizeof d->error, "recording stopped: %s", why);
+	pd_err("%s: %s", d->cur.dev->id, d->error);
+	d->armed = false;
+	close_file(d, "stop");
+	update_device(d);
+}
+
+static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t stream)
+{
+	if (!d->have_stream || stream != d->stream)
+		d->have_last = false; /* a new stream numbers its frames afresh */
+	d->stream = stream;
+	d->have_stream = true;
+	if (d->armed) {
+		char err[256];
+		double t = (double)f->device_time_us / 1e6;
+		if (rotation_due(d, t))
+			close_file(d, "rotate"); /* this frame is the next file's first: none lost or twice */
+		if (!d->rec && open_file(d, err, sizeof err) != 0) {
+			give_up(d, err);
+			goto seen;
+		}
+		if (d->have_last) {
+			uint32_t jump = f->seq - d->last_seq - 1;
+			if (jump != 0 && jump < 0x80000000u &&
+			    pd_rec_append_gap(d->rec, d->last_seq, jump) == PD_REC_FAILED) {
+				fail(d);
+				goto seen;
+			}
+		}
+		int rc = pd_rec_append_frame(d->rec, f);
+		if (rc == PD_REC_REJECTED) { /* the device changed its geometry: a file holds one */
+			close_file(d, "rotate");
+			if (open_file(d, err, sizeof err) != 0) {
+				give_up(d, err);
+				goto seen;
+			}
+			rc = pd_rec_append_frame(d->rec, f);
+		}
+		if (rc != 0) {
+			fail(d);
+			goto seen;
+		}
+		if (!d->file_started) {
+			d->file_t0 = t;
+			d->file_started = true;
+		}
+		d->archived++;
+	}
+seen:
+	d->have_last = true;
+	d->last_seq = f->seq;
+}
+
+static void drain(struct dev_rec *d)
+{
+	struct pd_frame f;
+	uint32_t stream;
+	while (pd_ring_cursor_next(&d->cur, &f, &stream))
+		record_frame(d, &f, stream);
+	if (d->cur.lost != d->lost_logged) {
+		/* The disk could not keep up for a whole ring: the frames are in
+		 * the file's /gaps as missing, and said here. */
+		pd_warn("%s: recorder fell behind; %" PRIu64 " frames not recorded", d->cur.dev->id,
+			d->cur.lost - d->lost_logged);
+		d->lost_logged = d->cur.lost;
+	}
+}
+
+static void flush_due(struct pd_recorder *r, int64_t now, bool force)
+{
+	for (int i = 0; i < r->n; i++) {
+		struct dev_rec *d = &r->dev[i];
+		if (d->rec && (force || now - d->last_flush_ns >= FLUSH_EVERY_NS)) {
+			if (pd_rec_flush(d->rec) != 0)
+				fail(d);
+			d->last_flush_ns = now;
+		}
+		update_device(d);
+	}
+}
+
+/* A finished event from the stream into its device's file. */
+static void take_event(struct pd_recorder *r)
+{
+	char topic[128];
+	int tl = zmq_recv(r->sub, topic, sizeof topic - 1, ZMQ_DONTWAIT);
+	if (tl < 0)
+		return;
+	topic[tl < (int)sizeof topic - 1 ? tl : (int)sizeof topic - 1] = '\0';
+	int more = 0;
+	size_t ml = sizeof more;
+	zmq_getsockopt(r->sub, ZMQ_RCVMORE, &more, &ml);
+	if (!more)
+		return;
+	zmq_msg_t body;
+	zmq_msg_init(&body);
+	if (zmq_msg_recv(&body, r->sub, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(&body);
+		return;
+	}
+	const char *device = strchr(topic, '/');
+	for (int i = 0; device && i < r->n; i++) {
+		struct dev_rec *d = &r->dev[i];
+		if (!d->rec || strcmp(device + 1, d->cur.dev->id) != 0)
+			continue;
+		json_t *ev = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
+		if (ev && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
+			fail(d);
+		json_decref(ev);
+	}
+	zmq_msg_close(&body);
+}
+
+/* ---- record_start / record_stop, served on the recorder thread --------------- */
+
+static void add_result(json_t *list, struct dev_rec *d, const char *path, bool with_frames, uint64_t frames)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "device", json_string(d->cur.dev->id));
+	if (path)
+		json_object_set_new(o, "path", json_string(path));
+	if (with_frames)
+		json_object_set_new(o, "frames", json_integer((json_int_t)frames));
+	json_array_append_new(list, o);
+}
+
+static void serve_start(struct pd_recorder *r, struct request *q)
+{
+	const char *dir = q->has_dir ? q->dir : r->default_dir;
+	if (!dir[0]) {
+		snprintf(q->err, sizeof q->err, "no directory: give \"dir\", or set daemon.record_dir or -r");
+		return;
+	}
+	if (mkdirs(dir, q->err, sizeof q->err) != 0)
+		return;
+	char real[PATH_MAX];
+	if (!realpath(dir, real))
+		snprintf(real, sizeof real, "%s", dir);
+	q->result = json_array();
+	for (int i = 0; i < r->n; i++) {
+		struct dev_rec *d = &r->dev[i];
+		if (q->dev >= 0 && q->dev != i)
+			continue;
+		if (!d->rec) {
+			snprintf(d->dir, sizeof d->dir, "%s", real);
+			json_decref(d->meta);
+			d->meta = q->meta ? json_deep_copy(q->meta) : json_object();
+			d->armed = true;
+			d->error[0] = '\0';
+			char err[256];
+			struct pd_device_status st;
+			pd_device_snapshot(d->cur.dev, &st);
+			/* A device that has described itself gets its file now; one
+			 * that has not, at its first frame. */
+			if (st.have_info && open_file(d, err, sizeof err) != 0) {
+				give_up(d, err);
+				snprintf(q->err, sizeof q->err, "%s: %s", d->cur.dev->id, err);
+				json_decref(q->result);
+				q->result = NULL;
+				return;
+			}
+		}
+		add_result(q->result, d, d->rec ? pd_rec_path(d->rec) : NULL, false, 0);
+	}
+}
+
+static void serve_stop(struct pd_recorder *r, struct request *q)
+{
+	q->result = json_array();
+	for (int i = 0; i < r->n; i++) {
+		struct dev_rec *d = &r->dev[i];
+		if ((q->dev >= 0 && q->dev != i) || (!d->armed && !d->rec))
+			continue;
+		drain(d); /* what arrived before the request goes in the file */
+		char path[PATH_MAX] = "";
+		uint64_t frames = 0;
+		if (d->rec) {
+			snprintf(path, sizeof path, "%s", pd_rec_path(d->rec));
+			frames = pd_rec_frames(d->rec);
+		}
+		d->armed = false;
+		close_file(d, "stop");
+		add_result(q->result, d, path[0] ? path : NULL, true, frames);
+	}
+}
+
+static void serve_request(struct pd_recorder *r)
+{
+	uint64_t n;
+	if (read(r->req_fd, &n, sizeof n) < 0) { /* EAGAIN: nothing asked */
+	}
+	pthread_mutex_lock(&r->lock);
+	bool pending = r->q.state == REQ_PENDING;
+	pthread_mutex_unlock(&r->lock);
+	if (!pending)
+		return;
+	if (r->q.kind == REQ_START)
+		serve_start(r, &r->q);
+	else
+		serve_stop(r, &r->q);
+	pthread_mutex_lock(&r->lock);
+	json_decref(r->q.meta);
+	r->q.meta = NULL;
+	if (r->q.state == REQ_ABANDONED) { /* the caller stopped waiting */
+		json_decref(r->q.result);
+		r->q.result = NULL;
+		r->q.state = REQ_IDLE;
+	} else {
+		r->q.state = REQ_DONE;
+	}
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+}
+
+static json_t *ask(struct pd_recorder *r, enum request_kind kind, int dev, const char *dir, const json_t *meta,
+		   char *err, size_t errlen)
+{
+	if (!r) {
+		snprintf(err, errlen, "recording is not available");
+		return NULL;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->q.state != REQ_IDLE) {
+		pthread_mutex_unlock(&r->lock);
+		snprintf(err, errlen, "the recorder is still busy with an earlier request");
+		return NULL;
+	}
+	struct request *q = &r->q;
+	q->kind = kind;
+	q->dev = dev;
+	q->has_dir = dir != NULL;
+	snprintf(q->dir, sizeof q->dir, "%s", dir ? dir : "");
+	q->meta = meta ? json_deep_copy(meta) : NULL;
+	q->result = NULL;
+	q->err[0] = '\0';
+	q->state = REQ_PENDING;
+	pthread_mutex_unlock(&r->lock);
+	uint64_t one = 1;
+	if (write(r->req_fd, &one, sizeof one) < 0)
+		pd_err("recorder: cannot wake: %m");
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += REQUEST_WAIT_S;
+	json_t *result = NULL;
+	pthread_mutex_lock(&r->lock);
+	while (q->state == REQ_PENDING)
+		if (pthread_cond_timedwait(&r->cond, &r->lock, &until) != 0)
+			break;
+	if (q->state == REQ_DONE) {
+		result = q->result;
+		q->result = NULL;
+		if (!result)
+			snprintf(err, errlen, "%s", q->err);
+		q->state = REQ_IDLE;
+	} else {
+		q->state = REQ_ABANDONED;
+		snprintf(err, errlen, "the recorder did not answer within %d s (a slow disk?)", REQUEST_WAIT_S);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return result;
+}
+
+json_t *pd_recorder_record_start(struct pd_recorder *r, int dev, const char *dir, const json_t *meta,
+				 char *err, size_t errlen)
+{
+	return ask(r, REQ_START, dev, dir, meta, err, errlen);
+}
+
+json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_t errlen)
+{
+	return ask(r, REQ_STOP, dev, NULL, NULL, err, errlen);
+}
+
+/* ---- the thread ------------------------------------------------------------- */
+
+static void *recorder_main(void *arg)
+{
+	struct pd_recorder *r = arg;
+	size_t np = (size_t)r->n + 3;
+	zmq_pollitem_t *items = calloc(np, sizeof *items);
+	if (!items)
+		return NULL;
+	items[0] = (zmq_pollitem_t){ .socket = r->sub, .events = ZMQ_POLLIN };
+	items[1] = (zmq_pollitem_t){ .fd = r->req_fd, .events = ZMQ_POLLIN };
+	items[2] = (zmq_pollitem_t){ .fd = r->stop_fd, .events = ZMQ_POLLIN };
+	for (int i = 0; i < r->n; i++)
+		items[3 + i] = (zmq_pollitem_t){ .fd = r->dev[i].cur.efd, .events = ZMQ_POLLIN };
+	for (;;) {
+		if (zmq_poll(items, (int)np, 200) < 0)
+			continue;
+		for (int i = 0; i < r->n; i++)
+			if (items[3 + i].revents) {
+				pd_ring_cursor_ack(&r->dev[i].cur);
+				drain(&r->dev[i]);
+			}
+		for (int k = 0; k < 256 && (items[0].revents & ZMQ_POLLIN); k++) {
+			int ev = 0;
+			size_t el = sizeof ev;
+			zmq_getsockopt(r->sub, ZMQ_EVENTS, &ev, &el);
+			if (!(ev & ZMQ_POLLIN))
+				break;
+			take_event(r);
+		}
+		if (items[1].revents)
+			serve_request(r);
+		flush_due(r, pd_mono_ns(), false);
+		if (items[2].revents)
+			break;
+	}
+	/* The readers have stopped and the analysis has said its last: take
+	 * everything, then close the files properly. */
+	for (int i = 0; i < r->n; i++)
+		drain(&r->dev[i]);
+	for (int k = 0; k < 100000; k++) {
+		int ev = 0;
+		size_t el = sizeof ev;
+		zmq_getsockopt(r->sub, ZMQ_EVENTS, &ev, &el);
+		if (!(ev & ZMQ_POLLIN))
+			break;
+		take_event(r);
+	}
+	for (int i = 0; i < r->n; i++)
+		close_file(&r->dev[i], "stop");
+	serve_request(r); /* nobody is left waiting */
+	free(items);
+	return NULL;
+}
+
+/* Files a crash left open (kill -9, a power cut) open normally again. */
+static void recover_dir(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		size_t n = strlen(e->d_name);
+		if (n < 4 || strcmp(e->d_name + n - 3, ".h5") != 0)
+			continue;
+		char path[PATH_MAX], err[256];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (pd_rec_is_unfinished(path, err, sizeof err) != PD_REC_UNFINISHED)
+			continue;
+		if (pd_rec_recover(path, err, sizeof err) == 0)
+			pd_log(LOG_NOTICE, "recovered %s, which a crash had left unfinished", path);
+		else
+			pd_err("%s was left unfinished and could not be recovered: %s", path, err);
+	}
+	closedir(dp);
+}
+
+struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int ndevs,
+				      const struct pd_recorder_config *cfg, char *err, size_t errlen)
+{
+	struct pd_recorder *r = calloc(1, sizeof *r + (size_t)ndevs * sizeof r->dev[0]);
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->n = ndevs;
+	r->cfg = *cfg;
+	r->cfg.dir = NULL;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (cfg->dir && cfg->dir[0]) {
+		if (mkdirs(cfg->dir, err, errlen) != 0)
+			goto fail;
+		if (!realpath(cfg->dir, r->default_dir))
+			snprintf(r->default_dir, sizeof r->default_dir, "%s", cfg->dir);
+		recover_dir(r->default_dir);
+	}
+	r->sub = zmq_socket(zctx, ZMQ_PULL);
+	int hwm = 100000;
+	if (r->stop_fd < 0 || r->req_fd < 0 || !r->sub || zmq_setsockopt(r->sub, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+	    zmq_bind(r->sub, PD_RECORDER_INPROC) != 0 ||
+	    pd_outlet_open(&r->out, zctx, PD_PUBLISHER_INPROC, err, errlen) != 0) {
+		snprintf(err, errlen, "recorder: %s", zmq_strerror(zmq_errno()));
+		goto fail;
+	}
+	for (int i = 0; i < ndevs; i++) {
+		struct dev_rec *d = &r->dev[i];
+		d->r = r;
+		d->meta = json_object();
+		if (pd_ring_cursor_init(&d->cur, &devs[i]) != 0) {
+			snprintf(err, errlen, "%s: cannot follow its frames", devs[i].id);
+			goto fail;
+		}
+		if (r->default_dir[0]) { /* -r: every device from the start */
+			snprintf(d->dir, sizeof d->dir, "%s", r->default_dir);
+			d->armed = true;
+		}
+	}
+	if (pthread_create(&r->thread, NULL, recorder_main, r) != 0) {
+		snprintf(err, errlen, "cannot start the recorder thread");
+		goto fail;
+	}
+	return r;
+fail:
+	for (int i = 0; i < ndevs; i++) {
+		pd_ring_cursor_fini(&r->dev[i].cur);
+		json_decref(r->dev[i].meta);
+	}
+	pd_outlet_close(&r->out);
+	if (r->sub)
+		zmq_close(r->sub);
+	if (r->stop_fd >= 0)
+		close(r->stop_fd);
+	if (r->req_fd >= 0)
+		close(r->req_fd);
+	free(r);
+	return NULL;
+}
+
+void pd_recorder_stop(struct pd_recorder *r)
+{
+	if (!r)
+		return;
+	uint64_t one = 1;
+	if (write(r->stop_fd, &one, sizeof one) < 0)
+		pd_err("recorder: cannot stop: %m");
+	pthread_join(r->thread, NULL);
+	for (int i = 0; i < r->n; i++) {
+		pd_ring_cursor_fini(&r->dev[i].cur);
+		json_decref(r->dev[i].meta);
+	}
+	pd_outlet_close(&r->out);
+	zmq_close(r->sub);
+	close(r->stop_fd);
+	close(r->req_fd);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+	pd_rec_shutdown();
+}

@@ -1,0 +1,39 @@
+/* The recorder: one thread archiving each device's frames, sequence gaps
+ * and finished events to HDF5 (recording.md), from its own cursor on the
+ * device's ring, so a slow disk never stalls acquisition. The analysis
+ * and the control socket hand it finished events and marks as the very
+ * JSON they publish, so /events holds exactly what subscribers saw. Files are flushed at least once a second, rotated
+ * by size or duration, and a failure (a full disk) ends that recording
+ * only: acquisition, analysis and publishing go on. All HDF5 calls happen
+ * on this thread. */
+#ifndef PD_RECORDER_H
+#define PD_RECORDER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "device.h"
+
+struct pd_recorder_config {
+	const char *dir;     /* record every device from the start into this (NULL: not) */
+	double max_mb;       /* rotate past this size (0: never) */
+	double max_s;        /* rotate past this duration of device time (0: never) */
+};
+
+struct pd_recorder;
+
+/* Recovers unfinished files in cfg->dir first (a crash's), then starts. */
+struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int ndevs,
+				      const struct pd_recorder_config *cfg, char *err, size_t errlen);
+/* Closes every recording cleanly (after the readers have stopped and the
+ * last frames were written). */
+void pd_recorder_stop(struct pd_recorder *r);
+
+/* The control socket's record_start / record_stop, for device `dev` (an
+ * index) or every device (dev < 0). Returns the reply's `recordings`
+ * array, or NULL with why in err. Waits for the recorder thread (bounded). */
+json_t *pd_recorder_record_start(struct pd_recorder *r, int dev, const char *dir, const json_t *meta,
+				 char *err, size_t errlen);
+json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,583 @@
+/* Reading a recording back: what replay and pressctl info/export need.
+ * Frames are read a chunk's worth at a time into the reader's own buffers
+ * (one HDF5 read per dataset per chunk, not per frame), so going through
+ * a file in order costs about one decompression per chunk. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rec_internal.h"
+
+struct pd_rec_reader {
+	char err[512];
+	hid_t file, frames, seq, t, time, encoder, gaps;
+	hid_t events[PD_NTABLES];
+	bool swmr;
+	struct pd_rec_file_info info;
+	struct pd_rec_meta *meta;
+	size_t nmeta;
+	float *tare;
+	struct pd_rec_gap *gapv;
+	size_t ngaps;
+	uint64_t nrows[PD_NTABLES];
+	/* the block of frames in memory: [block0, block0 + blockn) */
+	size_t frame_bytes;
+	uint8_t *cells;
+	uint32_t *seqv;
+	double *tv, *timev;
+	int32_t *encv;
+	uint64_t block0, blockn;
+	uint8_t *row;
+};
+
+static int fail(struct pd_rec_reader *rd, const char *what)
+{
+	pd_h5_errorf(rd->err, sizeof rd->err, "%s", what);
+	return -1;
+}
+
+static hid_t open_ds(struct pd_rec_reader *rd, const char *name, bool required)
+{
+	if (H5Lexists(rd->file, name, H5P_DEFAULT) <= 0) {
+		if (required)
+			pd_errorf(rd->err, sizeof rd->err, "%s is missing: not a pressd recording", name);
+		H5Eclear2(H5E_DEFAULT);
+		return H5I_INVALID_HID;
+	}
+	hid_t d = H5Dopen2(rd->file, name, H5P_DEFAULT);
+	if (d < 0)
+		pd_h5_errorf(rd->err, sizeof rd->err, "cannot open %s", name);
+	return d;
+}
+
+static uint64_t length(hid_t ds)
+{
+	hsize_t dims[3] = { 0 };
+	hid_t sp = H5Dget_space(ds);
+	if (sp < 0)
+		return 0;
+	H5Sget_simple_extent_dims(sp, dims, NULL);
+	H5Sclose(sp);
+	return dims[0];
+}
+
+/* N: the shortest of the per-frame datasets (they are equal in a closed
+ * file; a live one may show the 1-D ones ahead of /frames for a moment). */
+static void count_frames(struct pd_rec_reader *rd)
+{
+	uint64_t n = length(rd->frames);
+	hid_t others[] = { rd->seq, rd->t, rd->time, rd->encoder };
+	for (size_t i = 0; i < 4; i++)
+		if (others[i] >= 0 && length(others[i]) < n)
+			n = length(others[i]);
+	rd->info.frames = n;
+}
+
+static double num_or(hid_t obj, const char *name, double dflt)
+{
+	double v;
+	if (pd_attr_read_num(obj, name, &v) == 0)
+		return v;
+	H5Eclear2(H5E_DEFAULT);
+	return dflt;
+}
+
+static int read_info(struct pd_rec_reader *rd)
+{
+	struct pd_rec_file_info *in = &rd->info;
+	char format[64] = "";
+	pd_attr_read_str(rd->file, "format", format, sizeof format);
+	if (strcmp(format, PD_REC_FORMAT)) {
+		pd_errorf(rd->err, sizeof rd->err, "not a pressd recording (format '%s')", format);
+		return -1;
+	}
+	in->format_version = (int)num_or(rd->file, "format_version", 0);
+	if (in->format_version != PD_REC_FORMAT_VERSION) {
+		pd_errorf(rd->err, sizeof rd->err, "recording format version %d (this pressd reads %d)",
+			  in->format_version, PD_REC_FORMAT_VERSION);
+		return -1;
+	}
+	pd_attr_read_str(rd->file, "device_id", in->device_id, sizeof in->device_id);
+	pd_attr_read_str(rd->file, "software", in->software, sizeof in->software);
+	pd_attr_read_str(rd->file, "session_start_time", in->session_start_time, sizeof in->session_start_time);
+
+	hid_t g = H5Gopen2(rd->file, "device", H5P_DEFAULT);
+	if (g < 0)
+		return fail(rd, "/device is missing");
+	struct pd_device_info *d = &in->device;
+	char kind[16] = "";
+	pd_attr_read_str(g, "kind", kind, sizeof kind);
+	d->kind = !strcmp(kind, "roller") ? PD_KIND_ROLLER : PD_KIND_MAT;
+	d->protocol_version = 1;
+	pd_attr_read_str(g, "model", d->model, sizeof d->model);
+	pd_attr_read_str(g, "serial", d->serial, sizeof d->serial);
+	pd_attr_read_str(g, "firmware", d->firmware, sizeof d->firmware);
+	pd_attr_read_str(g, "protocol", in->protocol, sizeof in->protocol);
+	pd_attr_read_str(g, "uri", in->uri, sizeof in->uri);
+	d->rows = (uint16_t)num_or(g, "rows", 0);
+	d->cols = (uint16_t)num_or(g, "cols", 0);
+	d->pitch_x_mm = (float)num_or(g, "pitch_x_mm", 0);
+	d->pitch_y_mm = (float)num_or(g, "pitch_y_mm", 0);
+	d->rate_hz = (float)num_or(g, "rate_hz", 0);
+	d->cell_bits = (uint8_t)num_or(g, "cell_bits", 0);
+	d->full_scale = (uint32_t)num_or(g, "full_scale", 0);
+	d->radius_mm = (float)num_or(g, "radius_mm", 0);
+	d->counts_per_rev = (uint32_t)num_or(g, "counts_per_rev", 0);
+	H5Gclose(g);
+	H5Eclear2(H5E_DEFAULT);
+
+	pd_attr_read_str(rd->frames, "unit", in->unit, sizeof in->unit);
+	in->conversion = num_or(rd->frames, "conversion", 1);
+	d->unit = !strcmp(in->unit, "kPa") ? PD_UNIT_KPA : !strcmp(in->unit, "N") ? PD_UNIT_NEWTON : PD_UNIT_COUNTS;
+	d->units_per_count = d->unit == PD_UNIT_COUNTS ? 0 : (float)in->conversion;
+
+	/* The geometry the data has is the one that counts. */
+	hsize_t dims[3] = { 0 }, chunk[3] = { 0 };
+	hid_t sp = H5Dget_space(rd->frames);
+	int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+	if (sp >= 0)
+		H5Sclose(sp);
+	hid_t ft = H5Dget_type(rd->frames);
+	size_t cell = ft >= 0 ? H5Tget_size(ft) : 0;
+	if (ft >= 0)
+		H5Tclose(ft);
+	hid_t dcpl = H5Dget_create_plist(rd->frames);
+	if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED)
+		H5Pget_chunk(dcpl, 3, chunk);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (rank != 3 || (cell != 1 && cell != 2) || dims[1] != d->rows || dims[2] != d->cols || !d->rows || !d->cols) {
+		pd_errorf(rd->err, sizeof rd->err, "/frames is not [N, %u, %u] of uint8/uint16", d->rows, d->cols);
+		return -1;
+	}
+	d->cell_bits = (uint8_t)(cell * 8);
+	in->chunk_frames = chunk[0] ? (uint32_t)chunk[0] : 1;
+	in->has_encoder = rd->encoder >= 0;
+	H5Eclear2(H5E_DEFAULT);
+	return 0;
+}
+
+static const char *const own_attrs[] = { "format", "format_version", "software", "device_id",
+					 "session_start_time" };
+
+static herr_t meta_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *data)
+{
+	struct pd_rec_reader *rd = data;
+	(void)ai;
+	for (size_t i = 0; i < sizeof own_attrs / sizeof *own_attrs; i++)
+		if (!strcmp(name, own_attrs[i]))
+			return 0;
+	char value[4096];
+	double v;
+	if (pd_attr_read_str(loc, name, value, sizeof value) != 0) {
+		if (pd_attr_read_num(loc, name, &v) == 0)
+			snprintf(value, sizeof value, "%.17g", v);
+		else
+			snprintf(value, sizeof value, "(unreadable)");
+	}
+	H5Eclear2(H5E_DEFAULT);
+	struct pd_rec_meta *m = realloc(rd->meta, (rd->nmeta + 1) * sizeof *m);
+	if (!m)
+		return -1;
+	rd->meta = m;
+	m[rd->nmeta].key = strdup(name);
+	m[rd->nmeta].value = strdup(value);
+	if (!m[rd->nmeta].key || !m[rd->nmeta].value) {
+		free((void *)m[rd->nmeta].key);
+		free((void *)m[rd->nmeta].value);
+		return -1;
+	}
+	rd->nmeta++;
+	return 0;
+}
+
+static int read_tare(struct pd_rec_reader *rd)
+{
+	if (H5Lexists(rd->file, "tare", H5P_DEFAULT) <= 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return 0;
+	}
+	hid_t d = H5Dopen2(rd->file, "tare", H5P_DEFAULT);
+	size_t n = (size_t)rd->info.device.rows * rd->info.device.cols;
+	rd->tare = malloc(n * sizeof *rd->tare);
+	hsize_t dims[2] = { 0 };
+	hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
+	int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
+		 dims[0] == rd->info.device.rows && dims[1] == rd->info.device.cols && rd->tare &&
+		 H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, rd->tare) >= 0;
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (d >= 0)
+		H5Dclose(d);
+	if (!ok)
+		return fail(rd, "cannot read /tare");
+	rd->info.has_tare = true;
+	return 0;
+}
+
+static int read_gaps(struct pd_rec_reader *rd)
+{
+	uint64_t n = length(rd->gaps);
+	struct pd_rec_gap *g = n ? malloc(n * sizeof *g) : NULL;
+	if (n && !g)
+		return fail(rd, "out of memory");
+	if (n) {
+		/* The memory layout: two native u32 named as in the file. */
+		hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof *g);
+		H5Tinsert(mt, "after_seq", offsetof(struct pd_rec_gap, after_seq), H5T_NATIVE_UINT32);
+		H5Tinsert(mt, "missing", offsetof(struct pd_rec_gap, missing), H5T_NATIVE_UINT32);
+		hsize_t start = 0, cnt = n;
+		hid_t fs = H5Dget_space(rd->gaps);
+		hid_t ms = H5Screate_simple(1, &cnt, NULL);
+		H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL);
+		herr_t rc = H5Dread(rd->gaps, mt, ms, fs, H5P_DEFAULT, g);
+		H5Sclose(ms);
+		H5Sclose(fs);
+		H5Tclose(mt);
+		if (rc < 0) {
+			free(g);
+			return fail(rd, "cannot read /gaps");
+		}
+	}
+	free(rd->gapv);
+	rd->gapv = g;
+	rd->ngaps = (size_t)n;
+	return 0;
+}
+
+static void count_rows(struct pd_rec_reader *rd)
+{
+	for (size_t i = 0; i < PD_NTABLES; i++)
+		rd->nrows[i] = rd->events[i] >= 0 ? length(rd->events[i]) : 0;
+}
+
+int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, size_t errlen)
+{
+	*out = NULL;
+	pd_h5_init();
+	pd_schema_init();
+	struct pd_rec_reader *rd = calloc(1, sizeof *rd);
+	if (!rd) {
+		pd_errorf(err, errlen, "out of memory");
+		return -1;
+	}
+	rd->frames = rd->seq = rd->t = rd->time = rd->encoder = rd->gaps = H5I_INVALID_HID;
+	for (size_t i = 0; i < PD_NTABLES; i++)
+		rd->events[i] = H5I_INVALID_HID;
+	/* As an SWMR reader first: that also opens a file being recorded.
+	 * A file in an older format than SWMR's opens the plain way. */
+	rd->swmr = true;
+	/* The close degree every file of ours is opened with (HDF5 wants
+	 * the same for two opens of one file in a process: a reader in the
+	 * process that records it). It closes only what this open opened. */
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG);
+	rd->file = H5Fopen(path, H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+	if (rd->file < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		rd->swmr = false;
+		rd->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	}
+	H5Pclose(fapl);
+	if (rd->file < 0) {
+		pd_h5_errorf(err, errlen, "cannot open %s", path);
+		free(rd);
+		return -1;
+	}
+	int rc = 0;
+	if ((rd->frames = open_ds(rd, "frames", true)) < 0 || (rd->seq = open_ds(rd, "frame_seq", true)) < 0 ||
+	    (rd->t = open_ds(rd, "t", true)) < 0 || (rd->time = open_ds(rd, "time", true)) < 0 ||
+	    (rd->gaps = open_ds(rd, "gaps", true)) < 0)
+		rc = -1;
+	if (rc == 0)
+		rd->encoder = open_ds(rd, "encoder", false);
+	for (size_t i = 0; rc == 0 && i < PD_NTABLES; i++)
+		if ((rd->events[i] = open_ds(rd, pd_event_tables[i].path, true)) < 0)
+			rc = -1;
+	if (rc == 0)
+		rc = read_info(rd);
+	if (rc == 0 && H5Aiterate2(rd->file, H5_INDEX_NAME, H5_ITER_INC, NULL, meta_cb, rd) < 0)
+		rc = fail(rd, "cannot read the root attributes");
+	if (rc == 0)
+		rc = read_tare(rd);
+	if (rc == 0)
+		rc = read_gaps(rd);
+	if (rc == 0) {
+		count_frames(rd);
+		count_rows(rd);
+		const struct pd_device_info *d = &rd->info.device;
+		rd->frame_bytes = pd_frame_cells_bytes(d->rows, d->cols, d->cell_bits);
+		size_t c = rd->info.chunk_frames, row = 0;
+		for (size_t i = 0; i < PD_NTABLES; i++)
+			if (pd_event_tables[i].row_bytes > row)
+				row = pd_event_tables[i].row_bytes;
+		rd->cells = malloc(c * rd->frame_bytes);
+		rd->seqv = malloc(c * sizeof *rd->seqv);
+		rd->tv = malloc(c * sizeof *rd->tv);
+		rd->timev = malloc(c * sizeof *rd->timev);
+		rd->encv = malloc(c * sizeof *rd->encv);
+		rd->row = malloc(row);
+		if (!rd->cells || !rd->seqv || !rd->tv || !rd->timev || !rd->encv || !rd->row)
+			rc = fail(rd, "out of memory");
+	}
+	if (rc) {
+		pd_errorf(err, errlen, "%s: %s", path, rd->err);
+		pd_rec_reader_close(rd);
+		return -1;
+	}
+	*out = rd;
+	return 0;
+}
+
+void pd_rec_reader_close(struct pd_rec_reader *rd)
+{
+	if (!rd)
+		return;
+	pd_h5_quiet();
+	hid_t ids[] = { rd->frames, rd->seq, rd->t, rd->time, rd->encoder, rd->gaps };
+	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+		if (ids[i] >= 0)
+			H5Dclose(ids[i]);
+	for (size_t i = 0; i < PD_NTABLES; i++)
+		if (rd->events[i] >= 0)
+			H5Dclose(rd->events[i]);
+	if (rd->file >= 0)
+		H5Fclose(rd->file);
+	H5Eclear2(H5E_DEFAULT);
+	for (size_t i = 0; i < rd->nmeta; i++) {
+		free((void *)rd->meta[i].key);
+		free((void *)rd->meta[i].value);
+	}
+	free(rd->meta);
+	free(rd->tare);
+	free(rd->gapv);
+	free(rd->cells);
+	free(rd->seqv);
+	free(rd->tv);
+	free(rd->timev);
+	free(rd->encv);
+	free(rd->row);
+	free(rd);
+}
+
+const char *pd_rec_reader_error(const struct pd_rec_reader *rd)
+{
+	return rd ? rd->err : "";
+}
+
+const struct pd_rec_file_info *pd_rec_reader_info(const struct pd_rec_reader *rd)
+{
+	return &rd->info;
+}
+
+size_t pd_rec_reader_meta_count(const struct pd_rec_reader *rd)
+{
+	return rd->nmeta;
+}
+
+const struct pd_rec_meta *pd_rec_reader_meta(const struct pd_rec_reader *rd, size_t i)
+{
+	return i < rd->nmeta ? &rd->meta[i] : NULL;
+}
+
+const float *pd_rec_reader_tare(const struct pd_rec_reader *rd)
+{
+	return rd->tare;
+}
+
+const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size_t *n)
+{
+	*n = rd->ngaps;
+	return rd->gapv;
+}
+
+/* Rows [first, first + n) of a per-frame dataset into buf. */
+static herr_t read_rows(hid_t ds, hid_t mtype, int rank, const struct pd_device_info *d, uint64_t first, uint64_t n,
+			void *buf)
+{
+	hsize_t start[3] = { first, 0, 0 }, count[3] = { n, d->rows, d->cols };
+	hid_t fs = H5Dget_space(ds);
+	hid_t ms = H5Screate_simple(rank, count, NULL);
+	herr_t rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+	if (rc >= 0)
+		rc = H5Dread(ds, mtype, ms, fs, H5P_DEFAULT, buf);
+	if (ms >= 0)
+		H5Sclose(ms);
+	if (fs >= 0)
+		H5Sclose(fs);
+	return rc;
+}
+
+static int load_block(struct pd_rec_reader *rd, uint64_t i)
+{
+	const struct pd_device_info *d = &rd->info.device;
+	uint64_t c = rd->info.chunk_frames, first = i / c * c;
+	uint64_t n = rd->info.frames - first < c ? rd->info.frames - first : c;
+	/* Cells as stored: little-endian, which is this host's order. */
+	hid_t cell = d->cell_bits == 16 ? H5T_STD_U16LE : H5T_STD_U8LE;
+	rd->blockn = 0;
+	if (read_rows(rd->frames, cell, 3, d, first, n, rd->cells) < 0 ||
+	    read_rows(rd->seq, H5T_NATIVE_UINT32, 1, d, first, n, rd->seqv) < 0 ||
+	    read_rows(rd->t, H5T_NATIVE_DOUBLE, 1, d, first, n, rd->tv) < 0 ||
+	    read_rows(rd->time, H5T_NATIVE_DOUBLE, 1, d, first, n, rd->timev) < 0 ||
+	    (rd->encoder >= 0 && read_rows(rd->encoder, H5T_NATIVE_INT32, 1, d, first, n, rd->encv) < 0))
+		return fail(rd, "cannot read frames");
+	rd->block0 = first;
+	rd->blockn = n;
+	return 0;
+}
+
+int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f, double *t, double *time)
+{
+	pd_h5_quiet();
+	if (i >= rd->info.frames) {
+		pd_errorf(rd->err, sizeof rd->err, "frame %llu of %llu", (unsigned long long)i,
+			  (unsigned long long)rd->info.frames);
+		return -1;
+	}
+	if ((i < rd->block0 || i >= rd->block0 + rd->blockn) && load_block(rd, i))
+		return -1;
+	size_t k = (size_t)(i - rd->block0);
+	const struct pd_device_info *d = &rd->info.device;
+	double tt = rd->tv[k], utc = rd->timev[k];
+	*f = (struct pd_frame){
+		.seq = rd->seqv[k],
+		.device_time_us = tt > 0 ? (uint64_t)llround(tt * 1e6) : 0,
+		.rx = { .utc_ns = (int64_t)llround(utc * 1e9), .mono_ns = 0 },
+		.encoder = rd->encoder >= 0 ? rd->encv[k] : 0,
+		.has_encoder = rd->encoder >= 0,
+		.rows = d->rows,
+		.cols = d->cols,
+		.cell_bits = d->cell_bits,
+		.cells = rd->cells + k * rd->frame_bytes,
+	};
+	if (t)
+		*t = tt;
+	if (time)
+		*time = utc;
+	return 0;
+}
+
+uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *type)
+{
+	const struct pd_table *t = pd_schema_find(type);
+	return t ? rd->nrows[t - pd_event_tables] : 0;
+}
+
+static json_t *column_json(const struct pd_col *c, const uint8_t *p, uint64_t count)
+{
+	switch (c->kind) {
+	case PD_COL_U32: {
+		uint32_t v;
+		memcpy(&v, p, 4);
+		return json_integer(v);
+	}
+	case PD_COL_I32: {
+		int32_t v;
+		memcpy(&v, p, 4);
+		return json_integer(v);
+	}
+	case PD_COL_U64: {
+		uint64_t v;
+		memcpy(&v, p, 8);
+		return json_integer((json_int_t)v);
+	}
+	case PD_COL_F64: {
+		double v;
+		memcpy(&v, p, 8);
+		return isnan(v) ? NULL : json_real(v); /* no value: left out */
+	}
+	case PD_COL_BOOL: return json_boolean(*p != 0);
+	case PD_COL_STR: {
+		char s[PD_REC_LABEL_BYTES + 1];
+		memcpy(s, p, c->len);
+		s[c->len] = '\0';
+		json_t *j = json_string(s);
+		return j ? j : json_string("(not UTF-8)");
+	}
+	case PD_COL_F64_ARRAY: {
+		/* As published: the first min(count, len) durations. */
+		json_t *a = json_array();
+		for (uint64_t k = 0; k < c->len && k < count; k++) {
+			double v;
+			memcpy(&v, p + 8 * k, 8);
+			if (isnan(v))
+				break;
+			json_array_append_new(a, json_real(v));
+		}
+		return a;
+	}
+	}
+	return NULL;
+}
+
+json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t i)
+{
+	pd_h5_quiet();
+	const struct pd_table *t = pd_schema_find(type);
+	if (!t) {
+		pd_errorf(rd->err, sizeof rd->err, "unknown event type '%s'", type ? type : "(null)");
+		return NULL;
+	}
+	size_t k = (size_t)(t - pd_event_tables);
+	if (i >= rd->nrows[k]) {
+		pd_errorf(rd->err, sizeof rd->err, "%s row %llu of %llu", t->path, (unsigned long long)i,
+			  (unsigned long long)rd->nrows[k]);
+		return NULL;
+	}
+	hsize_t start = i, one = 1;
+	hid_t type_id = pd_schema_h5type(t);
+	hid_t fs = H5Dget_space(rd->events[k]);
+	hid_t ms = H5Screate_simple(1, &one, NULL);
+	herr_t rc = type_id < 0 || fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
+	if (rc >= 0)
+		rc = H5Dread(rd->events[k], type_id, ms, fs, H5P_DEFAULT, rd->row);
+	if (ms >= 0)
+		H5Sclose(ms);
+	if (fs >= 0)
+		H5Sclose(fs);
+	if (type_id >= 0)
+		H5Tclose(type_id);
+	if (rc < 0) {
+		fail(rd, "cannot read an event");
+		return NULL;
+	}
+	json_t *j = json_object();
+	json_object_set_new(j, "v", json_integer(1));
+	json_object_set_new(j, "type", json_string(t->type));
+	json_object_set_new(j, "device", json_string(rd->info.device_id));
+	if (t->phase)
+		json_object_set_new(j, "phase", json_string(t->phase));
+	uint64_t count = UINT64_MAX;
+	for (size_t c = 0; c < t->ncols; c++)
+		if (!strcmp(t->cols[c].name, "count") && t->cols[c].kind == PD_COL_U32) {
+			uint32_t v;
+			memcpy(&v, rd->row + t->offset[c], 4);
+			count = v;
+		}
+	for (size_t c = 0; c < t->ncols; c++) {
+		json_t *v = column_json(&t->cols[c], rd->row + t->offset[c], count);
+		if (v)
+			json_object_set_new(j, t->cols[c].name, v);
+	}
+	return j;
+}
+
+int pd_rec_reader_refresh(struct pd_rec_reader *rd)
+{
+	pd_h5_quiet();
+	if (rd->swmr) {
+		hid_t ids[] = { rd->frames, rd->seq, rd->t, rd->time, rd->encoder, rd->gaps };
+		for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
+			if (ids[i] >= 0 && H5Drefresh(ids[i]) < 0)
+				return fail(rd, "cannot refresh");
+		for (size_t i = 0; i < PD_NTABLES; i++)
+			if (H5Drefresh(rd->events[i]) < 0)
+				return fail(rd, "cannot refresh");
+	}
+	count_frames(rd);
+	count_rows(rd);
+	rd->blockn = 0; /* the last block may have grown */
+	return read_gaps(rd);
+}

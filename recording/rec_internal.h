@@ -1,0 +1,147 @@
+/* What the files of recording/ share and nothing outside uses. */
+#ifndef PD_REC_INTERNAL_H
+#define PD_REC_INTERNAL_H
+
+#include <hdf5.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recording.h"
+
+/* Chunks are handed to HDF5 as they lie in memory (direct chunk writes)
+ * and the file's types are little-endian: on a big-endian host every
+ * buffer would need swapping. pressd runs on x86 and ARM Linux. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "recording/ assumes a little-endian host"
+#endif
+
+/* ---- h5err.c: HDF5's error stack as messages ---------------------------- */
+
+/* Turns HDF5's automatic error printing off for the calling thread (the
+ * setting is per thread in a thread-safe build). Every entry point calls it. */
+void pd_h5_quiet(void);
+/* Once per process, before HDF5 starts: no atexit teardown of HDF5 (see
+ * h5err.c). Every entry point calls it. */
+void pd_h5_init(void);
+/* An HDF5 file id that HDF5 failed to close: its teardown would crash. */
+void pd_h5_poison(void);
+bool pd_h5_poisoned(void);
+/* err = "<what>: <the innermost HDF5 error, or strerror of its errno>";
+ * clears the stack. */
+void pd_h5_errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pd_errorf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- codec.c: the shuffle + deflate filters, done by us ----------------- */
+
+struct pd_codec;
+struct pd_codec *pd_codec_new(int level, size_t max_chunk_bytes);
+void pd_codec_free(struct pd_codec *c);
+/* Most bytes a chunk of n bytes can take once compressed. */
+size_t pd_codec_bound(size_t n);
+/* Shuffles n bytes of elem-byte elements (as HDF5's shuffle filter does)
+ * and deflates them into a zlib stream (as its deflate filter does) at
+ * out: the bytes HDF5 would store for this chunk. Their length, or 0 if
+ * out (cap bytes) was too small. */
+size_t pd_codec_encode(struct pd_codec *c, const void *in, size_t n, size_t elem, void *out, size_t cap);
+
+/* ---- deflate.c: a deflate encoder for shuffled sensor data ------------- */
+
+/* Compresses n bytes, seen as `planes` equal planes (the shuffle filter's
+ * byte planes; one deflate block each), into a zlib stream at out, using
+ * tokens (room for n / planes + 1) as scratch. Its length, or 0 if cap
+ * was too small. */
+size_t pd_deflate_planes(const void *in, size_t n, size_t planes, void *out, size_t cap, uint16_t *tokens);
+
+/* ---- schema.c: the compound tables -------------------------------------- */
+
+enum pd_col_kind { PD_COL_U32, PD_COL_U64, PD_COL_I32, PD_COL_F64, PD_COL_BOOL, PD_COL_STR, PD_COL_F64_ARRAY };
+
+struct pd_col {
+	const char *name;
+	enum pd_col_kind kind;
+	uint16_t len; /* STR: bytes; F64_ARRAY: elements */
+};
+
+struct pd_table {
+	const char *type;  /* the published event type ("press"), or "gap" */
+	const char *path;  /* "/events/presses" */
+	const char *phase; /* the only phase stored (hold: "end"), else NULL */
+	bool frame_fields; /* t and frame: produced by a frame (all but mark) */
+	const struct pd_col *cols;
+	size_t ncols;
+	size_t row_bytes;  /* packed, as in the file */
+	size_t offset[24]; /* of each column in a packed row */
+};
+
+#define PD_NTABLES 6
+extern struct pd_table pd_event_tables[PD_NTABLES];
+extern struct pd_table pd_gap_table;
+
+/* Computes the packed offsets (once, idempotent). */
+void pd_schema_init(void);
+const struct pd_table *pd_schema_find(const char *type);
+/* The packed little-endian compound type of a table (caller H5Tcloses it),
+ * used both in the file and in memory. */
+hid_t pd_schema_h5type(const struct pd_table *t);
+size_t pd_col_bytes(const struct pd_col *c);
+
+/* ---- layout.c: the groups, datasets and attributes ---------------------- */
+
+struct pd_layout {
+	hid_t file;
+	hid_t frames, frame_seq, t, time, encoder; /* encoder: H5I_INVALID_HID unless a roller */
+	hid_t gaps;
+	hid_t events[PD_NTABLES];
+	uint32_t chunk_frames, chunk_1d;           /* rows per chunk of /frames and of the 1-D datasets */
+};
+
+/* Creates everything recording.md lists in the (fresh) file. 0, or -1. */
+int pd_layout_create(struct pd_layout *l, const struct pd_rec_params *p, char *err, size_t errlen);
+void pd_layout_close(struct pd_layout *l);
+const char *pd_layout_software(const struct pd_rec_params *p, char *buf, size_t len);
+/* Frames per /frames chunk for this geometry (params override aside). */
+uint32_t pd_layout_chunk_frames(const struct pd_device_info *info);
+
+/* ---- attrs.c: attribute helpers (writer and reader) --------------------- */
+
+int pd_attr_str(hid_t obj, const char *name, const char *value);
+int pd_attr_num(hid_t obj, const char *name, hid_t type, const void *value);
+/* Reads a string attribute (fixed or variable length) into buf. 0 or -1. */
+int pd_attr_read_str(hid_t obj, const char *name, char *buf, size_t len);
+/* Reads a numeric attribute converted to double. 0 or -1. */
+int pd_attr_read_num(hid_t obj, const char *name, double *v);
+/* Copies s into buf (len bytes), cutting at a UTF-8 boundary, replacing
+ * bytes that are not UTF-8 with '?'. */
+void pd_utf8_copy(char *buf, size_t len, const char *s);
+
+/* ---- fileio.c: the file itself ------------------------------------------ */
+
+/* Creates dir/<base>.h5, or <base>-1.h5, -2... (O_EXCL, mode 0640 set
+ * explicitly), returns its fd (O_RDWR) and the path. -1 with why. */
+int pd_file_create_excl(const char *dir, const char *base, char *path, size_t pathlen, char *err, size_t errlen);
+/* The pressd recorder's claim on a file: an OFD write lock on fd, which
+ * HDF5's own flock()s do not see (HDF5 drops its lock once SWMR writing
+ * starts, so it cannot tell a live writer). 0, or -1 with errno EAGAIN
+ * when another open file description holds it. */
+int pd_file_lock(int fd);
+/* Makes sure the blocks of [from, to) are allocated (fallocate,
+ * FALLOC_FL_KEEP_SIZE: the size does not change), so writes there cannot
+ * fail for want of space; also refuses what RLIMIT_FSIZE would. 0; 1 when
+ * the filesystem cannot preallocate (nothing promised); -1 with errno
+ * (ENOSPC, EFBIG...). */
+int pd_file_reserve(int fd, uint64_t from, uint64_t to);
+/* Gives back what a reservation left past the end of the file, up to
+ * `to` (0: unknown). */
+void pd_file_unreserve(int fd, uint64_t to);
+/* Reads the superblock's status flags: 0 or nonzero, or -1 if no HDF5
+ * superblock is found. */
+int pd_file_status_flags(int fd, unsigned *flags, char *err, size_t errlen);
+
+/* ---- recover.c ---------------------------------------------------------- */
+
+/* pd_rec_recover on a file whose lock the caller holds already. */
+int pd_recover_locked(const char *path, char *err, size_t errlen);
+
+#endif

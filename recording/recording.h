@@ -1,0 +1,222 @@
+/* Recordings: one HDF5 file per device per recording, laid out exactly as
+ * ../shared/spec/recording.md says, written single-writer/multiple-reader
+ * (SWMR) so it can be read while it grows, and repairable after a crash.
+ * docs/recording.md describes the file for the people who read it.
+ *
+ * Writing. pd_rec_create makes the file and every group, dataset and
+ * attribute of the layout, then switches the file to SWMR writing. Frames,
+ * gaps and events are appended; nothing becomes visible (or durable) until
+ * pd_rec_flush, which the caller runs at least once a second: it writes
+ * what was appended (the chunk still being filled included), extends the
+ * datasets, flushes HDF5's metadata and fdatasync()s the file. Between
+ * flushes the library may commit on its own when its buffers are full.
+ *
+ * Errors. Functions return 0 on success and
+ *   PD_REC_FAILED   (-1) when writing failed (a full disk: ENOSPC/EFBIG,
+ *                   EIO...): the recording is over. The file stays readable
+ *                   up to the last successful flush, and from then on the
+ *                   handle only accepts pd_rec_close (the other writers
+ *                   return PD_REC_FAILED at once). pd_rec_error says why.
+ *   PD_REC_REJECTED (-2) when the call's own input was refused (a frame of
+ *                   another geometry, an event missing a field): nothing
+ *                   was written and the recording goes on.
+ * HDF5 never prints: its automatic error reporting is turned off on every
+ * thread that calls into this library, and its error stack becomes the
+ * message.
+ *
+ * Threads. A handle belongs to one thread at a time. Different handles
+ * (other devices, readers) may be used from different threads: Debian's
+ * libhdf5 is built thread-safe, with one global lock, so HDF5 calls of
+ * different threads take turns.
+ *
+ * Files are never overwritten: when `<device>-<YYYYmmddTHHMMSSZ>.h5`
+ * exists already (two recordings started within one second, a rotation),
+ * the new file is `<device>-<stamp>-1.h5`, then -2 and so on. */
+#ifndef PD_RECORDING_H
+#define PD_RECORDING_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+#define PD_REC_FAILED (-1)
+#define PD_REC_REJECTED (-2)
+
+#define PD_REC_FORMAT "pressd-recording"
+#define PD_REC_FORMAT_VERSION 1
+
+/* Fixed sizes of the text columns of /events (bytes, NUL-padded; a longer
+ * text is cut at a UTF-8 character boundary). */
+#define PD_REC_LABEL_BYTES 128
+#define PD_REC_UNITS_BYTES 8
+/* /events/pulses: `durations` holds the first this many durations of a set,
+ * the rest NaN; `count` is the set's real count (it may be larger). */
+#define PD_REC_PULSE_DURATIONS 64
+
+struct pd_rec_meta {
+	const char *key, *value;
+};
+
+struct pd_rec_params {
+	const char *dir;                     /* the recording directory (must exist) */
+	const char *device_id;               /* "mat0"; also the first part of the file name */
+	const struct pd_device_info *info;   /* what the device said it is */
+	const char *protocol;                /* "pmf", "ascii", "sensitronics", "sim"... */
+	const char *uri;                     /* the device URI as configured */
+	int64_t start_utc_ns;                /* names the file; the root's session_start_time */
+	const float *tare;                   /* rows × cols baseline, counts; NULL: no /tare */
+	const struct pd_rec_meta *meta;      /* root attributes (record_start's meta) */
+	size_t nmeta;
+	const char *software_version;        /* "X.Y.Z" → software = "pressd X.Y.Z"; NULL: this build's */
+	/* Tuning; 0 or false means the default. */
+	uint32_t chunk_frames;               /* frames per /frames chunk (default: ~256 KiB of cells) */
+	int deflate_level;                   /* 0: pressd's encoder for sensor data (fastest, and smaller than
+					      * level 1); 1..9: a general-purpose deflate at that level */
+	bool no_sync;                        /* flush without fdatasync (tests and benchmarks only) */
+};
+
+struct pd_rec;
+
+/* Creates the file (mode 0640 whatever the umask) with the whole layout
+ * and starts SWMR writing. 0, or -1 with why in err (and no file left
+ * behind). */
+int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err, size_t errlen);
+
+/* One frame or roller sample: its cells exactly as received (they must
+ * have the file's geometry: rows, cols, cell_bits), seq, t (device time),
+ * time (rx.utc_ns) and, for rollers, the encoder. Copies into the chunk
+ * being filled; never allocates. */
+int pd_rec_append_frame(struct pd_rec *r, const struct pd_frame *f);
+
+/* A sequence gap: `missing` frames the device sent after `after_seq`
+ * never arrived. */
+int pd_rec_append_gap(struct pd_rec *r, uint32_t after_seq, uint32_t missing);
+
+/* One published event (events.md's JSON object) as one row of its table:
+ * press → /events/presses, hold (phase end) → holds, pulses, stroke →
+ * strokes, roll → rolls, mark → marks. `type` may be NULL (the object's
+ * own "type" is used). What has no table — contact, status, recording,
+ * frame, and hold start/progress (not finished events) — is accepted and
+ * not written (0), so the caller may pass every event it has; an unknown
+ * type, or an object missing a numeric field its table needs, is
+ * PD_REC_REJECTED. A missing real-valued field is stored as NaN. */
+int pd_rec_append_event(struct pd_rec *r, const char *type, const json_t *event);
+
+/* Makes everything appended so far visible to SWMR readers and durable:
+ * the full chunks waiting in memory and the chunk still being filled
+ * (written as a whole chunk, zero-padded past the dataset's end; it stays
+ * in memory, keeps filling and is written again, in place of this
+ * version, at the next flush or when it fills). The four per-frame
+ * datasets are extended to the same N; a reader that reads /frames'
+ * length first sees the other three at least that long. */
+int pd_rec_flush(struct pd_rec *r);
+
+/* Flushes, closes and frees (always; NULL is a no-op). 0 when everything
+ * appended is in the file and the file is closed properly: it opens
+ * normally anywhere. PD_REC_FAILED when the recording failed, now or
+ * before, with why in err (optional): the file was then closed without
+ * another byte written and repaired as pd_rec_recover does, so it opens
+ * normally with everything up to the last successful flush; if even the
+ * repair failed (the disk still full), err says so and the file is left
+ * for pd_rec_recover. */
+int pd_rec_close(struct pd_rec *r, char *err, size_t errlen);
+
+uint64_t pd_rec_frames(const struct pd_rec *r);   /* frames appended */
+uint64_t pd_rec_bytes(const struct pd_rec *r);    /* file size at the last flush + what waits in memory, compressed */
+const char *pd_rec_path(const struct pd_rec *r);
+const char *pd_rec_error(const struct pd_rec *r); /* "" when none */
+bool pd_rec_failed(const struct pd_rec *r);
+
+/* The /frames chunk length chosen for this geometry (frames). */
+uint32_t pd_rec_default_chunk_frames(const struct pd_device_info *info);
+
+/* Releases HDF5's global memory (H5close): at exit, once every handle and
+ * reader is closed (else LeakSanitizer reports HDF5's free lists). */
+void pd_rec_shutdown(void);
+
+/* ---- after a crash ------------------------------------------------------ */
+
+enum pd_rec_state {
+	PD_REC_CLEAN = 0,      /* closed properly: opens normally */
+	PD_REC_UNFINISHED = 1, /* marked open by a writer that is gone (crash, kill -9, power cut): recover it */
+	PD_REC_IN_USE = 2,     /* marked open and a pressd recorder is writing it right now: leave it */
+};
+
+/* Reads the superblock's "open for writing" flags, and whether a live
+ * pressd recorder holds the file. A pd_rec_state, or -1 (not an HDF5
+ * file, unreadable) with why in err. */
+int pd_rec_is_unfinished(const char *path, char *err, size_t errlen);
+
+/* Makes a file a crashed writer left behind open normally again, keeping
+ * everything that was flushed: the equivalent of `h5clear -s --increment`
+ * (clears the superblock's status flags, sets its end-of-allocation past
+ * the data that is in the file), then trims the per-frame datasets to
+ * their common length. 0 (also when the file was clean), or -1 with why.
+ * Refuses a file a live recorder is writing. */
+int pd_rec_recover(const char *path, char *err, size_t errlen);
+
+/* ---- reading ------------------------------------------------------------ */
+
+struct pd_rec_reader;
+
+/* What the file says about itself. */
+struct pd_rec_file_info {
+	char device_id[64];
+	char software[64];
+	char session_start_time[48];
+	char protocol[32];
+	char uri[256];
+	char unit[8];                  /* /frames unit: kPa, N or counts */
+	double conversion;             /* /frames conversion: units per count */
+	int format_version;
+	struct pd_device_info device;  /* rebuilt from /device and /frames' attributes */
+	bool has_encoder, has_tare;
+	uint64_t frames;               /* N, as of open or the last refresh */
+	uint32_t chunk_frames;         /* /frames chunk length */
+};
+
+struct pd_rec_gap {
+	uint32_t after_seq, missing;
+};
+
+/* Opens read-only; a file being recorded opens as an SWMR reader (call
+ * pd_rec_reader_refresh to see it grow). 0, or -1 with why in err. */
+int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, size_t errlen);
+void pd_rec_reader_close(struct pd_rec_reader *rd);
+const char *pd_rec_reader_error(const struct pd_rec_reader *rd);
+
+const struct pd_rec_file_info *pd_rec_reader_info(const struct pd_rec_reader *rd);
+
+/* Root attributes that are not the format's own: the meta of the
+ * recording. Values that are not strings are formatted as text. */
+size_t pd_rec_reader_meta_count(const struct pd_rec_reader *rd);
+const struct pd_rec_meta *pd_rec_reader_meta(const struct pd_rec_reader *rd, size_t i);
+
+/* The baseline (rows × cols), or NULL without /tare. */
+const float *pd_rec_reader_tare(const struct pd_rec_reader *rd);
+
+/* Frame i (0 ≤ i < frames) as pd_frame: cells (valid until the next call),
+ * seq, device_time_us (from t), rx.utc_ns (from time, to ~0.25 µs;
+ * mono_ns 0), encoder. t and time are also given as stored when not NULL.
+ * Reads a chunk's worth at a time, so going through in order is cheap.
+ * 0, or -1 with why in pd_rec_reader_error. */
+int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f, double *t, double *time);
+
+/* The gaps (valid until the next refresh or close). */
+const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size_t *n);
+
+/* Event tables by event type ("press", "hold", "pulses", "stroke", "roll",
+ * "mark"): how many rows, and row i as the JSON object that was published
+ * (v, type, device, then the stored fields; NaN fields left out, as the
+ * publisher leaves out fields with no value). The caller json_decref()s
+ * it; NULL with why in pd_rec_reader_error. */
+uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *type);
+json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t i);
+
+/* A file being written: picks up what the writer has flushed since. */
+int pd_rec_reader_refresh(struct pd_rec_reader *rd);
+
+#endif
