@@ -3,7 +3,7 @@
  *
  * Appending copies a frame into each dataset's chunk buffer; a chunk that
  * fills is compressed at once (spreading the CPU work) into an arena
- * where it waits. Nothing touches the file between commits, so the file
+ * where it waits. No frame reaches the file between commits, so the file
  * only ever moves from one whole state to the next: a commit writes the
  * waiting chunks and the chunks still being filled (zero-padded: a chunk
  * is always written whole, and the padding lies past the dataset's end),
@@ -12,9 +12,10 @@
  * filling and is written again, replacing that version, when it fills or
  * at the next commit.
  *
- * Direct chunk writes (H5Dwrite_chunk) with our own shuffle + deflate
- * (codec.c) rather than H5Dwrite through HDF5's filters: it spares a copy
- * and HDF5's chunk cache, and bench/bench_recording.c has the figures.
+ * Direct chunk writes (H5Dwrite_chunk), /frames' with our own shuffle +
+ * deflate (codec.c) rather than H5Dwrite through HDF5's filters: 3× the
+ * speed (bench/bench_recording.c). The 1-D datasets are unfiltered, their
+ * chunks of constant size, rewritten in place (layout.c says why).
  *
  * Order within a commit, so that an SWMR reader that reads /frames'
  * length first never finds the others shorter: the 1-D datasets are
@@ -32,6 +33,12 @@
 static size_t chunk_bytes(const struct pd_stream *s)
 {
 	return (size_t)s->chunk_rows * s->row_bytes;
+}
+
+/* Most bytes a chunk of this stream takes in the file. */
+static size_t stored_bound(const struct pd_stream *s)
+{
+	return s->filtered ? pd_codec_bound(chunk_bytes(s)) : chunk_bytes(s);
 }
 
 static int stream_init(struct pd_stream *s, const char *name, hid_t ds, int rank, size_t row, size_t elem,
@@ -87,12 +94,6 @@ void pd_frames_free(struct pd_rec *r)
 	free(r->partial), r->partial = NULL;
 	free(r->pend), r->pend = NULL;
 	pd_codec_free(r->codec), r->codec = NULL;
-}
-
-/* Most bytes a chunk of this stream takes in the file. */
-static size_t stored_bound(const struct pd_stream *s)
-{
-	return s->filtered ? pd_codec_bound(chunk_bytes(s)) : chunk_bytes(s);
 }
 
 static bool room_for(const struct pd_rec *r, const struct pd_stream *s)

@@ -17,13 +17,15 @@
  * chunk costs its index entry and its deflate block headers (~100 bytes),
  * and big chunks compress a little better and are written a little
  * faster. bench/bench_recording measured both (docs/recording.md):
- *  - a chunk holds CHUNK_SECONDS of frames (50 ms: 2.5 % waste at most),
- *  - but at least CHUNK_MIN_BYTES of cells (the headers stay under ~5 %),
+ *  - a chunk holds CHUNK_SECONDS of frames (50 ms: ~2 % left behind),
+ *  - but at least CHUNK_MIN_BYTES of cells (small devices: the headers),
  *  - and at most CHUNK_MAX_BYTES (past it nothing gets faster).
- * 64×64 u16 at 2 kHz: 32 frames (16 ms); 32×32 u16 at 100 Hz: 8 frames
- * (16 KiB, 80 ms); a 16-cell roller at 100 Hz: 64 frames (0.64 s). */
+ * 64×64 u16 at 2 kHz: 32 frames (16 ms, 0.8 % left behind); 32×32 u16 at
+ * 100 Hz: 5 frames (50 ms, 2 %); a 16-cell roller at 100 Hz: 32 frames
+ * (0.32 s, ~5 %); 16×16 u8 at 30 Hz: 4 frames. Each within a few per cent
+ * of the best length measured for it. */
 #define CHUNK_SECONDS 0.05
-#define CHUNK_MIN_BYTES (2u * 1024u)
+#define CHUNK_MIN_BYTES 1024u
 #define CHUNK_MAX_BYTES (256u * 1024u)
 #define CHUNK_MAX_FRAMES 8192u
 /* The per-frame 1-D datasets are stored unfiltered, in chunks of 4096

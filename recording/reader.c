@@ -28,6 +28,7 @@ struct pd_rec_reader {
 	double *tv, *timev;
 	int32_t *encv;
 	uint64_t block0, blockn;
+	uint32_t block_frames; /* whole chunks, ~256 KiB of cells */
 	uint8_t *row;
 };
 
@@ -308,7 +309,12 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		count_rows(rd);
 		const struct pd_device_info *d = &rd->info.device;
 		rd->frame_bytes = pd_frame_cells_bytes(d->rows, d->cols, d->cell_bits);
+		/* Reads of whole chunks, a few of them when they are small:
+		 * fewer HDF5 calls per frame. */
 		size_t c = rd->info.chunk_frames, row = 0;
+		while (c * 2 * rd->frame_bytes <= (256u << 10) && c * 2 <= 8192)
+			c *= 2;
+		rd->block_frames = (uint32_t)c;
 		for (size_t i = 0; i < PD_NTABLES; i++)
 			if (pd_event_tables[i].row_bytes > row)
 				row = pd_event_tables[i].row_bytes;
@@ -412,7 +418,7 @@ static herr_t read_rows(hid_t ds, hid_t mtype, int rank, const struct pd_device_
 static int load_block(struct pd_rec_reader *rd, uint64_t i)
 {
 	const struct pd_device_info *d = &rd->info.device;
-	uint64_t c = rd->info.chunk_frames, first = i / c * c;
+	uint64_t c = rd->block_frames, first = i / c * c;
 	uint64_t n = rd->info.frames - first < c ? rd->info.frames - first : c;
 	/* Cells as stored: little-endian, which is this host's order. */
 	hid_t cell = d->cell_bits == 16 ? H5T_STD_U16LE : H5T_STD_U8LE;

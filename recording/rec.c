@@ -188,9 +188,12 @@ int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err,
 	return 0;
 
 fail_close:
+	/* The file goes: HDF5's last writes may go too (a full disk would
+	 * make its close fail, h5err.c). */
+	disconnect(r);
 	pd_layout_close(&r->l);
-	if (r->l.file >= 0)
-		H5Fclose(r->l.file);
+	if (r->l.file >= 0 && H5Fclose(r->l.file) < 0 && H5Iis_valid(r->l.file) > 0)
+		pd_h5_poison();
 	H5Eclear2(H5E_DEFAULT);
 fail_unlink:
 	/* Nothing was recorded: leave nothing behind. */
