@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "parse.h"
+#include "source.h"
 
 void pd_config_default(struct pd_config *c)
 {
@@ -296,8 +297,15 @@ int pd_config_finish(struct pd_config *c, char *err, size_t errlen)
 		struct pd_uri *u = &c->devices[i].uri;
 		if (u->id[0])
 			continue;
-		const char *kind = (u->scheme == PD_URI_SIM && !strcmp(u->path, "roller")) ? "roller" : "mat";
 		char id[sizeof u->id];
+		/* A device that names itself (a replay: its recording's id) keeps
+		 * that name unless another device has it already. */
+		if (pd_source_default_id(u, id, sizeof id) == 0 && !id_taken(c, c->ndevices, id) &&
+		    pd_uri_set_option(u, "id", id, why, sizeof why) == 0) { /* set_option: only a valid id */
+			strcpy(c->devices[i].id, id);
+			continue;
+		}
+		const char *kind = (u->scheme == PD_URI_SIM && !strcmp(u->path, "roller")) ? "roller" : "mat";
 		for (int n = 0;; n++) {
 			snprintf(id, sizeof id, "%s%d", kind, n);
 			if (!id_taken(c, c->ndevices, id))

@@ -174,6 +174,7 @@ static void on_frame(void *ctx, const struct pd_frame *f)
 	struct pd_frame_ring *r = atomic_load_explicit(&d->ring, memory_order_relaxed);
 	if (!r || pd_frame_ring_write(r, f, d->stream) != 0)
 		return;
+	d->written++;
 	uint64_t one = 1;
 	for (int i = 0; i < d->nconsumers; i++)
 		if (write(d->consumer_fds[i], &one, sizeof one) < 0) { /* full counter: they will catch up */
@@ -199,6 +200,25 @@ static void on_ack(void *ctx, uint8_t cmd, uint8_t status)
 	struct pd_device *d = ctx;
 	if (status != 0)
 		pd_warn("%s: device refused command 0x%02x (status %u)", d->id, cmd, status);
+}
+
+/* Frames the ring can take before the slowest consumer would lose one: a
+ * source that can wait (a replay at speed=max) asks, so it goes as fast as
+ * the pipeline takes frames and no faster. Live devices cannot wait. */
+static size_t room(void *ctx)
+{
+	struct pd_device *d = ctx;
+	struct pd_frame_ring *r = atomic_load_explicit(&d->ring, memory_order_relaxed);
+	if (!r)
+		return SIZE_MAX; /* before the first info: nothing is kept anyway */
+	uint64_t backlog = 0;
+	for (int i = 0; i < d->nconsumers; i++) {
+		uint64_t done = atomic_load_explicit(d->consumer_done[i], memory_order_acquire);
+		if (d->written > done && d->written - done > backlog)
+			backlog = d->written - done;
+	}
+	size_t slots = pd_frame_ring_slots(r);
+	return backlog >= slots ? 0 : slots - (size_t)backlog;
 }
 
 /* Waits ms, or less if asked to stop. Returns 1 when asked to stop. */
@@ -286,6 +306,7 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
 	if (pd_source_bind(&d->src, err, errlen) != 0)
 		return -1;
 	d->src.sink = (struct pd_decode_sink){ d, on_info, on_frame, on_log, on_ack };
+	d->src.room = room;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (d->stop_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
@@ -299,10 +320,11 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
 	return 0;
 }
 
-int pd_device_add_consumer(struct pd_device *d, int efd)
+int pd_device_add_consumer(struct pd_device *d, int efd, _Atomic uint64_t *done)
 {
 	if (d->started || d->nconsumers == PD_DEVICE_MAX_CONSUMERS)
 		return -1;
+	d->consumer_done[d->nconsumers] = done;
 	d->consumer_fds[d->nconsumers++] = efd;
 	return 0;
 }

@@ -79,7 +79,9 @@ struct pd_device {
 
 	/* eventfds of the consumers, written after every frame */
 	int consumer_fds[PD_DEVICE_MAX_CONSUMERS];
+	_Atomic uint64_t *consumer_done[PD_DEVICE_MAX_CONSUMERS]; /* each cursor's frames taken */
 	int nconsumers;
+	uint64_t written; /* reader thread: frames put in the ring(s) */
 
 	/* reader-thread only */
 	bool have_last;
@@ -91,8 +93,9 @@ struct pd_device {
 };
 
 int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen);
-/* Consumers register their eventfd before pd_device_start. */
-int pd_device_add_consumer(struct pd_device *d, int efd);
+/* Consumers register their eventfd, and the counter of frames they have
+ * taken (read or lost), before pd_device_start. */
+int pd_device_add_consumer(struct pd_device *d, int efd, _Atomic uint64_t *done);
 int pd_device_start(struct pd_device *d);
 /* Stops the reader and waits for it. */
 void pd_device_stop(struct pd_device *d);

@@ -5,6 +5,7 @@
 #ifndef PD_RING_CURSOR_H
 #define PD_RING_CURSOR_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "device.h"
@@ -14,6 +15,10 @@ struct pd_ring_cursor {
 	struct pd_frame_ring *ring;
 	uint64_t next;
 	uint64_t lost; /* frames overwritten before this consumer read them */
+	/* Frames taken so far, read or lost, over every ring: the device's
+	 * writes minus this is the consumer's backlog (pd_device_room). */
+	_Atomic uint64_t done;
+	uint64_t read; /* frames returned */
 	void *buf;     /* cells of the frame last returned */
 	size_t cap;
 	int efd; /* poll for POLLIN; pd_ring_cursor_next clears it */

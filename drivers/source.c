@@ -13,8 +13,8 @@ int pd_source_bind(struct pd_source *src, char *err, size_t errlen)
 		src->ops = &pd_source_sim;
 		return 0;
 	case PD_URI_REPLAY:
-		snprintf(err, errlen, "%s: replay devices are not supported yet", src->uri.text);
-		return -1;
+		src->ops = &pd_source_replay;
+		return 0;
 	case PD_URI_AUTO:
 		snprintf(err, errlen, "auto is expanded into the ports found, not opened itself");
 		return -1;
@@ -33,4 +33,15 @@ int pd_source_check_uri(const struct pd_uri *uri, char *err, size_t errlen)
 	if (pd_source_bind(&src, err, errlen) != 0)
 		return -1;
 	return src.ops->check ? src.ops->check(uri, err, errlen) : 0;
+}
+
+int pd_source_default_id(const struct pd_uri *uri, char *id, size_t idlen)
+{
+	static const struct pd_source zero;
+	struct pd_source src = zero;
+	char err[sizeof uri->text + 64]; /* unused: there is no id when binding fails */
+	src.uri = *uri;
+	if (uri->scheme == PD_URI_AUTO || pd_source_bind(&src, err, sizeof err) != 0)
+		return -1;
+	return src.ops->default_id ? src.ops->default_id(uri, id, idlen) : -1;
 }

@@ -29,6 +29,10 @@ struct pd_source_ops {
 	 * (pmf GET_INFO/START, an ascii poll byte). 0, or -1 when the device
 	 * is gone. NULL: nothing to do. */
 	int (*idle)(struct pd_source *src, char *err, size_t errlen);
+	/* The id the device names itself by, for a URI without id= (a replay
+	 * keeps its recording's). 0 with the id, or -1: none (the daemon's
+	 * default from kind and index then). NULL: never. */
+	int (*default_id)(const struct pd_uri *uri, char *id, size_t idlen);
 };
 
 struct pd_source {
@@ -37,6 +41,11 @@ struct pd_source {
 	struct pd_decode_sink sink;
 	struct pd_decode_stats stats; /* owned by the reader thread */
 	const char *protocol;         /* protocol in use once known, else NULL */
+	/* Set by the owner: how many frames it can take now (called with
+	 * sink.ctx) without a consumer losing one. Only a source that can
+	 * wait asks (a replay at speed=max); a live device cannot. NULL: no
+	 * limit. */
+	size_t (*room)(void *ctx);
 	void *priv;
 };
 
@@ -47,7 +56,11 @@ int pd_source_bind(struct pd_source *src, char *err, size_t errlen);
 /* Binds a scratch source to uri and runs its check. 0, or -1 with a reason. */
 int pd_source_check_uri(const struct pd_uri *uri, char *err, size_t errlen);
 
+/* The id uri's device names itself by (ops default_id). 0, or -1: none. */
+int pd_source_default_id(const struct pd_uri *uri, char *id, size_t idlen);
+
 extern const struct pd_source_ops pd_source_stream; /* transport + protocol decoder */
 extern const struct pd_source_ops pd_source_sim;    /* built-in simulator */
+extern const struct pd_source_ops pd_source_replay; /* a recording fed back (replay:FILE.h5) */
 
 #endif

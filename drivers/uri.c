@@ -42,7 +42,7 @@ static int parse_unit(const char *v)
 
 static const char *const option_names[] = {
 	"protocol", "id", "rows", "cols", "pitch_mm", "units_per_count", "unit", "full_scale",
-	"baud", "poll", "scenario", "rate", "cell_bits", "speed", NULL,
+	"baud", "poll", "scenario", "rate", "cell_bits", "speed", "loop", NULL,
 };
 
 int pd_uri_option_known(const char *key)
@@ -147,6 +147,17 @@ int pd_uri_set_option(struct pd_uri *u, const char *key, const char *v, char *er
 			u->speed_max = 0;
 		else {
 			snprintf(err, errlen, "speed=%s: expected 1 or max", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "loop")) {
+		if (!strcmp(v, "1") || !strcmp(v, "true"))
+			u->loop = 1;
+		else if (!strcmp(v, "0") || !strcmp(v, "false"))
+			u->loop = 0;
+		else {
+			snprintf(err, errlen, "loop=%s: expected 0 or 1", v);
 			return -1;
 		}
 		return 0;

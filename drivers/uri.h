@@ -29,6 +29,7 @@ struct pd_uri {
 	float rate_hz;
 	uint8_t cell_bits;
 	int speed_max; /* replay/sim: as fast as possible */
+	int loop;      /* replay: start over at the end (else the device ends there) */
 };
 
 /* Parses `text` into u (query options included). 0, or -1 with a reason. */

@@ -28,7 +28,7 @@
 #include "writer.h"
 
 #define PEND_MAX 4096
-#define ARENA_MAX (16u << 20)
+#define ARENA_MAX (4u << 20)
 
 static size_t chunk_bytes(const struct pd_stream *s)
 {
@@ -69,9 +69,10 @@ int pd_frames_init(struct pd_rec *r, float rate_hz, int level)
 			biggest = stored_bound(&r->s[i]);
 		per_frame += r->s[i].row_bytes;
 	}
-	/* Room for about a second of frames even if they do not compress,
-	 * so a caller flushing once a second never makes us commit in
-	 * between; at least a few chunks; at most 16 MiB. */
+	/* Room for about a second of frames even if they did not compress,
+	 * so a caller flushing once a second seldom makes us commit in
+	 * between; at least a few chunks; at most 4 MiB (a second of 64×64
+	 * at 2 kHz, compressed: fuller, we commit early, which is harmless). */
 	double rate = rate_hz >= 1 && rate_hz <= 100000 ? rate_hz : 100;
 	size_t second = (size_t)(per_frame * rate * 1.25);
 	r->arena_cap = second < ARENA_MAX ? second : ARENA_MAX;

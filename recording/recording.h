@@ -27,7 +27,9 @@
  * Threads. A handle belongs to one thread at a time. Different handles
  * (other devices, readers) may be used from different threads: Debian's
  * libhdf5 is built thread-safe, with one global lock, so HDF5 calls of
- * different threads take turns.
+ * different threads take turns. This library must be the process's first
+ * user of HDF5 (it turns HDF5's atexit teardown off: h5err.c), and
+ * pd_rec_shutdown its last.
  *
  * Files are never overwritten: when `<device>-<YYYYmmddTHHMMSSZ>.h5`
  * exists already (two recordings started within one second, a rotation),
@@ -72,7 +74,8 @@ struct pd_rec_params {
 	size_t nmeta;
 	const char *software_version;        /* "X.Y.Z" → software = "pressd X.Y.Z"; NULL: this build's */
 	/* Tuning; 0 or false means the default. */
-	uint32_t chunk_frames;               /* frames per /frames chunk (default: ~256 KiB of cells) */
+	uint32_t chunk_frames;               /* frames per /frames chunk (default: ~50 ms of frames, within
+					      * 1 KiB..256 KiB of cells; layout.c says why) */
 	int deflate_level;                   /* 0: pressd's encoder for sensor data (fastest, and smaller than
 					      * level 1); 1..9: a general-purpose deflate at that level */
 	bool no_sync;                        /* flush without fdatasync (tests and benchmarks only) */
@@ -81,8 +84,9 @@ struct pd_rec_params {
 struct pd_rec;
 
 /* Creates the file (mode 0640 whatever the umask) with the whole layout
- * and starts SWMR writing. 0, or -1 with why in err (and no file left
- * behind). */
+ * and starts SWMR writing. Allocates all its buffers here: up to about a
+ * second of frames (under 1 MiB for 32×32 at 100 Hz, ~6 MiB for 64×64 at
+ * 2 kHz). 0, or -1 with why in err (and no file left behind). */
 int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err, size_t errlen);
 
 /* One frame or roller sample: its cells exactly as received (they must
@@ -108,10 +112,11 @@ int pd_rec_append_event(struct pd_rec *r, const char *type, const json_t *event)
 /* Makes everything appended so far visible to SWMR readers and durable:
  * the full chunks waiting in memory and the chunk still being filled
  * (written as a whole chunk, zero-padded past the dataset's end; it stays
- * in memory, keeps filling and is written again, in place of this
- * version, at the next flush or when it fills). The four per-frame
+ * in memory, keeps filling and is written again, replacing this version,
+ * at the next flush or when it fills — an SWMR writer cannot reuse the
+ * old copy's space, hence short chunks: layout.c). The per-frame
  * datasets are extended to the same N; a reader that reads /frames'
- * length first sees the other three at least that long. */
+ * length first sees the others at least that long. */
 int pd_rec_flush(struct pd_rec *r);
 
 /* Flushes, closes and frees (always; NULL is a no-op). 0 when everything

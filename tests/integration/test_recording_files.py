@@ -294,39 +294,38 @@ class RecordingFiles(unittest.TestCase):
     def test_swmr_reader_sees_frames_grow(self):
         raw_path = os.path.join(self.dir, "raw.bin")
         rate = 200
-        proc = subprocess.Popen([REC_WRITE, "--slow", "--rows", "64", "--cols", "64", "--rate", str(rate), "--frames",
-                                 str(rate * 6), "--raw", raw_path, self.dir], stdout=subprocess.PIPE, text=True)
+        # --no-sync: visibility is under test here, not fdatasync's speed
+        proc = subprocess.Popen([REC_WRITE, "--slow", "--no-sync", "--rows", "64", "--cols", "64", "--rate", str(rate),
+                                 "--frames", str(rate * 6), "--raw", raw_path, self.dir], stdout=subprocess.PIPE,
+                                text=True)
         self.addCleanup(proc.stdout.close)
         self.addCleanup(proc.kill)
         lines = Lines(proc)
         path = lines.path()
         seen, lags = [], []
-        rec = raw_dtype(64, 64, 16).itemsize
         with h5py.File(path, "r", libver="latest", swmr=True) as f:
             frames = f["frames"]
             others = [f["frame_seq"], f["t"], f["time"]]
             while proc.poll() is None:
                 time.sleep(0.2)
+                raw = read_raw(raw_path, 64, 64, 16)  # what was made so far, before it was recorded
                 frames.refresh()
                 n = frames.shape[0]
-                generated = os.path.getsize(raw_path) // rec  # frames made so far, before they were recorded
                 for ds in others:
                     ds.refresh()
                     self.assertGreaterEqual(ds.shape[0], n)  # never behind /frames
                 seen.append(n)
-                lags.append((generated - n) / rate)
                 if n:
-                    raw = read_raw(raw_path, 64, 64, 16)
-                    np.testing.assert_array_equal(frames[n - 20 if n > 20 else 0:n], raw["cells"][max(n - 20, 0):n])
+                    np.testing.assert_array_equal(frames[max(n - 20, 0):n], raw["cells"][max(n - 20, 0):n])
+                    # how old the newest frame a reader sees is, in the writer's clock
+                    lags.append(raw["time"][-1] - others[2][n - 1])
         self.assertEqual(proc.wait(), 0)
         self.assertEqual(seen, sorted(seen))
         self.assertGreaterEqual(len(set(seen)), 6, seen)  # grew while being written
-        # "At most about one second old": flushes come every 0.5 s, so a
-        # typical look is well under a second; the bound on the worst one
-        # leaves room for a loaded machine or a sanitizer build.
-        lags_sorted = sorted(lags)
-        self.assertLessEqual(lags_sorted[len(lags) // 2], 0.6, lags)
-        self.assertLessEqual(max(lags), 3.0, lags)
+        # "at most about one second old": flushed every 0.5 s; the slack
+        # is for a loaded machine (the writer and this reader share 2 cores)
+        self.assertLessEqual(max(lags), 1.5, lags)
+        self.assertLessEqual(sorted(lags)[len(lags) * 3 // 4], 1.0, lags)
         with h5py.File(path, "r") as f:
             self.assertEqual(self.check_lengths_equal(f), rate * 6)
 
@@ -341,8 +340,12 @@ class RecordingFiles(unittest.TestCase):
         self.addCleanup(proc.kill)
         lines = Lines(proc)
         path = lines.path()
-        time.sleep(3.3)
+        end = time.monotonic() + 60
+        while sum(l.startswith("flushed ") for l in list(lines.lines)) < 5 and time.monotonic() < end:
+            time.sleep(0.05)
+        time.sleep(0.3)  # somewhere between two flushes
         proc.send_signal(signal.SIGKILL)
+        killed_at = time.time()
         proc.wait()
         lines.thread.join(5)
         flushed = lines.flushed()
@@ -359,7 +362,10 @@ class RecordingFiles(unittest.TestCase):
             n = self.check_lengths_equal(f)
             self.assertGreaterEqual(n, flushed)
             self.check_frames(f, raw)
-            self.assertLessEqual((len(raw) - n) / rate, 1.0)  # at most about a second lost
+            # at most about the last second lost: every frame made earlier
+            # is in the file (slack for a loaded machine)
+            if n < len(raw):
+                self.assertGreater(raw["time"][n], killed_at - 1.5)
             for table in RECORDED.values():
                 f["events"][table][:]
         q = subprocess.run(["h5dump", "-H", path], capture_output=True, text=True, timeout=60)

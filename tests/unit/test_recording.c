@@ -291,7 +291,7 @@ static void roller_u8(void **state)
 	in.counts_per_rev = 4096;
 	struct pd_rec *r = create(d, &in, NULL, 0);
 	uint8_t cells[16];
-	for (uint64_t i = 0; i < 20000; i++) { /* past the 8192-frame default chunk */
+	for (uint64_t i = 0; i < 20000; i++) { /* many chunks, and 1-D chunks (4096) */
 		struct pd_frame f = make_frame(&in, cells, i);
 		assert_int_equal(pd_rec_append_frame(r, &f), 0);
 	}

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "offline.h"
 #include "parse.h"
 #include "pressctl.h"
 #include "watch.h"
@@ -23,6 +24,7 @@ static const struct pc_optspec watch_opts[] = {
 	{ "type", 'T', true, true }, { "device", 'd', true, true }, { "map", 'm', false, false },
 	{ "frames", 0, true, false }, { "count", 'n', true, false },
 };
+static const struct pc_optspec export_opts[] = { { "csv", 0, true, false } };
 static const struct pc_optspec record_opts[] = {
 	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
 };
@@ -46,13 +48,16 @@ static const struct command commands[] = {
 	{ "mark", "mark [--device D] LABEL", OPTS(device_opt), pc_cmd_mark },
 	{ "set", "set KEY VALUE [--device D]", OPTS(device_opt), pc_cmd_set },
 	{ "version", "version", NULL, 0, pc_cmd_version },
+	{ "info", "info FILE", NULL, 0, pc_cmd_info },
+	{ "export", "export FILE --csv DIR", OPTS(export_opts), pc_cmd_export },
+	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
 };
 
 static void help(void)
 {
 	fputs(
 "NAME\n"
-"    pressctl - control pressd and watch what it publishes\n"
+"    pressctl - control pressd, watch what it publishes, read its recordings\n"
 "\n"
 "SYNOPSIS\n"
 "    pressctl " GLOBAL_SYNOPSIS "\n"
@@ -103,6 +108,27 @@ static void help(void)
 "    version\n"
 "        This client's version and the daemon's (version, schema).\n"
 "\n"
+"OFFLINE COMMANDS (on recording files; no daemon needed)\n"
+"    info FILE\n"
+"        What a recording holds: device id, kind, model, serial,\n"
+"        firmware, geometry, rate, unit, protocol, session start,\n"
+"        duration (first to last frame plus one frame interval), frames,\n"
+"        gaps (count and frames missing), events per type, meta.\n"
+"\n"
+"    export FILE --csv DIR\n"
+"        Write DIR/frames.csv (a comment header with the unit and its\n"
+"        conversion, then per frame a line 'Frame N,seq S,t T,time U'\n"
+"        and rows lines of raw counts, blocks separated by a blank\n"
+"        line), presses.csv, holds.csv, pulses.csv, strokes.csv,\n"
+"        rolls.csv, marks.csv (a header row of field names, one row per\n"
+"        event) and gaps.csv. DIR is made if missing.\n"
+"\n"
+"    recover FILE\n"
+"        Make a file a crash (kill -9, power cut) left unfinished open\n"
+"        normally again, keeping every frame that was flushed; says what\n"
+"        it did. A clean file is left as it is; a file a running pressd\n"
+"        is writing is refused.\n"
+"\n"
 "OPTIONS\n"
 "    -C, --control ENDPOINT  control socket (default " PC_DEFAULT_CONTROL ")\n"
 "    -p, --pub ENDPOINT      event stream (default " PC_DEFAULT_PUB ")\n"
@@ -113,9 +139,11 @@ static void help(void)
 "    Options may come before or after the COMMAND.\n"
 "\n"
 "EXIT STATUS\n"
-"    0 done; 1 pressd refused the request (its reason is printed);\n"
+"    0 done; 1 pressd refused the request, or the recording cannot be\n"
+"    read or recovered (the reason is printed);\n"
 "    64 bad usage; 69 no answer from pressd within the timeout;\n"
-"    76 a reply pressd should not have sent; 74 output failed.\n",
+"    76 a reply pressd should not have sent; 74 output failed;\n"
+"    73 the export directory cannot be made.\n",
 	      stdout);
 }
 

@@ -1,0 +1,20 @@
+/* The offline commands: work on recording files directly, with the
+ * recording library's reader, no daemon involved. Each returns pressctl's
+ * exit status: 0, 1 when the file cannot be used (the reason on stderr),
+ * 64 bad usage, 74 output failed. */
+#ifndef PC_OFFLINE_H
+#define PC_OFFLINE_H
+
+#include "args.h"
+#include "pressctl.h"
+
+int pc_cmd_info(const struct pc_global *g, const struct pc_args *a);    /* info.c */
+int pc_cmd_export(const struct pc_global *g, const struct pc_args *a);  /* export.c */
+int pc_cmd_recover(const struct pc_global *g, const struct pc_args *a); /* info.c */
+
+/* The event types a recording has tables for, and their CSV file names. */
+extern const char *const pc_event_types[];
+extern const char *const pc_event_tables[];
+#define PC_EVENT_TYPES 6
+
+#endif
