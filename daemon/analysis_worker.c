@@ -37,6 +37,10 @@ struct dev_analysis {
 	/* requests from other threads, under w->lock */
 	bool want_params, want_tare;
 	struct pd_analysis_params pending;
+	/* the baseline, copied for other threads (the recorder), under w->lock */
+	float *baseline;
+	size_t baseline_n;
+	int64_t baseline_copied_ns;
 };
 
 struct pd_analysis_worker {
@@ -121,6 +125,42 @@ static int ensure_context(struct dev_analysis *d, uint32_t stream)
 	return 0;
 }
 
+/* Keeps a copy of the baseline others may ask for: a second old at most,
+ * a memcpy of one frame's worth per second. */
+static void share_baseline(struct dev_analysis *d)
+{
+	int64_t now = pd_mono_ns();
+	if (!d->ctx || now - d->baseline_copied_ns < 1000000000LL)
+		return;
+	d->baseline_copied_ns = now;
+	const float *b = pd_analysis_baseline(d->ctx);
+	size_t n = (size_t)d->info.rows * d->info.cols;
+	pthread_mutex_lock(&d->w->lock);
+	if (b && n != d->baseline_n) {
+		free(d->baseline);
+		d->baseline = malloc(n * sizeof *d->baseline);
+		d->baseline_n = d->baseline ? n : 0;
+	}
+	if (b && d->baseline)
+		memcpy(d->baseline, b, n * sizeof *b);
+	else if (!b)
+		d->baseline_n = 0; /* none in force */
+	pthread_mutex_unlock(&d->w->lock);
+}
+
+int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *out, size_t n)
+{
+	if (!w || dev < 0 || dev >= w->n)
+		return 0;
+	struct dev_analysis *d = &w->dev[dev];
+	pthread_mutex_lock(&w->lock);
+	int have = d->baseline && d->baseline_n == n;
+	if (have)
+		memcpy(out, d->baseline, n * sizeof *out);
+	pthread_mutex_unlock(&w->lock);
+	return have;
+}
+
 static void drain(struct dev_analysis *d)
 {
 	struct pd_frame f;
@@ -136,6 +176,7 @@ static void drain(struct dev_analysis *d)
 		pd_analysis_feed(d->ctx, &f);
 		d->open = true;
 	}
+	share_baseline(d);
 	if (d->cur.lost != d->lost_logged) {
 		pd_warn("%s: analysis fell behind; %" PRIu64 " frames not analysed", d->cur.dev->id,
 			d->cur.lost - d->lost_logged);
@@ -297,6 +338,7 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w)
 		log_analysis_stats(&w->dev[i]);
 		pd_analysis_free(w->dev[i].ctx);
 		pd_ring_cursor_fini(&w->dev[i].cur);
+		free(w->dev[i].baseline);
 	}
 	if (w->rec_dropped)
 		pd_warn("analysis: %" PRIu64 " finished events could not be handed to the recorder", w->rec_dropped);

@@ -25,4 +25,8 @@ void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const 
 /* Take device `dev`'s next frames as its zero baseline. */
 void pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev);
 
+/* Any thread: a copy of device `dev`'s baseline in force (at most a second
+ * old), n = rows × cols floats. 1 when there is one, 0 when none. */
+int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *out, size_t n);
+
 #endif

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "analysis_worker.h"
 #include "clock.h"
 #include "event_json.h"
 #include "log.h"
@@ -72,6 +74,9 @@ struct pd_recorder {
 	struct request q; /* under lock, but for the fields the state hands over */
 	struct pd_recorder_config cfg;
 	char default_dir[PATH_MAX];
+	struct pd_analysis_worker *baselines; /* under lock: it may go away first */
+	float *tare; /* scratch for a baseline */
+	size_t tare_n;
 	int n;
 	struct dev_rec dev[];
 };
@@ -149,6 +154,17 @@ static int open_file(struct dev_rec *d, char *err, size_t errlen)
 		}
 		meta[nmeta++] = (struct pd_rec_meta){ key, text };
 	}
+	size_t ncells = (size_t)st.info.rows * st.info.cols;
+	struct pd_recorder *r = d->r;
+	if (ncells > r->tare_n) {
+		free(r->tare);
+		r->tare = malloc(ncells * sizeof *r->tare);
+		r->tare_n = r->tare ? ncells : 0;
+	}
+	int idx = (int)(d - r->dev);
+	pthread_mutex_lock(&r->lock);
+	bool have_tare = r->tare && pd_analysis_worker_baseline(r->baselines, idx, r->tare, ncells);
+	pthread_mutex_unlock(&r->lock);
 	const struct pd_rec_params p = {
 		.dir = d->dir,
 		.device_id = d->cur.dev->id,
@@ -159,6 +175,7 @@ static int open_file(struct dev_rec *d, char *err, size_t errlen)
 		.meta = meta,
 		.nmeta = nmeta,
 		.software_version = PRESSD_VERSION,
+		.tare = have_tare ? r->tare : NULL,
 	};
 	if (pd_rec_create(&d->rec, &p, err, errlen) != 0) {
 		d->rec = NULL;
@@ -648,6 +665,16 @@ void pd_recorder_stop(struct pd_recorder *r)
 	close(r->req_fd);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
+	free(r->tare);
 	free(r);
 	pd_rec_shutdown();
+}
+
+void pd_recorder_use_baselines(struct pd_recorder *r, struct pd_analysis_worker *w)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->baselines = w;
+	pthread_mutex_unlock(&r->lock);
 }

@@ -25,6 +25,12 @@ struct pd_recorder;
 /* Recovers unfinished files in cfg->dir first (a crash's), then starts. */
 struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int ndevs,
 				      const struct pd_recorder_config *cfg, char *err, size_t errlen);
+/* Where new files get their /tare (the baseline in force when they
+ * start). NULL before that worker stops: once this returns the recorder
+ * no longer calls into it. */
+struct pd_analysis_worker;
+void pd_recorder_use_baselines(struct pd_recorder *r, struct pd_analysis_worker *w);
+
 /* Closes every recording cleanly (after the readers have stopped and the
  * last frames were written). */
 void pd_recorder_stop(struct pd_recorder *r);

@@ -150,6 +150,44 @@ class RecordingLive(TestCase):
             self.assertEqual(f["frames"].shape[0], frames)
         self.assertEqual(d.stop(), 0, tail(d.text()))
 
+    def test_tare_in_force_is_stored(self):
+        """/tare is the baseline in force when the recording started, and
+        absent when there was none."""
+        rec = self.recdir("tare")
+        d = self.pressd("-d", "sim:mat?scenario=idle&id=flat", "-s", "analysis.tare_at_start=true",
+                        "-d", "sim:mat?scenario=idle&id=raw", trace=False)
+        ctl = Control(zmq.Context.instance(), d.control)
+        self.assertTrue(d.wait_for(lambda: "opened sim:mat" in d.text(), 10), tail(d.text()))
+        time.sleep(2.0)  # the tare averages the first 0.5 s; it is shared within a second
+        rep = ctl.call({"cmd": "record_start", "dir": rec})
+        self.assertTrue(rep["ok"], rep)
+        time.sleep(0.5)
+        rep = ctl.call({"cmd": "record_stop"})
+        self.assertTrue(rep["ok"], rep)
+        paths = {r["device"]: r["path"] for r in rep["recordings"]}
+        self.assertEqual(d.stop(), 0, tail(d.text()))
+        with h5py.File(paths["flat"], "r") as f:
+            self.assertIn("tare", f)
+            tare = f["tare"][:]
+            self.assertEqual(tare.dtype, np.float32)
+            self.assertEqual(tare.shape, f["frames"].shape[1:])
+            # the idle mat is noise only: the baseline is that noise's level
+            frames = f["frames"][:].astype(np.float64)
+            self.assertLess(abs(tare.mean() - frames.mean()), 0.01 * 4095)
+        # tare_at_start applies to every device (it is an analysis parameter)
+        with h5py.File(paths["raw"], "r") as f:
+            self.assertIn("tare", f)
+
+    def test_no_tare_no_dataset(self):
+        rec = self.recdir("notare")
+        d = self.pressd("-d", "sim:mat?scenario=idle", "-r", rec, trace=False)
+        self.assertTrue(d.wait_for(lambda: "recording to" in d.text(), 10), tail(d.text()))
+        time.sleep(0.5)
+        self.assertEqual(d.stop(), 0, tail(d.text()))
+        path = [os.path.join(rec, n) for n in os.listdir(rec) if n.endswith(".h5")][0]
+        with h5py.File(path, "r") as f:
+            self.assertNotIn("tare", f)
+
     def test_swmr_reader_sees_frames_grow(self):
         rec = self.recdir()
         d = self.pressd("-d", "sim:mat?scenario=hold", "-r", rec, trace=False)
