@@ -313,24 +313,25 @@ static void flush_due(struct pd_recorder *r, int64_t now, bool force)
 	}
 }
 
-/* A finished event from the stream into its device's file. */
-static void take_event(struct pd_recorder *r)
+/* A finished event, as published, into its device's file. Returns 0 when
+ * none was waiting. */
+static int take_event(struct pd_recorder *r)
 {
 	char topic[128];
 	int tl = zmq_recv(r->sub, topic, sizeof topic - 1, ZMQ_DONTWAIT);
 	if (tl < 0)
-		return;
+		return 0;
 	topic[tl < (int)sizeof topic - 1 ? tl : (int)sizeof topic - 1] = '\0';
 	int more = 0;
 	size_t ml = sizeof more;
 	zmq_getsockopt(r->sub, ZMQ_RCVMORE, &more, &ml);
 	if (!more)
-		return;
+		return 1;
 	zmq_msg_t body;
 	zmq_msg_init(&body);
 	if (zmq_msg_recv(&body, r->sub, ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(&body);
-		return;
+		return 1;
 	}
 	const char *device = strchr(topic, '/');
 	for (int i = 0; device && i < r->n; i++) {
@@ -343,6 +344,7 @@ static void take_event(struct pd_recorder *r)
 		json_decref(ev);
 	}
 	zmq_msg_close(&body);
+	return 1;
 }
 
 /* ---- record_start / record_stop, served on the recorder thread --------------- */
@@ -527,13 +529,8 @@ static void *recorder_main(void *arg)
 				pd_ring_cursor_ack(&r->dev[i].cur);
 				drain(&r->dev[i]);
 			}
-		for (int k = 0; k < 256 && (items[0].revents & ZMQ_POLLIN); k++) {
-			int ev = 0;
-			size_t el = sizeof ev;
-			zmq_getsockopt(r->sub, ZMQ_EVENTS, &ev, &el);
-			if (!(ev & ZMQ_POLLIN))
-				break;
-			take_event(r);
+		/* Bounded, so frames are served between bursts of events. */
+		for (int k = 0; k < 256 && (items[0].revents & ZMQ_POLLIN) && take_event(r); k++) {
 		}
 		if (items[1].revents)
 			serve_request(r);
@@ -545,13 +542,7 @@ static void *recorder_main(void *arg)
 	 * everything, then close the files properly. */
 	for (int i = 0; i < r->n; i++)
 		drain(&r->dev[i]);
-	for (int k = 0; k < 100000; k++) {
-		int ev = 0;
-		size_t el = sizeof ev;
-		zmq_getsockopt(r->sub, ZMQ_EVENTS, &ev, &el);
-		if (!(ev & ZMQ_POLLIN))
-			break;
-		take_event(r);
+	while (take_event(r)) {
 	}
 	for (int i = 0; i < r->n; i++)
 		close_file(&r->dev[i], "stop");
