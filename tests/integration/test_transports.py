@@ -92,6 +92,7 @@ class Transports(TestCase):
                 "--errors-for-leak-kinds=definite,indirect,possible", "--error-exitcode=99",
                 "--log-file=" + log, PRESSD, "-f", "-v", "-s", "daemon.stats_interval_s=1",
                 "-p", "ipc://%s/pub" % self.tmp.name, "-C", "ipc://%s/ctl" % self.tmp.name,
+                "-r", os.path.join(self.tmp.name, "rec"),
                 "-d", os.path.join(self.tmp.name, "m") + "?protocol=auto",
                 "-d", "sim:mat?rate=200", "-d", "sim:roller?rate=100"]
         p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -103,6 +104,9 @@ class Transports(TestCase):
         self.assertEqual(p.returncode, 0, report[-4000:])
         self.assertIn("ERROR SUMMARY: 0 errors", report)
         self.assertIn("mat0: disconnected", err)
+        # the recorder (HDF5) ran under valgrind too: a file per device
+        recs = os.listdir(os.path.join(self.tmp.name, "rec"))
+        self.assertGreaterEqual(len([n for n in recs if n.endswith(".h5")]), 3, recs)
 
 
 if __name__ == "__main__":
