@@ -206,8 +206,13 @@ static int forward_one(struct pd_publisher *p)
 		if (d)
 			cache_status(d, zmq_msg_data(&body), zmq_msg_size(&body));
 	}
-	if (zmq_msg_send(&topic, p->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+	/* Once the first part is taken the second always is; if the first is
+	 * not, the second must not go out alone. */
+	if (zmq_msg_send(&topic, p->xpub, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(&topic);
+		zmq_msg_close(&body);
+		return 1;
+	}
 	if (zmq_msg_send(&body, p->xpub, ZMQ_DONTWAIT) < 0)
 		zmq_msg_close(&body);
 	return 1;
