@@ -1,0 +1,208 @@
+"""Installed files (daemon.md, "Installed files"): `cmake --install` into a
+DESTDIR puts every file where it belongs with the right mode, the systemd
+units verify and are hardened (exposure <= 3.0), the udev rules are sane,
+and the installed pressd runs with the installed default config."""
+
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import BIN
+
+BUILD = os.path.dirname(os.path.abspath(BIN))
+PREFIX = "/usr"
+
+
+def cache_value(name):
+    with open(os.path.join(BUILD, "CMakeCache.txt")) as f:
+        for line in f:
+            m = re.match(r"^%s:[A-Z]+=(.*)$" % re.escape(name), line.rstrip("\n"))
+            if m:
+                return m.group(1)
+    raise KeyError(name)
+
+
+def under_prefix(d):
+    return d if os.path.isabs(d) else os.path.join(PREFIX, d)
+
+
+class Packaging(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(os.path.join(BUILD, "packaging", "cmake_install.cmake")):
+            raise AssertionError("%s has no packaging/: the top-level CMakeLists.txt needs "
+                                 "add_subdirectory(packaging)" % BUILD)
+        cls.tmp = tempfile.mkdtemp(prefix="pressd-pkg-")
+        cls.dest = os.path.join(cls.tmp, "root")
+        env = dict(os.environ, DESTDIR=cls.dest)
+        r = subprocess.run(["cmake", "--install", BUILD, "--prefix", PREFIX],
+                           env=env, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise AssertionError("cmake --install failed:\n" + r.stdout + r.stderr)
+        cls.unitdir = under_prefix(cache_value("PRESSD_SYSTEMDUNITDIR"))
+        cls.expected = {
+            "/usr/bin/pressd": 0o755,
+            "/usr/bin/pressctl": 0o755,
+            "/usr/bin/pressd-sim": 0o755,
+            os.path.join(under_prefix(cache_value("PRESSD_UDEVDIR")), "rules.d/60-pressd.rules"): 0o644,
+            os.path.join(cls.unitdir, "pressd.service"): 0o644,
+            os.path.join(under_prefix(cache_value("PRESSD_SYSUSERSDIR")), "pressd.conf"): 0o644,
+            os.path.join(under_prefix(cache_value("PRESSD_TMPFILESDIR")), "pressd.conf"): 0o644,
+            "/etc/pressd/pressd.conf": 0o644,
+            "/usr/share/man/man1/pressctl.1": 0o644,
+            "/usr/share/man/man1/pressd-sim.1": 0o644,
+            "/usr/share/man/man5/pressd.conf.5": 0o644,
+            "/usr/share/man/man8/pressd.8": 0o644,
+        }
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def path(self, p):
+        return os.path.join(self.dest, p.lstrip("/"))
+
+    def test_file_list_and_modes(self):
+        installed = set()
+        for top, _, files in os.walk(self.dest):
+            for f in files:
+                installed.add("/" + os.path.relpath(os.path.join(top, f), self.dest))
+        self.assertEqual(installed, set(self.expected))
+        for p, mode in self.expected.items():
+            st = os.lstat(self.path(p))
+            self.assertTrue(stat.S_ISREG(st.st_mode), p)
+            self.assertEqual(stat.S_IMODE(st.st_mode), mode, "%s: mode %o" % (p, stat.S_IMODE(st.st_mode)))
+
+    def test_unit_names_installed_binary(self):
+        with open(self.path(os.path.join(self.unitdir, "pressd.service"))) as f:
+            unit = f.read()
+        self.assertNotIn("@bindir@", unit)
+        self.assertIn("\nExecStart=/usr/bin/pressd -f\n", unit)
+        for line in ("Type=notify", "NotifyAccess=main", "WatchdogSec=10", "Restart=on-failure",
+                     "User=pressd", "Group=pressd", "DevicePolicy=closed", "CapabilityBoundingSet=",
+                     "ProtectSystem=strict", "UMask=0027"):
+            self.assertRegex(unit, r"(?m)^%s$" % re.escape(line))
+
+    def test_man_pages_render(self):
+        if not shutil.which("groff"):
+            self.skipTest("no groff")
+        for p in self.expected:
+            if "/man/" not in p:
+                continue
+            r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", self.path(p)],
+                               capture_output=True, text=True, timeout=30)
+            self.assertEqual((r.returncode, r.stderr), (0, ""), p)
+
+    def systemd_analyze(self, *args):
+        if not shutil.which("systemd-analyze"):
+            self.skipTest("systemd-analyze is not installed")
+        # MANPATH: verify runs man(1) on Documentation=man:... entries.
+        env = dict(os.environ, MANPATH=self.path("/usr/share/man"), SYSTEMD_LOG_COLOR="0", SYSTEMD_COLORS="0")
+        return subprocess.run(["systemd-analyze", *args], env=env, capture_output=True, text=True, timeout=60)
+
+    def unit_copy(self):
+        """The installed unit, its ExecStart= pointed at the DESTDIR binary
+        (verify checks that the program exists)."""
+        with open(self.path(os.path.join(self.unitdir, "pressd.service"))) as f:
+            unit = f.read()
+        d = tempfile.mkdtemp(dir=self.tmp)
+        copy = os.path.join(d, "pressd.service")
+        with open(copy, "w") as f:
+            f.write(unit.replace("ExecStart=/usr/bin/pressd ", "ExecStart=%s " % self.path("/usr/bin/pressd")))
+        return copy
+
+    def test_units_verify(self):
+        r = self.systemd_analyze("verify", self.unit_copy())
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(r.stderr.strip(), "", r.stderr)
+
+    def test_security_exposure(self):
+        r = self.systemd_analyze("security", "--offline=true", self.unit_copy())
+        m = re.search(r"Overall exposure level for pressd\.service: (\d+\.\d+)", r.stdout)
+        self.assertTrue(m, r.stdout[-2000:] + r.stderr)
+        self.assertLessEqual(float(m.group(1)), 3.0, r.stdout)
+
+    def test_udev_rules(self):
+        rules = self.path([p for p in self.expected if p.endswith("60-pressd.rules")][0])
+        pair = re.compile(r'\s*([A-Z_]+(?:\{[^}]+\})?)\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"\s*(,|$)')
+        matched_ids = 0
+        with open(rules) as f:
+            lines = f.read().splitlines()
+        for n, line in enumerate(lines, 1):
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            pos, keys = 0, []
+            while pos < len(line):
+                m = pair.match(line, pos)
+                self.assertTrue(m, "line %d, column %d: %s" % (n, pos + 1, line))
+                keys.append((m.group(1), m.group(2), m.group(3)))
+                pos = m.end()
+            names = {k for k, op, _ in keys if op in ("==", "!=")}
+            if names & {"ATTRS{idVendor}", "ATTRS{idProduct}"}:
+                matched_ids += 1
+                self.assertTrue({"ATTRS{idVendor}", "ATTRS{idProduct}"} <= names, line)
+                self.assertTrue(names & {"ATTRS{product}", "ATTRS{serial}"},
+                                "line %d matches a USB id without product or serial" % n)
+            for k, op, v in keys:
+                if k == "MODE":
+                    self.assertRegex(v, r"^0?[0-7][0-7][0-7]$")
+                    self.assertEqual(int(v, 8) & 0o007, 0, "line %d: world access" % n)
+                if k == "GROUP":
+                    self.assertEqual(v, "pressd")
+                if k == "SYMLINK":
+                    self.assertTrue(v.startswith("pressure/"), line)
+        self.assertGreaterEqual(matched_ids, 3)
+        text = "\n".join(lines)
+        for vid, pid, product in (("1209", "7d01", "pressd pressure mat"), ("1209", "7d02", "pressd foam roller"),
+                                  ("1d50", "60a1", "Snowboard")):
+            self.assertIn('ATTRS{idVendor}=="%s", ATTRS{idProduct}=="%s", ATTRS{product}=="%s"'
+                          % (vid, pid, product), text)
+        self.assertIn('TAG+="systemd"', text)
+        self.assertIn("SYSTEMD_WANTS", text)
+
+    def test_sysusers_and_tmpfiles(self):
+        for p in self.expected:
+            if p.endswith("sysusers.d/pressd.conf"):
+                with open(self.path(p)) as f:
+                    body = [l.split() for l in f if l.strip() and not l.startswith("#")]
+                self.assertIn(["g", "pressd", "-"], body)
+                self.assertTrue(any(l[:3] == ["u", "pressd", "-"] and l[-1] == "/var/lib/pressd" for l in body))
+            if p.endswith("tmpfiles.d/pressd.conf"):
+                with open(self.path(p)) as f:
+                    body = [l.split() for l in f if l.strip() and not l.startswith("#")]
+                self.assertIn(["d", "/var/lib/pressd", "0750", "pressd", "pressd", "-"], body)
+                self.assertIn(["d", "/var/lib/pressd/recordings", "0750", "pressd", "pressd", "-"], body)
+
+    def test_installed_pressd_runs_with_installed_config(self):
+        rec = os.path.join(self.tmp, "rec")
+        p = subprocess.Popen([self.path("/usr/bin/pressd"), "-f", "-c", self.path("/etc/pressd/pressd.conf"),
+                              "-s", "daemon.record_dir=" + rec,
+                              "-p", "ipc://%s/pub" % self.tmp, "-C", "ipc://%s/ctl" % self.tmp, "-d", "sim:mat"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and p.poll() is None:
+                if os.path.isdir(rec) and any(f.endswith(".h5") for f in os.listdir(rec)):
+                    break
+                time.sleep(0.1)
+            time.sleep(0.5)
+            self.assertIsNone(p.poll(), "pressd exited early")
+            p.send_signal(signal.SIGTERM)
+            out, err = p.communicate(timeout=30)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.communicate()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("running with 1 device", err)
+        self.assertTrue([f for f in os.listdir(rec) if f.endswith(".h5")], os.listdir(rec))
+
+
+if __name__ == "__main__":
+    unittest.main()
