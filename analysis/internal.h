@@ -157,8 +157,7 @@ struct an_press {
 	double t0;                /* first frame */
 	struct an_stats acc;      /* since t0 */
 	bool dropped;             /* fell to AN_DROP of its peak: a trough may follow */
-	double vmin, t_vmin;      /* the lowest point since it dropped */
-	double x_vmin, y_vmin, rx_vmin, ry_vmin;
+	struct an_sample vmin;    /* the lowest point since it dropped (its frame) */
 	struct an_stats at_vmin;  /* acc before the trough frame */
 	struct an_stats since_vmin;
 	double since_vmin_drift;  /* farthest from the trough's position since */

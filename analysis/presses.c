@@ -39,23 +39,18 @@ void an_press_begin(struct an_contact *c, const struct an_sample *s)
 static void split(struct pd_analysis *a, struct an_contact *c)
 {
 	struct an_press *pr = &c->press;
-	emit_press(a, c, pr->t0, pr->t_vmin - pr->t0, &pr->at_vmin);
+	emit_press(a, c, pr->t0, pr->vmin.t - pr->t0, &pr->at_vmin);
 	struct an_hold *h = &c->hold;
-	if (h->at < pr->t_vmin - AN_EPS_S) {
+	if (h->at < pr->vmin.t - AN_EPS_S) {
 		/* settled before the trough, so it is the hold the snapshot saw */
-		an_hold_end(a, h, c->id, pr->t_vmin, &pr->hold_at_vmin, pr->hold_drift_at_vmin);
-		memset(h, 0, sizeof *h);
-		h->ax = pr->x_vmin;
-		h->ay = pr->y_vmin;
-		h->rx = pr->rx_vmin;
-		h->ry = pr->ry_vmin;
-		h->at = pr->t_vmin;
+		an_hold_end(a, h, c->id, pr->vmin.t, &pr->hold_at_vmin, pr->hold_drift_at_vmin);
+		an_hold_begin(h, &pr->vmin);
 		h->acc = pr->since_vmin;
 		h->drift = pr->since_vmin_drift;
 	}
 	struct an_press next;
 	memset(&next, 0, sizeof next);
-	next.t0 = pr->t_vmin;
+	next.t0 = pr->vmin.t;
 	next.acc = pr->since_vmin;
 	*pr = next;
 }
@@ -64,26 +59,21 @@ static void split(struct pd_analysis *a, struct an_contact *c)
 void an_press_frame(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s)
 {
 	struct an_press *pr = &c->press;
-	bool low = pr->dropped ? s->p < pr->vmin : pr->acc.n > 0 && s->p <= AN_DROP * pr->acc.peak;
+	bool low = pr->dropped ? s->p < pr->vmin.p : pr->acc.n > 0 && s->p <= AN_DROP * pr->acc.peak;
 	if (low) {
 		pr->dropped = true;
-		pr->vmin = s->p;
-		pr->t_vmin = s->t;
-		pr->x_vmin = s->x;
-		pr->y_vmin = s->y;
-		pr->rx_vmin = s->rx;
-		pr->ry_vmin = s->ry;
+		pr->vmin = *s;
 		pr->at_vmin = pr->acc;
 		an_stats_clear(&pr->since_vmin);
 		pr->since_vmin_drift = 0;
 		pr->hold_at_vmin = c->hold.acc;
 		pr->hold_drift_at_vmin = c->hold.drift;
-	} else if (pr->dropped && s->p >= pr->vmin + AN_RISE * pr->at_vmin.peak) {
+	} else if (pr->dropped && s->p >= pr->vmin.p + AN_RISE * pr->at_vmin.peak) {
 		split(a, c);
 	}
 	if (pr->dropped) {
 		an_stats_add(&pr->since_vmin, s->p, s->w, s->rx, s->ry);
-		double d = an_dist(pr->x_vmin, pr->y_vmin, s->x, s->y);
+		double d = an_dist(pr->vmin.x, pr->vmin.y, s->x, s->y);
 		if (d > pr->since_vmin_drift)
 			pr->since_vmin_drift = d;
 	}
