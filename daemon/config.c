@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include "endpoint_scope.h"
 #include "parse.h"
 #include "source.h"
 
@@ -87,6 +88,17 @@ static int set_daemon(struct pd_config *c, const char *key, const char *v, char 
 	if (!strcmp(key, "trace_frames")) {
 		if (!pd_parse_bool(v, &c->trace_frames)) {
 			snprintf(err, errlen, "daemon.trace_frames=%s: expected true or false", v);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "curve_key"))
+		return set_string(c->curve_key, sizeof c->curve_key, key, v, err, errlen);
+	if (!strcmp(key, "curve_clients"))
+		return set_string(c->curve_clients, sizeof c->curve_clients, key, v, err, errlen);
+	if (!strcmp(key, "allow_insecure_remote")) {
+		if (!pd_parse_bool(v, &c->allow_insecure_remote)) {
+			snprintf(err, errlen, "daemon.allow_insecure_remote=%s: expected true or false", v);
 			return -1;
 		}
 		return 0;
@@ -258,9 +270,38 @@ static int id_taken(const struct pd_config *c, int upto, const char *id)
 	return 0;
 }
 
+/* events.md "Remote subscribers": an endpoint other machines can reach
+ * carries health data, so it needs CURVE, or an explicit opt-out. */
+static int check_remote_access(struct pd_config *c, char *err, size_t errlen)
+{
+	if (!c->curve_key[0] != !c->curve_clients[0]) {
+		snprintf(err, errlen, "daemon.%s is needed with daemon.%s: without an allow-list any client "
+			 "that knows the server's public key would be let in",
+			 c->curve_key[0] ? "curve_clients" : "curve_key", c->curve_key[0] ? "curve_key" : "curve_clients");
+		return -1;
+	}
+	if (c->curve_key[0])
+		return pd_curve_keys_load(&c->curve, c->curve_key, c->curve_clients, err, errlen);
+	memset(&c->curve, 0, sizeof c->curve);
+	if (c->allow_insecure_remote)
+		return 0;
+	const char *names[] = { "pub", "control" }, *eps[] = { c->pub, c->control };
+	for (int i = 0; i < 2; i++)
+		if (!pd_endpoint_is_local(eps[i])) {
+			snprintf(err, errlen, "daemon.%s=%s can be reached from other machines: set daemon.curve_key "
+				 "and daemon.curve_clients (pressd.conf(5), \"Remote access\"), or "
+				 "daemon.allow_insecure_remote=true to serve it unencrypted to anyone",
+				 names[i], eps[i]);
+			return -1;
+		}
+	return 0;
+}
+
 int pd_config_finish(struct pd_config *c, char *err, size_t errlen)
 {
 	char why[256];
+	if (check_remote_access(c, err, errlen) != 0)
+		return -1;
 	if (pd_analysis_params_check(&c->analysis, why, sizeof why) != 0) {
 		snprintf(err, errlen, "analysis: %s", why);
 		return -1;

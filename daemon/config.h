@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "curve_keys.h"
 #include "params.h"
 #include "uri.h"
 
@@ -36,6 +37,11 @@ struct pd_config {
 	double ring_s;  /* seconds of frames each device's ring holds */
 	int log_level;  /* syslog level; -1: from -v/-q */
 	bool trace_frames; /* log every frame (debug) */
+	/* Remote access: endpoints beyond loopback need CURVE keys, or this. */
+	char curve_key[PATH_MAX];     /* server's secret certificate */
+	char curve_clients[PATH_MAX]; /* directory of allowed clients' NAME.key */
+	bool allow_insecure_remote;
+	struct pd_curve_keys curve; /* loaded by pd_config_finish */
 	struct pd_analysis_params analysis;
 	int ndevices;
 	struct pd_device_conf devices[PD_MAX_DEVICES];

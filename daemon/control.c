@@ -8,6 +8,7 @@
 #include <zmq.h>
 
 #include "event_json.h"
+#include "hotplug.h"
 #include "log.h"
 
 #define REQUEST_MAX (64u << 10)          /* larger requests are refused, with a reply */
@@ -73,6 +74,14 @@ static json_t *cmd_status(const struct pd_control_target *t)
 		json_array_append_new(list, pd_json_status(t->devs[i].id, &st, 0, 0, true));
 	}
 	json_object_set_new(r, "devices", list);
+	if (t->auth) { /* an addition to events.md: who was let in, who was not */
+		struct pd_auth_counters ac;
+		pd_auth_get_counters(t->auth, &ac);
+		json_object_set_new(r, "remote_access",
+				    json_pack("{sIsIsI}", "accepted", (json_int_t)ac.accepted, "refused_key",
+					      (json_int_t)ac.refused_key, "refused_handshake",
+					      (json_int_t)ac.refused_handshake));
+	}
 	return r;
 }
 
@@ -208,6 +217,38 @@ static json_t *cmd_record_stop(const struct pd_control_target *t, json_t *req)
 	return reply;
 }
 
+/* An addition to events.md, for pressd-device@.service: a device node
+ * appeared (add: retry that device now rather than after its back-off)
+ * or went (remove: logged; the reader sees the hang-up itself). A node no
+ * configured device uses is answered ok, with a note, since udev starts
+ * the unit for every known mat, configured or not. */
+static json_t *cmd_hotplug(const struct pd_control_target *t, json_t *req)
+{
+	const char *action = json_string_value(json_object_get(req, "action"));
+	const char *path = json_string_value(json_object_get(req, "path"));
+	if (!action || (strcmp(action, "add") && strcmp(action, "remove")))
+		return fail("'action' must be \"add\" or \"remove\"");
+	if (!path || path[0] != '/' || strlen(path) >= 1024)
+		return fail("'path' must be an absolute device path");
+	int i = pd_hotplug_find(t->devs, t->ndevs, path);
+	json_t *r = ok();
+	if (i < 0) {
+		pd_log(LOG_NOTICE, "hotplug: %s %s: no configured device uses it (add a [device.<id>] with uri = %s)",
+		       path, !strcmp(action, "add") ? "appeared" : "went", path);
+		json_object_set_new(r, "device", json_null());
+		json_object_set_new(r, "note", json_string("no configured device uses this port"));
+		return r;
+	}
+	if (!strcmp(action, "add")) {
+		pd_log(LOG_NOTICE, "hotplug: %s appeared: %s opens it now", path, t->devs[i].id);
+		pd_device_kick(&t->devs[i]);
+	} else {
+		pd_log(LOG_NOTICE, "hotplug: %s went: %s waits for it", path, t->devs[i].id);
+	}
+	json_object_set_new(r, "device", json_string(t->devs[i].id));
+	return r;
+}
+
 json_t *pd_control_handle(const struct pd_control_target *t, const char *data, size_t len)
 {
 	if (len > REQUEST_MAX)
@@ -240,14 +281,19 @@ json_t *pd_control_handle(const struct pd_control_target *t, const char *data, s
 			reply = cmd_record_start(t, req);
 		else if (!strcmp(c, "record_stop"))
 			reply = cmd_record_stop(t, req);
+		else if (!strcmp(c, "hotplug"))
+			reply = cmd_hotplug(t, req);
 		else
-			reply = fail("unknown command '%s' (status, record_start, record_stop, tare, mark, set, version)", c);
+			reply = fail("unknown command '%s' (status, record_start, record_stop, tare, mark, set, version, "
+				     "hotplug)",
+				     c);
 	}
 	json_decref(req);
 	return reply;
 }
 
-struct pd_control *pd_control_open(void *zctx, const char *endpoint, char *err, size_t errlen)
+struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_auth *auth, char *err,
+				   size_t errlen)
 {
 	struct pd_control *c = calloc(1, sizeof *c);
 	if (!c) {
@@ -257,6 +303,10 @@ struct pd_control *pd_control_open(void *zctx, const char *endpoint, char *err, 
 	c->rep = zmq_socket(zctx, ZMQ_REP);
 	int64_t maxmsg = SOCKET_MAX_MSG;
 	int linger = 0;
+	if (c->rep && pd_auth_prepare(auth, c->rep, endpoint, "control", err, errlen) != 0) {
+		pd_control_close(c);
+		return NULL;
+	}
 	if (!c->rep || zmq_setsockopt(c->rep, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
 	    zmq_setsockopt(c->rep, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_bind(c->rep, endpoint) != 0) {
 		snprintf(err, errlen, "cannot bind the control endpoint %s: %s", endpoint, zmq_strerror(zmq_errno()));

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "analysis_worker.h"
+#include "curve_auth.h"
 #include "device.h"
 #include "params.h"
 #include "recorder.h"
@@ -21,11 +22,14 @@ struct pd_control_target {
 	struct pd_analysis_worker *analysis;
 	struct pd_status_pub *status;
 	struct pd_recorder *recorder;
+	struct pd_auth *auth; /* NULL: no remote access configured */
 };
 
 struct pd_control;
 
-struct pd_control *pd_control_open(void *zctx, const char *endpoint, char *err, size_t errlen);
+/* Binds endpoint, under CURVE if auth says so. */
+struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_auth *auth, char *err,
+				   size_t errlen);
 void pd_control_close(struct pd_control *c);
 /* For zmq_poll. */
 void *pd_control_socket(struct pd_control *c);

@@ -222,10 +222,19 @@ static size_t room(void *ctx)
 }
 
 /* Waits ms, or less if asked to stop. Returns 1 when asked to stop. */
+/* Waits out a back-off: 1 when told to stop, 0 when it is time to retry
+ * (the time is up, or a hotplug kick came). */
 static int wait_or_stop(struct pd_device *d, int ms)
 {
-	struct pollfd p = { .fd = d->stop_fd, .events = POLLIN };
-	return poll(&p, 1, ms) > 0;
+	struct pollfd p[2] = { { .fd = d->stop_fd, .events = POLLIN }, { .fd = d->kick_fd, .events = POLLIN } };
+	if (poll(p, 2, ms) <= 0)
+		return 0;
+	if (p[0].revents)
+		return 1;
+	uint64_t n;
+	if (read(d->kick_fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		pd_warn("%s: kick: %s", d->id, strerror(errno));
+	return 0;
 }
 
 /* Reads until the device goes away or we are told to stop (returns 1). */
@@ -281,6 +290,9 @@ static void *reader_main(void *arg)
 		pd_info("%s: opened %s", d->id, d->src.uri.text);
 		logged_failure = false;
 		backoff = BACKOFF_FIRST_MS;
+		uint64_t stale;
+		if (read(d->kick_fd, &stale, sizeof stale) < 0 && errno != EAGAIN) /* a kick is for a closed device */
+			pd_dbg("%s: kick: %s", d->id, strerror(errno));
 		int stop = read_until_gone(d, err, sizeof err);
 		d->src.ops->close(&d->src);
 		publish_stats(d);
@@ -302,14 +314,20 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
 	snprintf(d->id, sizeof d->id, "%s", uri->id);
 	d->src.uri = *uri;
 	d->ring_s = ring_s;
-	d->stop_fd = -1;
+	d->stop_fd = d->kick_fd = -1;
 	if (pd_source_bind(&d->src, err, errlen) != 0)
 		return -1;
 	d->src.sink = (struct pd_decode_sink){ d, on_info, on_frame, on_log, on_ack };
 	d->src.room = room;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (d->stop_fd < 0) {
+	d->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->stop_fd < 0 || d->kick_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		if (d->stop_fd >= 0)
+			close(d->stop_fd);
+		if (d->kick_fd >= 0)
+			close(d->kick_fd);
+		d->stop_fd = d->kick_fd = -1;
 		return -1;
 	}
 	pthread_mutex_init(&d->lock, NULL);
@@ -337,6 +355,13 @@ int pd_device_start(struct pd_device *d)
 	return 0;
 }
 
+void pd_device_kick(struct pd_device *d)
+{
+	uint64_t one = 1;
+	if (d->kick_fd >= 0 && write(d->kick_fd, &one, sizeof one) < 0)
+		pd_warn("%s: cannot kick the reader: %s", d->id, strerror(errno));
+}
+
 void pd_device_stop(struct pd_device *d)
 {
 	if (!d->started)
@@ -356,6 +381,7 @@ void pd_device_free(struct pd_device *d)
 		pd_frame_ring_free(d->retired[i]);
 	if (d->stop_fd >= 0) {
 		close(d->stop_fd);
+		close(d->kick_fd);
 		pthread_mutex_destroy(&d->lock);
 	}
 }

@@ -64,6 +64,7 @@ struct pd_device {
 	pthread_t thread;
 	bool started;
 	int stop_fd; /* eventfd: wakes the reader to stop */
+	int kick_fd; /* eventfd: try to open now, not after the back-off (hotplug) */
 
 	pthread_mutex_t lock; /* guards status and transitions */
 	struct pd_device_status status;
@@ -97,6 +98,9 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
  * taken (read or lost), before pd_device_start. */
 int pd_device_add_consumer(struct pd_device *d, int efd, _Atomic uint64_t *done);
 int pd_device_start(struct pd_device *d);
+/* The device's node has just appeared (hotplug): if the reader is
+ * waiting to retry, it retries now. Any thread. */
+void pd_device_kick(struct pd_device *d);
 /* Stops the reader and waits for it. */
 void pd_device_stop(struct pd_device *d);
 void pd_device_free(struct pd_device *d);

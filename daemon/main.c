@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "config.h"
 #include "control.h"
+#include "curve_auth.h"
 #include "device.h"
 #include "frame_trace.h"
 #include "log.h"
@@ -42,6 +43,7 @@ struct daemon {
 	struct pd_publisher *publisher;
 	struct pd_status_pub status;
 	struct pd_control *control;
+	struct pd_auth *auth; /* NULL unless CURVE keys are configured */
 	struct pd_recorder *recorder;
 	struct pd_analysis_params *params; /* per device, as `set` left them */
 	int sigfd;
@@ -217,6 +219,15 @@ static void reload(struct daemon *dm)
 				  strcmp(fresh->devices[i].uri.id, dm->cfg.devices[i].uri.id) != 0;
 	if (devices_changed)
 		pd_warn("SIGHUP: device changes take effect at the next start");
+	if (strcmp(fresh->pub, dm->cfg.pub) || strcmp(fresh->control, dm->cfg.control) ||
+	    fresh->curve.enabled != dm->cfg.curve.enabled ||
+	    strcmp(fresh->curve.server.public_key, dm->cfg.curve.server.public_key))
+		pd_warn("SIGHUP: endpoint and server key changes take effect at the next start");
+	else if (dm->auth)
+		pd_auth_update(dm->auth, &fresh->curve); /* revoke or grant a client now */
+	/* What is bound stays as it is. */
+	memcpy(fresh->pub, dm->cfg.pub, sizeof fresh->pub);
+	memcpy(fresh->control, dm->cfg.control, sizeof fresh->control);
 	/* Devices stay as they are; everything else takes the new values. */
 	fresh->ndevices = dm->cfg.ndevices;
 	memcpy(fresh->devices, dm->cfg.devices, sizeof fresh->devices);
@@ -251,8 +262,10 @@ static void run(struct daemon *dm)
 	int64_t next_status = now, next_stats = now + dm->cfg.stats_interval_s * 1000000000LL;
 	int64_t next_wd = now;
 
-	const struct pd_control_target target = { dm->devs, dm->ndevs, dm->params, dm->analysis, &dm->status,
-						  dm->recorder };
+	const struct pd_control_target target = {
+		.devs = dm->devs, .ndevs = dm->ndevs, .params = dm->params, .analysis = dm->analysis,
+		.status = &dm->status, .recorder = dm->recorder, .auth = dm->auth,
+	};
 	zmq_pollitem_t items[2] = {
 		{ .fd = dm->sigfd, .events = ZMQ_POLLIN },
 		{ .socket = pd_control_socket(dm->control), .events = ZMQ_POLLIN },
@@ -305,8 +318,12 @@ static int start_service(struct daemon *dm)
 	}
 	for (int i = 0; i < dm->ndevs; i++)
 		dm->params[i] = dm->cfg.analysis;
-	dm->publisher = pd_publisher_start(dm->zctx, dm->cfg.pub, dm->devs, dm->ndevs, dm->cfg.frame_rate_hz,
-					   err, sizeof err);
+	if (dm->cfg.curve.enabled && !(dm->auth = pd_auth_new(dm->zctx, &dm->cfg.curve, err, sizeof err))) {
+		pd_err("%s", err);
+		return -1;
+	}
+	dm->publisher = pd_publisher_start(dm->zctx, dm->cfg.pub, dm->auth, dm->devs, dm->ndevs,
+					   dm->cfg.frame_rate_hz, err, sizeof err);
 	if (!dm->publisher || pd_status_pub_init(&dm->status, dm->zctx, dm->ndevs, err, sizeof err) != 0) {
 		pd_err("%s", err);
 		return -1;
@@ -327,9 +344,13 @@ static int start_service(struct daemon *dm)
 		return -1;
 	}
 	pd_recorder_use_baselines(dm->recorder, dm->analysis);
-	dm->control = pd_control_open(dm->zctx, dm->cfg.control, err, sizeof err);
+	dm->control = pd_control_open(dm->zctx, dm->cfg.control, dm->auth, err, sizeof err);
 	if (!dm->control) {
 		pd_err("%s", err);
+		return -1;
+	}
+	if (dm->auth && pd_auth_run(dm->auth) != 0) {
+		pd_err("cannot start the ZAP handler thread");
 		return -1;
 	}
 	pd_info("publishing on %s, control on %s", dm->cfg.pub, dm->cfg.control);
@@ -352,6 +373,7 @@ static void shutdown_all(struct daemon *dm)
 	pd_status_pub_fini(&dm->status);
 	pd_control_close(dm->control);
 	pd_publisher_stop(dm->publisher); /* sends what is queued, lingers for it */
+	pd_auth_free(dm->auth);           /* after the sockets it checked are closed */
 	if (dm->zctx)
 		zmq_ctx_term(dm->zctx);
 	pd_publisher_free(dm->publisher);

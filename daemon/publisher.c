@@ -286,8 +286,9 @@ static void free_devices(struct pd_publisher *p)
 	}
 }
 
-struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct pd_device *devs, int ndevs,
-					long frame_rate_hz, char *err, size_t errlen)
+struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct pd_auth *auth,
+					struct pd_device *devs, int ndevs, long frame_rate_hz, char *err,
+					size_t errlen)
 {
 	struct pd_publisher *p = calloc(1, sizeof *p + (size_t)ndevs * sizeof p->dev[0]);
 	if (!p) {
@@ -307,6 +308,8 @@ struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct
 		snprintf(err, errlen, "event socket: %s", zmq_strerror(zmq_errno()));
 		goto fail;
 	}
+	if (pd_auth_prepare(auth, p->xpub, endpoint, "pub", err, errlen) != 0)
+		goto fail;
 	if (zmq_bind(p->xpub, endpoint) != 0) {
 		snprintf(err, errlen, "cannot bind the event endpoint %s: %s", endpoint, zmq_strerror(zmq_errno()));
 		goto fail;

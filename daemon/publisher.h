@@ -11,15 +11,17 @@
 
 #include <stddef.h>
 
+#include "curve_auth.h"
 #include "device.h"
 
 struct pd_publisher;
 
 /* Binds `endpoint` (in the caller's thread, so a bad endpoint is reported
- * before the daemon says it is ready) and starts publishing. NULL, with
- * the reason in err, on failure. */
-struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct pd_device *devs, int ndevs,
-					long frame_rate_hz, char *err, size_t errlen);
+ * before the daemon says it is ready), under CURVE if auth says so, and
+ * starts publishing. NULL, with the reason in err, on failure. */
+struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct pd_auth *auth,
+					struct pd_device *devs, int ndevs, long frame_rate_hz, char *err,
+					size_t errlen);
 
 /* Once every producer has finished: publishes what is queued, then stops
  * and closes its sockets. */

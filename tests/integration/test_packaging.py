@@ -52,6 +52,7 @@ class Packaging(unittest.TestCase):
             "/usr/bin/pressd-sim": 0o755,
             os.path.join(under_prefix(cache_value("PRESSD_UDEVDIR")), "rules.d/60-pressd.rules"): 0o644,
             os.path.join(cls.unitdir, "pressd.service"): 0o644,
+            os.path.join(cls.unitdir, "pressd-device@.service"): 0o644,
             os.path.join(under_prefix(cache_value("PRESSD_SYSUSERSDIR")), "pressd.conf"): 0o644,
             os.path.join(under_prefix(cache_value("PRESSD_TMPFILESDIR")), "pressd.conf"): 0o644,
             "/etc/pressd/pressd.conf": 0o644,
@@ -106,27 +107,50 @@ class Packaging(unittest.TestCase):
         env = dict(os.environ, MANPATH=self.path("/usr/share/man"), SYSTEMD_LOG_COLOR="0", SYSTEMD_COLORS="0")
         return subprocess.run(["systemd-analyze", *args], env=env, capture_output=True, text=True, timeout=60)
 
-    def unit_copy(self):
-        """The installed unit, its ExecStart= pointed at the DESTDIR binary
-        (verify checks that the program exists)."""
-        with open(self.path(os.path.join(self.unitdir, "pressd.service"))) as f:
+    def unit_copy(self, name="pressd.service", instance=None):
+        """The installed unit, its Exec*= pointed at the DESTDIR binaries
+        (verify checks that the programs exist); a template is copied as
+        the instance named (verify takes no bare template)."""
+        with open(self.path(os.path.join(self.unitdir, name))) as f:
             unit = f.read()
+        for prog in ("pressd", "pressctl"):
+            unit = re.sub(r"^(Exec\w+=-?)/usr/bin/%s " % prog, r"\g<1>%s " % self.path("/usr/bin/" + prog), unit,
+                          flags=re.M)
         d = tempfile.mkdtemp(dir=self.tmp)
-        copy = os.path.join(d, "pressd.service")
+        copy = os.path.join(d, name.replace("@.", "@%s." % instance) if instance else name)
         with open(copy, "w") as f:
-            f.write(unit.replace("ExecStart=/usr/bin/pressd ", "ExecStart=%s " % self.path("/usr/bin/pressd")))
+            f.write(unit)
         return copy
 
+    def units(self):
+        return [("pressd.service", self.unit_copy()),
+                ("pressd-device@ttyACM0.service", self.unit_copy("pressd-device@.service", "ttyACM0"))]
+
     def test_units_verify(self):
-        r = self.systemd_analyze("verify", self.unit_copy())
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertEqual(r.stderr.strip(), "", r.stderr)
+        for name, copy in self.units():
+            with self.subTest(unit=name):
+                r = self.systemd_analyze("verify", copy)
+                # verify cannot see a device unit that is not plugged in
+                stderr = "\n".join(l for l in r.stderr.splitlines() if "dev-ttyACM0.device" not in l)
+                self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+                self.assertEqual(stderr.strip(), "", r.stderr)
 
     def test_security_exposure(self):
-        r = self.systemd_analyze("security", "--offline=true", self.unit_copy())
-        m = re.search(r"Overall exposure level for pressd\.service: (\d+\.\d+)", r.stdout)
-        self.assertTrue(m, r.stdout[-2000:] + r.stderr)
-        self.assertLessEqual(float(m.group(1)), 3.0, r.stdout)
+        for name, copy in self.units():
+            with self.subTest(unit=name):
+                r = self.systemd_analyze("security", "--offline=true", copy)
+                m = re.search(r"Overall exposure level for %s: (\d+\.\d+)" % re.escape(name), r.stdout)
+                self.assertTrue(m, r.stdout[-2000:] + r.stderr)
+                self.assertLessEqual(float(m.group(1)), 3.0, r.stdout)
+                print("\n%s exposure %s" % (name, m.group(1)))
+
+    def test_template_unit_runs_pressctl_hotplug(self):
+        with open(self.path(os.path.join(self.unitdir, "pressd-device@.service"))) as f:
+            unit = f.read()
+        self.assertIn("BindsTo=dev-%i.device", unit)
+        self.assertRegex(unit, r"After=dev-%i\.device pressd\.service")
+        self.assertIn("ExecStart=/usr/bin/pressctl -t 10 hotplug add /dev/%I", unit)
+        self.assertIn("ExecStop=-/usr/bin/pressctl -t 5 hotplug remove /dev/%I", unit)
 
     def test_udev_rules(self):
         rules = self.path([p for p in self.expected if p.endswith("60-pressd.rules")][0])
@@ -164,7 +188,7 @@ class Packaging(unittest.TestCase):
             self.assertIn('ATTRS{idVendor}=="%s", ATTRS{idProduct}=="%s", ATTRS{product}=="%s"'
                           % (vid, pid, product), text)
         self.assertIn('TAG+="systemd"', text)
-        self.assertIn("SYSTEMD_WANTS", text)
+        self.assertIn('ENV{SYSTEMD_WANTS}+="pressd-device@%k.service"', text)
 
     def test_sysusers_and_tmpfiles(self):
         for p in self.expected:

@@ -268,3 +268,22 @@ int pc_cmd_version(const struct pc_global *g, const struct pc_args *a)
 	}
 	return call(g, json_pack("{s:s}", "cmd", "version"), show_version, NULL);
 }
+
+static void show_hotplug(json_t *reply, const void *ctx)
+{
+	const char *const *req = ctx; /* action, path */
+	const char *dev = json_string_value(json_object_get(reply, "device"));
+	if (dev)
+		printf("%s: %s\n", dev, !strcmp(req[0], "add") ? "opening it now" : "gone, waiting for it");
+	else
+		printf("%s: %s\n", req[1], json_string_value(json_object_get(reply, "note")));
+}
+
+int pc_cmd_hotplug(const struct pc_global *g, const struct pc_args *a)
+{
+	if (a->npos != 2 || (strcmp(a->pos[0], "add") && strcmp(a->pos[0], "remove")))
+		return pc_args_usage(a, "hotplug takes add or remove, and a device PATH");
+	const char *req[2] = { a->pos[0], a->pos[1] };
+	return call(g, json_pack("{s:s, s:s, s:s}", "cmd", "hotplug", "action", req[0], "path", req[1]),
+		    show_hotplug, req);
+}

@@ -16,6 +16,8 @@ int pc_cmd_tare(const struct pc_global *g, const struct pc_args *a);
 int pc_cmd_mark(const struct pc_global *g, const struct pc_args *a);
 int pc_cmd_set(const struct pc_global *g, const struct pc_args *a);
 int pc_cmd_version(const struct pc_global *g, const struct pc_args *a);
+/* hotplug add|remove PATH: what pressd-device@.service runs */
+int pc_cmd_hotplug(const struct pc_global *g, const struct pc_args *a);
 
 /* The `status` reply as a table (status.c). */
 void pc_status_print(FILE *out, json_t *reply);

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "keys.h"
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -16,8 +18,9 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void *pc_control_open(void *ctx, const char *endpoint)
+void *pc_control_open(void *ctx, const struct pc_global *g)
 {
+	const char *endpoint = g->control;
 	void *sock = zmq_socket(ctx, ZMQ_REQ);
 	if (!sock) {
 		fprintf(stderr, "pressctl: cannot create a socket: %s\n", zmq_strerror(zmq_errno()));
@@ -25,6 +28,11 @@ void *pc_control_open(void *ctx, const char *endpoint)
 	}
 	int zero = 0;
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero); /* exit at once, whatever is queued */
+	if (pc_keys_apply(g, sock) != 0) {
+		zmq_close(sock);
+		errno = EPERM;
+		return NULL;
+	}
 	if (zmq_connect(sock, endpoint) != 0) {
 		int err = zmq_errno();
 		fprintf(stderr, "pressctl: bad control endpoint '%s': %s\n", endpoint, zmq_strerror(err));
@@ -115,7 +123,7 @@ int pc_control_call(const struct pc_global *g, const json_t *req, json_t **reply
 		return EX_SOFTWARE;
 	}
 	int rc;
-	void *sock = pc_control_open(ctx, g->control);
+	void *sock = pc_control_open(ctx, g);
 	if (!sock) {
 		rc = zmq_errno() == EINVAL || zmq_errno() == EPROTONOSUPPORT ? EX_USAGE : EX_SOFTWARE;
 		goto out_ctx;

@@ -21,7 +21,7 @@ int pc_control_call(const struct pc_global *g, const json_t *req, json_t **reply
  * open a REQ socket on ctx (NULL after printing why), send one request,
  * and check a received reply (0 and *reply, or an exit status as above;
  * quiet: nothing is printed). */
-void *pc_control_open(void *ctx, const char *endpoint);
+void *pc_control_open(void *ctx, const struct pc_global *g);
 int pc_control_send(void *sock, const json_t *req);
 int pc_control_take_reply(void *sock, json_t **reply, char **raw, char *why, size_t whylen);
 

@@ -3,22 +3,26 @@
  * command table, dispatch. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "args.h"
 #include "commands.h"
+#include "keys.h"
 #include "offline.h"
 #include "parse.h"
 #include "pressctl.h"
 #include "watch.h"
 
-#define GLOBAL_SYNOPSIS "[-C ENDPOINT] [-p ENDPOINT] [-t TIMEOUT_S] [--json] COMMAND [ARGS]"
+#define GLOBAL_SYNOPSIS "[-C ENDPOINT] [-p ENDPOINT] [-k SERVER.key -K CLIENT.key_secret] [-t TIMEOUT_S] [--json] COMMAND [ARGS]"
 
 static const struct pc_optspec global_opts[] = {
-	{ "control", 'C', true, false }, { "pub", 'p', true, false }, { "timeout", 't', true, false },
-	{ "json", 0, false, false },     { "help", 'h', false, false }, { "version", 'V', false, false },
+	{ "control", 'C', true, false },   { "pub", 'p', true, false }, { "timeout", 't', true, false },
+	{ "json", 0, false, false },       { "server-key", 'k', true, false }, { "key", 'K', true, false },
+	{ "help", 'h', false, false },     { "version", 'V', false, false },
 };
+#define GLOBAL_OPTS_AFTER_COMMAND 6 /* all but --help and --version */
 static const struct pc_optspec device_opt[] = { { "device", 'd', true, false } };
 static const struct pc_optspec watch_opts[] = {
 	{ "type", 'T', true, true }, { "device", 'd', true, true }, { "map", 'm', false, false },
@@ -51,6 +55,8 @@ static const struct command commands[] = {
 	{ "info", "info FILE", NULL, 0, pc_cmd_info },
 	{ "export", "export FILE --csv DIR", OPTS(export_opts), pc_cmd_export },
 	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
+	{ "hotplug", "hotplug add|remove PATH", NULL, 0, pc_cmd_hotplug },
+	{ "keygen", "keygen NAME", NULL, 0, pc_cmd_keygen },
 };
 
 static void help(void)
@@ -108,6 +114,21 @@ static void help(void)
 "    version\n"
 "        This client's version and the daemon's (version, schema).\n"
 "\n"
+"    hotplug add|remove PATH\n"
+"        Tell pressd a device node appeared or went, as udev's\n"
+"        pressd-device@.service does: the configured device on that port\n"
+"        (PATH or a link to it, such as /dev/pressure/SERIAL) is opened\n"
+"        at once instead of at its next retry.\n"
+"\n"
+"    keygen NAME\n"
+"        Make a CURVE key pair for remote access: NAME.key (the public\n"
+"        key, to give out) and NAME.key_secret (mode 0600, to keep). A\n"
+"        client's NAME.key goes into pressd's daemon.curve_clients\n"
+"        directory; pressd's own pair is named by daemon.curve_key, and\n"
+"        clients pass its public .key with --server-key. The files are\n"
+"        czmq/pyzmq certificates (zmq.auth.load_certificate reads them).\n"
+"        Existing files are never replaced.\n"
+"\n"
 "OFFLINE COMMANDS (on recording files; no daemon needed)\n"
 "    info FILE\n"
 "        What a recording holds: device id, kind, model, serial,\n"
@@ -130,9 +151,16 @@ static void help(void)
 "        is writing is refused.\n"
 "\n"
 "OPTIONS\n"
-"    -C, --control ENDPOINT  control socket (default " PC_DEFAULT_CONTROL ")\n"
-"    -p, --pub ENDPOINT      event stream (default " PC_DEFAULT_PUB ")\n"
+"    -C, --control ENDPOINT  control socket (default $PRESSCTL_CONTROL, else\n"
+"                            " PC_DEFAULT_CONTROL ")\n"
+"    -p, --pub ENDPOINT      event stream (default $PRESSCTL_PUB, else\n"
+"                            " PC_DEFAULT_PUB ")\n"
 "    -t, --timeout SECONDS   how long to wait for a reply (default 3)\n"
+"    -k, --server-key FILE   pressd's public certificate (SERVER.key), and\n"
+"    -K, --key FILE          this client's secret one (NAME.key_secret):\n"
+"                            connect with CURVE, to a pressd that serves\n"
+"                            beyond loopback. Defaults: $PRESSCTL_SERVER_KEY,\n"
+"                            $PRESSCTL_KEY\n"
 "    --json                  raw JSON out: the reply, or the events\n"
 "    -h, --help              this text\n"
 "    -V, --version           pressctl's version\n"
@@ -143,7 +171,8 @@ static void help(void)
 "    read or recovered (the reason is printed);\n"
 "    64 bad usage; 69 no answer from pressd within the timeout;\n"
 "    76 a reply pressd should not have sent; 74 output failed;\n"
-"    73 the export directory cannot be made.\n",
+"    73 the export directory or a key file cannot be made;\n"
+"    66 a key file is missing, 65 it is not a CURVE certificate.\n",
 	      stdout);
 }
 
@@ -170,6 +199,10 @@ static int apply_globals(const struct pc_args *a, struct pc_global *g)
 		return pc_args_usage(a, "--timeout '%s' is not a number of seconds (0.001 to 86400)", v);
 	if (pc_args_has(a, "json"))
 		g->json = true;
+	if ((v = pc_args_get(a, "server-key")))
+		g->server_key_path = v;
+	if ((v = pc_args_get(a, "key")))
+		g->key_path = v;
 	if (!*g->control || !*g->pub)
 		return pc_args_usage(a, "an endpoint is empty");
 	return 0;
@@ -177,7 +210,15 @@ static int apply_globals(const struct pc_args *a, struct pc_global *g)
 
 int main(int argc, char **argv)
 {
-	struct pc_global g = { PC_DEFAULT_CONTROL, PC_DEFAULT_PUB, PC_DEFAULT_TIMEOUT_S, false };
+	struct pc_global g = { .control = PC_DEFAULT_CONTROL, .pub = PC_DEFAULT_PUB,
+			       .timeout_s = PC_DEFAULT_TIMEOUT_S };
+	/* Environment first, so a dashboard's scripts need not repeat them. */
+	g.server_key_path = getenv("PRESSCTL_SERVER_KEY");
+	g.key_path = getenv("PRESSCTL_KEY");
+	if (getenv("PRESSCTL_CONTROL"))
+		g.control = getenv("PRESSCTL_CONTROL");
+	if (getenv("PRESSCTL_PUB"))
+		g.pub = getenv("PRESSCTL_PUB");
 	struct pc_args top;
 	pc_args_init(&top, GLOBAL_SYNOPSIS);
 	pc_args_accept(&top, global_opts, (int)(sizeof global_opts / sizeof global_opts[0]));
@@ -214,7 +255,7 @@ int main(int argc, char **argv)
 	}
 	struct pc_args a;
 	pc_args_init(&a, cmd->synopsis);
-	pc_args_accept(&a, global_opts, 4); /* -C -p -t --json, also after the command */
+	pc_args_accept(&a, global_opts, GLOBAL_OPTS_AFTER_COMMAND); /* also after the command */
 	static const struct pc_optspec cmd_help[] = { { "help", 'h', false, false } };
 	pc_args_accept(&a, cmd_help, 1);
 	if (cmd->opts)
@@ -224,7 +265,7 @@ int main(int argc, char **argv)
 	} else if (pc_args_has(&a, "help")) {
 		printf("usage: pressctl %s\n", cmd->synopsis);
 		rc = 0;
-	} else if ((rc = apply_globals(&a, &g)) == 0) {
+	} else if ((rc = apply_globals(&a, &g)) == 0 && (rc = pc_keys_load(&g)) == 0) {
 		rc = cmd->run(&g, &a);
 	}
 	pc_args_free(&a);

@@ -485,7 +485,7 @@ int pc_map_run(const struct pc_global *g, const char *device, long frames)
 		return EX_SOFTWARE;
 	}
 	int rc = 0;
-	void *ctl = NULL, *sub = pc_sub_open(ctx, g->pub);
+	void *ctl = NULL, *sub = pc_sub_open(ctx, g);
 	if (!sub) {
 		rc = errno == EINVAL || errno == EPROTONOSUPPORT ? EX_USAGE : EX_SOFTWARE;
 		goto out;
@@ -496,7 +496,7 @@ int pc_map_run(const struct pc_global *g, const char *device, long frames)
 		goto out;
 	}
 	/* the full scale, from a status request answered while frames come */
-	ctl = pc_control_open(ctx, g->control);
+	ctl = pc_control_open(ctx, g);
 	if (!ctl) {
 		rc = errno == EINVAL || errno == EPROTONOSUPPORT ? EX_USAGE : EX_SOFTWARE;
 		goto out;

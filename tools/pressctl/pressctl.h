@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "cert.h"
+
 #ifndef PRESSD_VERSION
 #define PRESSD_VERSION "dev"
 #endif
@@ -20,6 +22,10 @@ struct pc_global {
 	const char *pub;     /* -p: the PUB endpoint */
 	double timeout_s;    /* -t: how long a control request may take */
 	bool json;           /* --json: raw JSON out */
+	/* -k/--server-key, -K/--key: CURVE certificates for remote access */
+	const char *server_key_path, *key_path;
+	bool curve; /* loaded: connect as a CURVE client */
+	struct pd_cert server_cert, own_cert;
 };
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keys.h"
+
 static volatile sig_atomic_t stop_flag;
 
 static void on_stop(int sig)
@@ -30,8 +32,9 @@ bool pc_stopped(void)
 	return stop_flag != 0;
 }
 
-void *pc_sub_open(void *ctx, const char *endpoint)
+void *pc_sub_open(void *ctx, const struct pc_global *g)
 {
+	const char *endpoint = g->pub;
 	void *sock = zmq_socket(ctx, ZMQ_SUB);
 	if (!sock) {
 		fprintf(stderr, "pressctl: cannot create a socket: %s\n", zmq_strerror(zmq_errno()));
@@ -39,6 +42,11 @@ void *pc_sub_open(void *ctx, const char *endpoint)
 	}
 	int zero = 0;
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (pc_keys_apply(g, sock) != 0) {
+		zmq_close(sock);
+		errno = EPERM;
+		return NULL;
+	}
 	if (zmq_connect(sock, endpoint) != 0) {
 		int err = zmq_errno();
 		fprintf(stderr, "pressctl: bad event endpoint '%s': %s\n", endpoint, zmq_strerror(err));

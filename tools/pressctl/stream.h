@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <zmq.h>
 
-/* A SUB socket connected to endpoint (NULL after printing why; errno says
- * EINVAL for a malformed endpoint). */
-void *pc_sub_open(void *ctx, const char *endpoint);
+#include "pressctl.h"
+
+/* A SUB socket connected to g->pub, with g's CURVE keys if any (NULL
+ * after printing why; errno says EINVAL for a malformed endpoint). */
+void *pc_sub_open(void *ctx, const struct pc_global *g);
 int pc_sub_subscribe(void *sock, const char *prefix);
 
 /* One received message. Parts past the third are dropped. */

@@ -156,7 +156,7 @@ static int run(struct watch *w)
 		return EX_SOFTWARE;
 	}
 	int rc = 0;
-	void *sub = pc_sub_open(ctx, w->g->pub);
+	void *sub = pc_sub_open(ctx, w->g);
 	if (!sub) {
 		rc = errno == EINVAL || errno == EPROTONOSUPPORT ? EX_USAGE : EX_SOFTWARE;
 		goto out_ctx;

@@ -1,0 +1,61 @@
+#include "keys.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <zmq.h>
+
+int pc_keys_load(struct pc_global *g)
+{
+	if (!g->server_key_path != !g->key_path) {
+		fprintf(stderr, "pressctl: %s needs %s too (pressctl keygen NAME makes a key pair)\n",
+			g->server_key_path ? "--server-key" : "--key", g->server_key_path ? "--key" : "--server-key");
+		return EX_USAGE;
+	}
+	if (!g->server_key_path)
+		return 0;
+	char why[4400];
+	if (pd_cert_load(g->server_key_path, false, &g->server_cert, why, sizeof why) != 0 ||
+	    pd_cert_load(g->key_path, true, &g->own_cert, why, sizeof why) != 0) {
+		fprintf(stderr, "pressctl: %s\n", why);
+		return errno == ENOENT ? EX_NOINPUT : EX_DATAERR;
+	}
+	g->curve = true;
+	return 0;
+}
+
+int pc_keys_apply(const struct pc_global *g, void *sock)
+{
+	if (!g->curve)
+		return 0;
+	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, g->server_cert.public_key, PD_Z85_KEY_LEN) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, g->own_cert.public_key, PD_Z85_KEY_LEN) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, g->own_cert.secret_key, PD_Z85_KEY_LEN) != 0) {
+		fprintf(stderr, "pressctl: cannot use CURVE: %s\n", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+int pc_cmd_keygen(const struct pc_global *g, const struct pc_args *a)
+{
+	(void)g;
+	if (a->npos != 1)
+		return pc_args_usage(a, "keygen takes one NAME (writes NAME.key and NAME.key_secret)");
+	struct pd_cert c;
+	if (zmq_curve_keypair(c.public_key, c.secret_key) != 0) {
+		fprintf(stderr, "pressctl: cannot make a CURVE key pair: %s (libzmq without libsodium?)\n",
+			zmq_strerror(zmq_errno()));
+		return EX_SOFTWARE;
+	}
+	char why[4400];
+	if (pd_cert_save(a->pos[0], &c, "pressctl " PRESSD_VERSION, why, sizeof why) != 0) {
+		fprintf(stderr, "pressctl: %s\n", why);
+		return EX_CANTCREAT;
+	}
+	printf("%s.key         public key %s: give it out\n"
+	       "%s.key_secret  the secret half (mode 0600): keep it here\n",
+	       a->pos[0], c.public_key, a->pos[0]);
+	return 0;
+}
