@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,10 +219,10 @@ static json_t *cmd_record_stop(const struct pd_control_target *t, json_t *req)
 }
 
 /* An addition to events.md, for pressd-device@.service: a device node
- * appeared (add: retry that device now rather than after its back-off)
- * or went (remove: logged; the reader sees the hang-up itself). A node no
- * configured device uses is answered ok, with a note, since udev starts
- * the unit for every known mat, configured or not. */
+ * appeared (add: the configured device on it, or an idle `auto` slot,
+ * opens it now rather than at its next retry) or went (remove: logged;
+ * the reader sees the hang-up itself). A node nobody takes is answered
+ * ok, with a note, since udev starts the unit for every known mat. */
 static json_t *cmd_hotplug(const struct pd_control_target *t, json_t *req)
 {
 	const char *action = json_string_value(json_object_get(req, "action"));
@@ -230,16 +231,21 @@ static json_t *cmd_hotplug(const struct pd_control_target *t, json_t *req)
 		return fail("'action' must be \"add\" or \"remove\"");
 	if (!path || path[0] != '/' || strlen(path) >= 1024)
 		return fail("'path' must be an absolute device path");
+	bool add = !strcmp(action, "add");
 	int i = pd_hotplug_find(t->devs, t->ndevs, path);
+	if (i < 0 && add)
+		i = pd_hotplug_offer(t->devs, t->ndevs, path);
 	json_t *r = ok();
 	if (i < 0) {
-		pd_log(LOG_NOTICE, "hotplug: %s %s: no configured device uses it (add a [device.<id>] with uri = %s)",
-		       path, !strcmp(action, "add") ? "appeared" : "went", path);
+		if (add)
+			pd_log(LOG_NOTICE, "hotplug: %s appeared, but no device is configured for it and no auto "
+			       "slot is free (add a [device.<id>] with uri = %s, or auto with more slots)", path, path);
 		json_object_set_new(r, "device", json_null());
-		json_object_set_new(r, "note", json_string("no configured device uses this port"));
+		json_object_set_new(r, "note", json_string(add ? "no configured device or free auto slot takes this port"
+							       : "no device uses this port"));
 		return r;
 	}
-	if (!strcmp(action, "add")) {
+	if (add) {
 		pd_log(LOG_NOTICE, "hotplug: %s appeared: %s opens it now", path, t->devs[i].id);
 		pd_device_kick(&t->devs[i]);
 	} else {

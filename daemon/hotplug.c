@@ -1,5 +1,7 @@
 #include "hotplug.h"
 
+#include "auto/slots.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@ int pd_hotplug_find(struct pd_device *devs, int ndevs, const char *path)
 	resolve(path, want);
 	for (int i = 0; i < ndevs; i++) {
 		const struct pd_uri *u = &devs[i].src.uri;
+		if (u->scheme == PD_URI_AUTO && pd_auto_holds(&devs[i].src, path))
+			return i;
 		if (u->scheme != PD_URI_SERIAL) /* tcp:, sim:, replay: have no node */
 			continue;
 		if (!strcmp(u->path, path))
@@ -28,5 +32,13 @@ int pd_hotplug_find(struct pd_device *devs, int ndevs, const char *path)
 		if (!strcmp(have, want))
 			return i;
 	}
+	return -1;
+}
+
+int pd_hotplug_offer(struct pd_device *devs, int ndevs, const char *path)
+{
+	for (int i = 0; i < ndevs; i++)
+		if (devs[i].src.uri.scheme == PD_URI_AUTO && pd_auto_offer(&devs[i].src, path) == 0)
+			return i;
 	return -1;
 }

@@ -11,7 +11,12 @@
 #include "device.h"
 
 /* The index of the device whose port is `path` (compared after resolving
- * symlinks such as /dev/pressure/<serial>, so either name matches), or -1. */
+ * symlinks such as /dev/pressure/<serial>, so either name matches): a
+ * configured one, or an `auto` slot holding it now. -1: none. */
 int pd_hotplug_find(struct pd_device *devs, int ndevs, const char *path);
+
+/* A port no device has: offered to the first idle `auto` slot, whose
+ * index is returned (the caller kicks it), or -1 when there is none. */
+int pd_hotplug_offer(struct pd_device *devs, int ndevs, const char *path);
 
 #endif

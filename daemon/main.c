@@ -17,6 +17,7 @@
 #include "analysis_worker.h"
 #include "clock.h"
 #include "config.h"
+#include "auto/slots.h"
 #include "control.h"
 #include "curve_auth.h"
 #include "device.h"
@@ -135,12 +136,6 @@ static int daemonize(void)
 	return 0;
 }
 
-struct auto_ctx {
-	struct daemon *dm;
-	const struct pd_uri *tmpl; /* the `auto` URI, for its options */
-	int found;
-};
-
 static int id_in_use(const struct daemon *dm, const char *id)
 {
 	for (int i = 0; i < dm->ndevs; i++)
@@ -149,29 +144,54 @@ static int id_in_use(const struct daemon *dm, const char *id)
 	return 0;
 }
 
-/* `auto`: one device per connected port whose USB identity is known. */
+/* One `auto` slot (drivers/auto/slots.h), named like the kind it expects. */
+static int add_auto_slot(struct daemon *dm, const struct pd_uri *tmpl, const char *kind)
+{
+	if (dm->ndevs == PD_MAX_DEVICES) {
+		pd_warn("auto: at most %d devices", PD_MAX_DEVICES);
+		return -1;
+	}
+	struct pd_uri u = *tmpl;
+	for (int n = 0; !u.id[0] || id_in_use(dm, u.id); n++)
+		snprintf(u.id, sizeof u.id, "%s%d", kind, n);
+	char err[256];
+	if (pd_device_init(&dm->devs[dm->ndevs], &u, dm->cfg.ring_s, err, sizeof err) != 0) {
+		pd_err("auto: %s", err);
+		return -1;
+	}
+	dm->ndevs++;
+	return 0;
+}
+
+struct auto_ctx {
+	struct daemon *dm;
+	const struct pd_uri *tmpl; /* the `auto` URI, for its options */
+	int found;
+};
+
 static void add_known_port(void *ctx, const struct pd_serial_port_desc *port)
 {
 	struct auto_ctx *a = ctx;
 	const struct pd_known_device *k = pd_known_device_match(port);
-	if (!k || a->dm->ndevs == PD_MAX_DEVICES)
+	if (!k || add_auto_slot(a->dm, a->tmpl, k->kind) != 0)
 		return;
-	struct pd_uri u = *a->tmpl;
-	u.scheme = PD_URI_SERIAL;
-	snprintf(u.path, sizeof u.path, "%s", port->path);
-	snprintf(u.text, sizeof u.text, "%s", port->path);
-	if (!strcmp(u.protocol, "auto"))
-		snprintf(u.protocol, sizeof u.protocol, "%s", k->protocol);
-	for (int n = 0; !u.id[0] || id_in_use(a->dm, u.id); n++)
-		snprintf(u.id, sizeof u.id, "%s%d", k->kind, n);
-	char err[256];
-	if (pd_device_init(&a->dm->devs[a->dm->ndevs], &u, a->dm->cfg.ring_s, err, sizeof err) != 0) {
-		pd_err("%s: %s", port->path, err);
-		return;
-	}
 	pd_info("auto: %s is a known %s (%s)", port->path, k->kind, port->usb_product);
-	a->dm->ndevs++;
 	a->found++;
+}
+
+/* `auto`: a slot per known device connected now, named after its kind,
+ * and at least slots= (1) in all, so that a mat plugged in later has one
+ * to go to. Slots take any free known device when they open. */
+static void open_auto(struct daemon *dm, const struct pd_uri *tmpl)
+{
+	struct auto_ctx a = { dm, tmpl, 0 };
+	pd_serial_ports_list(add_known_port, &a);
+	int want = tmpl->slots > 0 ? tmpl->slots : 1;
+	for (int n = a.found; n < want; n++)
+		if (add_auto_slot(dm, tmpl, "mat") != 0)
+			break;
+	pd_log(LOG_NOTICE, "auto: %d known device%s connected, %d slot%s", a.found, a.found == 1 ? "" : "s",
+	       a.found > want ? a.found : want, (a.found > want ? a.found : want) == 1 ? "" : "s");
 }
 
 static int open_devices(struct daemon *dm)
@@ -180,7 +200,8 @@ static int open_devices(struct daemon *dm)
 	dm->devs = calloc(PD_MAX_DEVICES, sizeof *dm->devs);
 	if (!dm->devs)
 		return -1;
-	/* Named devices first, so `auto` picks ids around theirs. */
+	/* Named devices first, so `auto` picks ids around theirs and never
+	 * takes their ports. */
 	for (int i = 0; i < dm->cfg.ndevices; i++) {
 		const struct pd_uri *u = &dm->cfg.devices[i].uri;
 		if (u->scheme == PD_URI_AUTO)
@@ -189,17 +210,13 @@ static int open_devices(struct daemon *dm)
 			pd_err("%s: %s", u->id, err);
 			return -1;
 		}
+		if (u->scheme == PD_URI_SERIAL)
+			pd_auto_reserve(u->path);
 		dm->ndevs++;
 	}
-	for (int i = 0; i < dm->cfg.ndevices; i++) {
-		const struct pd_uri *u = &dm->cfg.devices[i].uri;
-		if (u->scheme != PD_URI_AUTO)
-			continue;
-		struct auto_ctx a = { dm, u, 0 };
-		pd_serial_ports_list(add_known_port, &a);
-		if (!a.found)
-			pd_warn("auto: no known pressure device is connected (see pressd --list-ports)");
-	}
+	for (int i = 0; i < dm->cfg.ndevices; i++)
+		if (dm->cfg.devices[i].uri.scheme == PD_URI_AUTO)
+			open_auto(dm, &dm->cfg.devices[i].uri);
 	return 0;
 }
 

@@ -16,8 +16,8 @@ int pd_source_bind(struct pd_source *src, char *err, size_t errlen)
 		src->ops = &pd_source_replay;
 		return 0;
 	case PD_URI_AUTO:
-		snprintf(err, errlen, "auto is expanded into the ports found, not opened itself");
-		return -1;
+		src->ops = &pd_source_auto;
+		return 0;
 	}
 	snprintf(err, errlen, "%s: unknown device kind", src->uri.text);
 	return -1;

@@ -62,5 +62,6 @@ int pd_source_default_id(const struct pd_uri *uri, char *id, size_t idlen);
 extern const struct pd_source_ops pd_source_stream; /* transport + protocol decoder */
 extern const struct pd_source_ops pd_source_sim;    /* built-in simulator */
 extern const struct pd_source_ops pd_source_replay; /* a recording fed back (replay:FILE.h5) */
+extern const struct pd_source_ops pd_source_auto;   /* a slot for any free known device (auto) */
 
 #endif

@@ -42,7 +42,7 @@ static int parse_unit(const char *v)
 
 static const char *const option_names[] = {
 	"protocol", "id", "rows", "cols", "pitch_mm", "units_per_count", "unit", "full_scale",
-	"baud", "poll", "scenario", "rate", "cell_bits", "speed", "loop", NULL,
+	"baud", "poll", "scenario", "rate", "cell_bits", "speed", "loop", "slots", NULL,
 };
 
 int pd_uri_option_known(const char *key)
@@ -149,6 +149,12 @@ int pd_uri_set_option(struct pd_uri *u, const char *key, const char *v, char *er
 			snprintf(err, errlen, "speed=%s: expected 1 or max", v);
 			return -1;
 		}
+		return 0;
+	}
+	if (!strcmp(key, "slots")) {
+		if (!pd_parse_long(v, 1, 32, &l))
+			goto bad_range;
+		u->slots = (int)l;
 		return 0;
 	}
 	if (!strcmp(key, "loop")) {

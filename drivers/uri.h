@@ -11,7 +11,7 @@ enum pd_uri_scheme {
 	PD_URI_TCP,    /* tcp:HOST:PORT */
 	PD_URI_SIM,    /* sim:mat, sim:roller */
 	PD_URI_REPLAY, /* replay:FILE.h5 */
-	PD_URI_AUTO,   /* every connected known device */
+	PD_URI_AUTO,   /* slots for known devices, connected now or later */
 };
 
 struct pd_uri {
@@ -30,6 +30,7 @@ struct pd_uri {
 	uint8_t cell_bits;
 	int speed_max; /* replay/sim: as fast as possible */
 	int loop;      /* replay: start over at the end (else the device ends there) */
+	int slots;     /* auto: at least this many devices, for mats plugged in later (0: 1) */
 };
 
 /* Parses `text` into u (query options included). 0, or -1 with a reason. */

@@ -48,9 +48,10 @@ class Hotplug(TestCase):
         p = self.pressd("-d", "sim:mat", trace=False)
         r = self.pressctl(p, "hotplug", "add", "/dev/ttyACM7")
         self.assertEqual(r.returncode, 0, r.stderr)  # the unit must not fail for an unconfigured mat
-        self.assertEqual(r.stdout, "/dev/ttyACM7: no configured device uses this port\n")
-        self.assertTrue(p.wait_for(lambda: "no configured device uses it (add a [device.<id>] with uri = "
-                                           "/dev/ttyACM7)" in p.text()), p.text())
+        self.assertEqual(r.stdout, "/dev/ttyACM7: no configured device or free auto slot takes this port\n")
+        self.assertTrue(p.wait_for(lambda: "/dev/ttyACM7 appeared, but no device is configured for it and no "
+                                           "auto slot is free (add a [device.<id>] with uri = /dev/ttyACM7, or "
+                                           "auto with more slots)" in p.text()), p.text())
         for bad in (["hotplug", "add"], ["hotplug", "plug", "/dev/x"]):
             self.assertEqual(self.pressctl(p, *bad).returncode, 64)
         raw = subprocess.run([PRESSCTL, "-t", "5", "-C", p.control, "--json", "hotplug", "add", "relative/path"],
@@ -58,3 +59,40 @@ class Hotplug(TestCase):
         self.assertEqual(raw.returncode, 1)
         self.assertIn("absolute device path", raw.stderr)
         self.assertEqual(p.stop(), 0)
+
+    def test_auto_slots_take_mats_plugged_in_later(self):
+        """`auto` with nothing connected: slots wait; a mat plugged in later
+        goes to the first idle slot, at once when hotplug offers it, and
+        comes back to a slot after an unplug. Frames are checked against
+        what the emulator sent."""
+        p = self.pressd("-d", "auto?slots=2")
+        self.assertTrue(p.wait_for(lambda: "mat1: cannot open" in p.text()), p.text())
+        st = self.pressctl(p, "--json", "status")
+        self.assertEqual(st.returncode, 0, st.stderr)
+        self.assertIn("no known pressure device is connected; waiting for one to be plugged in", st.stdout)
+
+        a = self.sim("--scenario", "idle", "--rate", "50", "--duration", "6", "--unplug-at", "2",
+                     "--unplug-for", "1")
+        b = self.sim("--scenario", "idle", "--rate", "50", "--duration", "3")
+        c = self.sim("--scenario", "idle", "--rate", "50", "--duration", "3")
+        for sim, dev in ((a, "mat0"), (b, "mat1")):
+            r = self.pressctl(p, "hotplug", "add", sim.path)
+            self.assertEqual((r.returncode, r.stdout), (0, "%s: opening it now\n" % dev), r.stderr)
+        busy = self.pressctl(p, "hotplug", "add", c.path)
+        self.assertEqual(busy.returncode, 0, busy.stderr)
+        self.assertEqual(busy.stdout, "%s: no configured device or free auto slot takes this port\n" % c.path)
+        again = self.pressctl(p, "hotplug", "add", b.path)  # a port a slot holds already
+        self.assertEqual(again.stdout, "mat1: opening it now\n")
+
+        replugged = a.proc.stdout.readline().strip()
+        self.assertTrue(replugged.startswith("/dev/pts/"), replugged)
+        self.assertTrue(p.wait_for(lambda: "mat0: disconnected" in p.text()), p.text())
+        r = self.pressctl(p, "hotplug", "add", replugged)
+        self.assertEqual(r.stdout, "mat0: opening it now\n", r.stderr)
+        for sim in (a, b):
+            self.assertEqual(sim.wait(timeout=60), 0, sim.stderr)
+        c.kill()
+        self.assertEqual(p.stop(), 0)
+        self.assertEqual([f[2] for f in p.frames("mat0")], [f[2] for f in a.truth()])
+        self.assertEqual([f[2] for f in p.frames("mat1")], [f[2] for f in b.truth()])
+        self.assertEqual(len(a.truth()), 300)

@@ -224,7 +224,9 @@ class Packaging(unittest.TestCase):
                 p.kill()
                 p.communicate()
         self.assertEqual(p.returncode, 0, err)
-        self.assertIn("running with 1 device", err)
+        # the packaged config's auto slot, waiting for a mat, and the -d device
+        self.assertIn("auto: 0 known devices connected, 1 slot", err)
+        self.assertIn("running with 2 devices", err)
         self.assertTrue([f for f in os.listdir(rec) if f.endswith(".h5")], os.listdir(rec))
 
 

@@ -83,6 +83,10 @@ static void sim_and_replay(void **state)
 	assert_int_equal(u.speed_max, 1);
 	u = parse_ok("auto");
 	assert_int_equal(u.scheme, PD_URI_AUTO);
+	assert_int_equal(u.slots, 0); /* the daemon reads 0 as 1 */
+	u = parse_ok("auto?slots=3&protocol=pmf");
+	assert_int_equal(u.slots, 3);
+	assert_string_equal(u.protocol, "pmf");
 }
 
 static void bad_uris_are_refused_with_a_reason(void **state)
@@ -90,6 +94,8 @@ static void bad_uris_are_refused_with_a_reason(void **state)
 	(void)state;
 	static const struct { const char *uri, *reason; } bad[] = {
 		{ "ttyUSB0", "not a device URI" },
+		{ "auto?slots=0", "slots=0: not a number in the allowed range" },
+		{ "auto?slots=33", "slots=33: not a number in the allowed range" },
 		{ "sim:carpet", "sim:mat or sim:roller" },
 		{ "tcp:host", "tcp:HOST:PORT" },
 		{ "tcp:host:99999", "tcp:HOST:PORT" },
