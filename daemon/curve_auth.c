@@ -257,7 +257,9 @@ static void remember_peer(struct watched *w, int fd)
 static const char *handshake_failure(uint16_t event, uint32_t value)
 {
 	if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-		return "no valid handshake (not a ZeroMQ client, or it gave up)";
+		/* Whichever side sees a mechanism mismatch first closes: when it
+		 * is the client, this is all the server learns. */
+		return "it hung up during the handshake (no CURVE, or not ZeroMQ)";
 	switch (value) {
 	case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
 		return "it does not use CURVE";
