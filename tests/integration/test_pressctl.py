@@ -6,9 +6,7 @@ daemon is needed, so this pins pressctl to the contract alone."""
 
 import json
 import os
-import re
 import signal
-import socket
 import struct
 import subprocess
 import threading
@@ -16,6 +14,8 @@ import time
 import unittest
 
 import zmq
+
+from zmqtools import free_port
 
 BIN = os.environ.get("PRESSD_BIN", os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../build/bin"))
 PRESSCTL = os.path.join(BIN, "pressctl")
@@ -41,14 +41,6 @@ def frame(device, seq, rows, cols, cells, dtype="uint16", frame_no=None, t=None)
     parts = event("frame", device, seq, t=t if t is not None else seq / 100, frame=frame_no if frame_no is not None else seq,
                   rows=rows, cols=cols, dtype=dtype, units="counts", units_per_count=1)
     return parts + [struct.pack(fmt, *cells)]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class FakeDaemon(threading.Thread):

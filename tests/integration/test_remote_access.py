@@ -6,7 +6,6 @@ events or answers, and every refused client is logged and counted."""
 import json
 import os
 import signal
-import socket
 import stat
 import subprocess
 import time
@@ -15,16 +14,9 @@ import zmq
 import zmq.auth
 
 from harness import BIN, PRESSD, TestCase
+from zmqtools import free_port
 
 PRESSCTL = os.path.join(BIN, "pressctl")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class RemoteAccess(TestCase):

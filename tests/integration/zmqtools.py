@@ -12,13 +12,18 @@ import zlib
 import zmq
 
 
-def free_tcp_endpoint():
-    """tcp://127.0.0.1:PORT with a port nobody was using a moment ago."""
+def free_port():
+    """A TCP port nobody was using a moment ago."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    return "tcp://127.0.0.1:%d" % port
+    return port
+
+
+def free_tcp_endpoint():
+    """tcp://127.0.0.1:PORT with a port nobody was using a moment ago."""
+    return "tcp://127.0.0.1:%d" % free_port()
 
 
 class Msg:
