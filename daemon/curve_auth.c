@@ -238,7 +238,7 @@ static void remember_peer(struct watched *w, int fd)
 	p->fd = fd;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
-	char host[INET6_ADDRSTRLEN] = "?";
+	char host[INET6_ADDRSTRLEN] = "";
 	int port = 0;
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
@@ -251,7 +251,11 @@ static void remember_peer(struct watched *w, int fd)
 			port = ntohs(in6->sin6_port);
 		}
 	}
-	snprintf(p->addr, sizeof p->addr, "%s:%d", host, port);
+	/* Gone already (the monitor runs behind): no address to give. */
+	if (port)
+		snprintf(p->addr, sizeof p->addr, "%s:%d", host, port);
+	else
+		p->addr[0] = '\0';
 }
 
 static const char *handshake_failure(uint16_t event, uint32_t value)
@@ -304,7 +308,7 @@ static void serve_monitor(struct pd_auth *a, struct watched *w)
 	case ZMQ_EVENT_DISCONNECTED: {
 		struct peer *p = peer_slot(w, (int)value);
 		if (w->pending && may_log_refusal(a))
-			pd_warn("remote access: refused %s on %s (%s): %s", p ? p->addr : "a client", w->role,
+			pd_warn("remote access: refused %s on %s (%s): %s", p && p->addr[0] ? p->addr : "a client", w->role,
 				w->endpoint, w->pending);
 		w->pending = NULL;
 		if (p)
