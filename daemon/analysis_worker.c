@@ -103,10 +103,14 @@ static int ensure_context(struct dev_analysis *d, uint32_t stream)
 {
 	if (d->ctx && stream == d->stream)
 		return 0;
+	/* The INFO of this frame's stream, not the present one: while we lag,
+	 * the device may have changed its geometry again since. */
 	struct pd_device_status st;
-	pd_device_snapshot(d->cur.dev, &st);
-	if (!st.have_info)
-		return -1;
+	if (!pd_device_stream_info(d->cur.dev, stream, &st.info)) {
+		pd_device_snapshot(d->cur.dev, &st); /* long ago: the best we know */
+		if (!st.have_info)
+			return -1;
+	}
 	if (d->ctx && d->open) {
 		pd_analysis_flush(d->ctx);
 		d->open = false;

@@ -15,6 +15,7 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+#define IDLE_MS 1000 /* no frame for this long: the source may ask again */
 #define RING_MIN_SLOTS 64
 #define RING_MAX_BYTES (256u << 20)
 
@@ -109,9 +110,22 @@ static int same_geometry(const struct pd_device_info *a, const struct pd_device_
 	return a->rows == b->rows && a->cols == b->cols && a->cell_bits == b->cell_bits && a->kind == b->kind;
 }
 
+/* Reader thread: the present INFO is the one for the present stream. */
+static void remember_stream_info(struct pd_device *d)
+{
+	pthread_mutex_lock(&d->lock);
+	unsigned k = d->stream % PD_DEVICE_STREAM_INFOS;
+	d->stream_info[k].stream = d->stream;
+	d->stream_info[k].valid = true;
+	d->stream_info[k].info = d->info;
+	pthread_mutex_unlock(&d->lock);
+}
+
 static void new_stream(struct pd_device *d, const char *why)
 {
 	d->stream++;
+	if (d->have_info) /* a restart with the same description: it carries on */
+		remember_stream_info(d);
 	d->have_last = false;
 	count(d, &d->status.stats.streams, 1);
 	pd_info("%s: new stream (%s)", d->id, why);
@@ -135,6 +149,7 @@ static void on_info(void *ctx, const struct pd_device_info *info)
 		log_info(d, info);
 	d->info = *info;
 	d->have_info = true;
+	remember_stream_info(d);
 	ensure_ring(d, info);
 	pthread_mutex_lock(&d->lock);
 	d->status.info = *info;
@@ -244,16 +259,31 @@ static int read_until_gone(struct pd_device *d, char *err, size_t errlen)
 		{ .fd = d->src.ops->fd(&d->src), .events = POLLIN },
 		{ .fd = d->stop_fd, .events = POLLIN },
 	};
+	/* The source gets its idle call once a second while no frame comes,
+	 * bytes or not: a pmf device that streams but never sends INFO (it
+	 * missed our GET_INFO) would otherwise be asked once and never again,
+	 * every frame of it a decode error for good. */
+	uint64_t frames_seen = d->src.stats.frames;
+	int64_t quiet_since = pd_mono_ns(), last_idle = quiet_since;
 	for (;;) {
-		int n = poll(p, 2, 1000);
+		int n = poll(p, 2, IDLE_MS);
 		if (n < 0 && errno != EINTR) {
 			snprintf(err, errlen, "poll: %s", strerror(errno));
 			return 0;
 		}
 		if (p[1].revents)
 			return 1;
-		if (n == 0 && d->src.ops->idle && d->src.ops->idle(&d->src, err, errlen) != 0)
-			return 0;
+		int64_t now = pd_mono_ns();
+		if (d->src.stats.frames != frames_seen) {
+			frames_seen = d->src.stats.frames;
+			quiet_since = now;
+		}
+		const int64_t idle_ns = IDLE_MS * 1000000LL;
+		if (d->src.ops->idle && now - quiet_since >= idle_ns && now - last_idle >= idle_ns) {
+			last_idle = now;
+			if (d->src.ops->idle(&d->src, err, errlen) != 0)
+				return 0;
+		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			int rc = d->src.ops->service(&d->src, err, errlen);
 			publish_stats(d);
@@ -393,6 +423,17 @@ void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out)
 	pthread_mutex_unlock(&d->lock);
 }
 
+bool pd_device_stream_info(struct pd_device *d, uint32_t stream, struct pd_device_info *out)
+{
+	pthread_mutex_lock(&d->lock);
+	unsigned k = stream % PD_DEVICE_STREAM_INFOS;
+	bool have = d->stream_info[k].valid && d->stream_info[k].stream == stream;
+	if (have)
+		*out = d->stream_info[k].info;
+	pthread_mutex_unlock(&d->lock);
+	return have;
+}
+
 void pd_device_count_publish_drops(struct pd_device *d, uint64_t n)
 {
 	pthread_mutex_lock(&d->lock);
@@ -411,7 +452,7 @@ int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition 
 	return n;
 }
 
-void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag,
+void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag, uint64_t lost,
 			   const char *error)
 {
 	pthread_mutex_lock(&d->lock);
@@ -419,5 +460,6 @@ void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frame
 	snprintf(d->status.archive_error, sizeof d->status.archive_error, "%s", error ? error : "");
 	d->status.stats.archive_frames = frames;
 	d->status.stats.archive_lag = lag;
+	d->status.stats.archive_lost = lost;
 	pthread_mutex_unlock(&d->lock);
 }

@@ -30,6 +30,7 @@ struct pd_device_stats {
 	uint64_t publish_dropped; /* messages of this device the publisher could not take */
 	uint64_t archive_frames;  /* frames recorded (recording: a later issue) */
 	uint64_t archive_lag;     /* frames waiting to be recorded */
+	uint64_t archive_lost;    /* frames not recorded: the recorder fell a whole ring behind (in /gaps too) */
 };
 
 /* What the rest of the daemon may read at any time (pd_device_snapshot). */
@@ -49,6 +50,7 @@ struct pd_device_status {
 
 #define PD_DEVICE_MAX_CONSUMERS 8
 #define PD_DEVICE_TRANSITIONS 16
+#define PD_DEVICE_STREAM_INFOS 32
 
 /* A change of state, as the reader made it. */
 struct pd_device_transition {
@@ -70,6 +72,15 @@ struct pd_device {
 	struct pd_device_status status;
 	struct pd_device_transition transitions[PD_DEVICE_TRANSITIONS]; /* oldest first */
 	int ntransitions;
+	/* What the device said about itself for each of its latest streams,
+	 * by stream number modulo the size: a consumer still draining frames
+	 * of an earlier stream (the geometry changed twice while it lagged)
+	 * must not take the present INFO for theirs. Under lock. */
+	struct {
+		uint32_t stream;
+		bool valid;
+		struct pd_device_info info;
+	} stream_info[PD_DEVICE_STREAM_INFOS];
 
 	/* The ring consumers read; replaced by a larger one if the device's
 	 * geometry outgrows it. Retired rings live until the device is freed,
@@ -107,13 +118,18 @@ void pd_device_free(struct pd_device *d);
 
 void pd_device_snapshot(struct pd_device *d, struct pd_device_status *out);
 
+/* The INFO in force for the frames of `stream` (the number the ring hands
+ * out with each frame). True with *out set; false when the device has not
+ * described itself for that stream or it is too long ago to be kept. */
+bool pd_device_stream_info(struct pd_device *d, uint32_t stream, struct pd_device_info *out);
+
 /* The changes of state since the last call, oldest first (the oldest are
  * forgotten beyond PD_DEVICE_TRANSITIONS). Returns how many. */
 int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition *out, int max);
 
 /* The recorder's view: the file (NULL: none), frames recorded, frames
  * waiting to be, and why a recording failed ("" or NULL: it did not). */
-void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag,
+void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag, uint64_t lost,
 			   const char *error);
 
 /* Any thread: n of this device's messages could not be published. */

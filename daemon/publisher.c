@@ -84,10 +84,13 @@ static struct frame_buf *borrow(struct dev_pub *d, size_t need)
 	return NULL;
 }
 
-static void set_header_info(struct dev_pub *d)
+/* The units of the frame's own stream: while we lag, the device may have
+ * described itself differently since. */
+static void set_header_info(struct dev_pub *d, uint32_t stream)
 {
 	struct pd_device_status st;
-	pd_device_snapshot(d->cur.dev, &st);
+	if (!pd_device_stream_info(d->cur.dev, stream, &st.info))
+		pd_device_snapshot(d->cur.dev, &st); /* long ago: the best we know */
 	bool calibrated = st.info.unit != PD_UNIT_COUNTS && st.info.units_per_count > 0;
 	json_object_set_new(d->header, "units", json_string(calibrated ? pd_unit_name(st.info.unit) : "counts"));
 	json_object_set_new(d->header, "units_per_count", json_real(calibrated ? st.info.units_per_count : 1.0));
@@ -151,7 +154,7 @@ static void drain_frames(struct pd_publisher *p, struct dev_pub *d)
 	uint32_t stream;
 	while (pd_ring_cursor_next(&d->cur, &f, &stream)) {
 		if (!d->have_stream || stream != d->stream) { /* units may have changed */
-			set_header_info(d);
+			set_header_info(d, stream);
 			d->stream = stream;
 			d->have_stream = true;
 		}

@@ -43,6 +43,7 @@ struct dev_rec {
 	int64_t last_flush_ns;
 	uint64_t archived;   /* frames recorded, every file together */
 	uint64_t lost_logged;
+	uint64_t archive_lost; /* frames the ring lapped while recording */
 	uint64_t seq;        /* `recording` messages */
 	char error[320];     /* why the last recording stopped, if it failed */
 };
@@ -101,7 +102,8 @@ static void update_device(struct dev_rec *d)
 {
 	struct pd_frame_ring *ring = d->cur.ring;
 	uint64_t lag = ring ? pd_frame_ring_head(ring) - d->cur.next : 0;
-	pd_device_set_archive(d->cur.dev, d->rec ? pd_rec_path(d->rec) : NULL, d->archived, lag, d->error);
+	pd_device_set_archive(d->cur.dev, d->rec ? pd_rec_path(d->rec) : NULL, d->archived, lag, d->archive_lost,
+			      d->error);
 }
 
 /* ---- files -------------------------------------------------------------------- */
@@ -131,10 +133,15 @@ static int mkdirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-static int open_file(struct dev_rec *d, char *err, size_t errlen)
+/* stream: the stream of the frame the file starts with, whose INFO it
+ * describes (the device may have changed since, if we lag); NULL: the
+ * device as it is now. */
+static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_t errlen)
 {
 	struct pd_device_status st;
 	pd_device_snapshot(d->cur.dev, &st);
+	if (stream && pd_device_stream_info(d->cur.dev, *stream, &st.info))
+		st.have_info = true;
 	if (!st.have_info) {
 		snprintf(err, errlen, "%s has not described itself yet", d->cur.dev->id);
 		return -1;
@@ -249,7 +256,7 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		double t = (double)f->device_time_us / 1e6;
 		if (rotation_due(d, t))
 			close_file(d, "rotate"); /* this frame is the next file's first: none lost or twice */
-		if (!d->rec && open_file(d, err, sizeof err) != 0) {
+		if (!d->rec && open_file(d, &stream, err, sizeof err) != 0) {
 			give_up(d, err);
 			goto seen;
 		}
@@ -264,7 +271,7 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		int rc = pd_rec_append_frame(d->rec, f);
 		if (rc == PD_REC_REJECTED) { /* the device changed its geometry: a file holds one */
 			close_file(d, "rotate");
-			if (open_file(d, err, sizeof err) != 0) {
+			if (open_file(d, &stream, err, sizeof err) != 0) {
 				give_up(d, err);
 				goto seen;
 			}
@@ -296,6 +303,8 @@ static void drain(struct dev_rec *d)
 		 * the file's /gaps as missing, and said here. */
 		pd_warn("%s: recorder fell behind; %" PRIu64 " frames not recorded", d->cur.dev->id,
 			d->cur.lost - d->lost_logged);
+		if (d->armed)
+			d->archive_lost += d->cur.lost - d->lost_logged;
 		d->lost_logged = d->cur.lost;
 	}
 }
@@ -388,7 +397,7 @@ static void serve_start(struct pd_recorder *r, struct request *q)
 			pd_device_snapshot(d->cur.dev, &st);
 			/* A device that has described itself gets its file now; one
 			 * that has not, at its first frame. */
-			if (st.have_info && open_file(d, err, sizeof err) != 0) {
+			if (st.have_info && open_file(d, NULL, err, sizeof err) != 0) {
 				give_up(d, err);
 				snprintf(q->err, sizeof q->err, "%s: %s", d->cur.dev->id, err);
 				json_decref(q->result);
@@ -474,8 +483,8 @@ static json_t *ask(struct pd_recorder *r, enum request_kind kind, int dev, const
 	uint64_t one = 1;
 	if (write(r->req_fd, &one, sizeof one) < 0)
 		pd_err("recorder: cannot wake: %m");
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	struct timespec until; /* monotonic (the cond's clock): a host clock step neither cuts nor stretches it */
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += REQUEST_WAIT_S;
 	json_t *result = NULL;
 	pthread_mutex_lock(&r->lock);
@@ -586,7 +595,11 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 	r->cfg = *cfg;
 	r->cfg.dir = NULL;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_cond_init(&r->cond, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (cfg->dir && cfg->dir[0]) {

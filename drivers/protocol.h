@@ -71,6 +71,11 @@ struct pd_protocol {
 	 * number of bytes written into out (at most cap); NULL = nothing. */
 	size_t (*on_open)(void *state, uint8_t *out, size_t cap);
 	size_t (*after_frame)(void *state, uint8_t *out, size_t cap);
+
+	/* The byte stream ended (the device went away): decode what is still
+	 * held back, giving up on what can no longer complete. `rx` is when the
+	 * last bytes came. NULL: the decoder holds nothing back that way. */
+	void (*finish)(void *state, const struct pd_rx_time *rx, const struct pd_decode_sink *sink);
 };
 
 extern const struct pd_protocol pd_protocol_pmf;

@@ -25,7 +25,8 @@ struct pd_source_ops {
 	 * 0, or -1 when the device went away (reason in err). */
 	int (*service)(struct pd_source *src, char *err, size_t errlen);
 	void (*close)(struct pd_source *src);
-	/* Nothing arrived for a while (about a second): a chance to ask again
+	/* No frame came for a while (about a second, whether bytes came or
+	 * not; called again each second it lasts): a chance to ask again
 	 * (pmf GET_INFO/START, an ascii poll byte). 0, or -1 when the device
 	 * is gone. NULL: nothing to do. */
 	int (*idle)(struct pd_source *src, char *err, size_t errlen);

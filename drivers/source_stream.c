@@ -32,6 +32,7 @@ struct stream {
 	void *state;
 	struct pd_source *src;
 	unsigned frames_in_feed; /* frames delivered by the current feed() */
+	struct pd_rx_time last_rx; /* when the last bytes came */
 	struct probe probes[NPROTO];
 	uint8_t *probe_buf;
 	size_t probe_len;
@@ -250,6 +251,7 @@ static int stream_service(struct pd_source *src, char *err, size_t errlen)
 		if (n == 0)
 			return 0;
 		struct pd_rx_time rx = { pd_utc_ns(), pd_mono_ns() };
+		s->last_rx = rx;
 		if (s->proto) {
 			feed(s, s->rx, (size_t)n, &rx);
 			if (s->proto->after_frame && poll_for_more(s, s->frames_in_feed, err, errlen) != 0)
@@ -302,6 +304,10 @@ static void stream_close(struct pd_source *src)
 		return;
 	stop_probes(s);
 	if (s->proto) {
+		if (s->proto->finish) { /* frames a lying header still holds back */
+			const struct pd_decode_sink sink = { s, fwd_info, fwd_frame, fwd_log, fwd_ack };
+			s->proto->finish(s->state, &s->last_rx, &sink);
+		}
 		s->proto->fini(s->state);
 		free(s->state);
 	}

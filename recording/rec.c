@@ -224,6 +224,11 @@ int pd_rec_flush(struct pd_rec *r)
 	 * for a power cut. */
 	if (!r->no_sync && fdatasync(r->fd) != 0)
 		return pd_rec_stop(r, "syncing %s: %s", r->path, strerror(errno));
+	/* Writes into a file someone deleted (or whose directory went) all
+	 * succeed, and end in nothing: say so rather than record into the void. */
+	struct stat st;
+	if (fstat(r->fd, &st) == 0 && st.st_nlink == 0)
+		return pd_rec_stop(r, "%s was deleted (its directory removed?)", r->path);
 	return 0;
 }
 

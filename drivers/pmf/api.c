@@ -9,4 +9,5 @@ const struct pd_protocol pd_protocol_pmf = {
 	.feed = pmf_host_feed,
 	.on_open = pmf_host_on_open,
 	.after_frame = NULL,
+	.finish = pmf_host_finish,
 };

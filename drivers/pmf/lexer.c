@@ -143,6 +143,16 @@ static size_t scan(struct pmf_lexer *lx)
 	}
 }
 
+void pmf_lexer_finish(struct pmf_lexer *lx)
+{
+	/* Each round drops a byte, so this ends; scan() delivers whatever
+	 * whole packets the held bytes contain on the way. */
+	while (scan(lx) != 0) {
+		lx->stats->decode_errors++;
+		drop_buffered(lx, 1);
+	}
+}
+
 void pmf_lexer_feed(struct pmf_lexer *lx, const uint8_t *data, size_t len)
 {
 	lx->stats->bytes += len;

@@ -63,7 +63,8 @@ typedef uint32_t (*pmf_max_len_fn)(void *ctx, uint8_t type);
  *   packets        packets whose CRC matched (then handed to `packet`)
  *   crc_errors     candidates with a complete length whose CRC did not match
  *   decode_errors  candidates whose length exceeds max_len(type) (or whose
- *                  buffer could not be allocated)
+ *                  buffer could not be allocated), and candidates given up
+ *                  unfinished by pmf_lexer_finish
  *   garbage_bytes  bytes dropped: everything not part of a good packet
  *                  (a failed candidate's sync byte and the bytes scanned
  *                  over until the next 0xA5)
@@ -94,6 +95,12 @@ int pmf_lexer_init(struct pmf_lexer *lx, struct pd_decode_stats *stats,
 		   pmf_packet_fn packet, pmf_max_len_fn max_len, void *ctx);
 void pmf_lexer_fini(struct pmf_lexer *lx);
 void pmf_lexer_feed(struct pmf_lexer *lx, const uint8_t *data, size_t len);
+/* No more bytes will come (the device went away). A candidate still
+ * waiting for the rest of its length never gets it: it is given up like a
+ * bad CRC (its first byte dropped, counted in decode_errors) and what it
+ * held back is scanned again, so a packet behind a lying header is not
+ * lost with the connection. The lexer is empty afterwards. */
+void pmf_lexer_finish(struct pmf_lexer *lx);
 
 /* ---- encoders: each writes one whole packet into out and returns its
  * size, or 0 when cap is too small or the arguments are invalid. Cells are

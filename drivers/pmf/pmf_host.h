@@ -56,5 +56,6 @@ void pmf_host_fini(void *state);
 void pmf_host_feed(void *state, const uint8_t *data, size_t len,
 		   const struct pd_rx_time *rx, const struct pd_decode_sink *sink);
 size_t pmf_host_on_open(void *state, uint8_t *out, size_t cap);
+void pmf_host_finish(void *state, const struct pd_rx_time *rx, const struct pd_decode_sink *sink);
 
 #endif

@@ -260,6 +260,16 @@ void pmf_host_feed(void *state, const uint8_t *data, size_t len,
 	h->rx = NULL;
 }
 
+void pmf_host_finish(void *state, const struct pd_rx_time *rx, const struct pd_decode_sink *sink)
+{
+	struct pmf_host *h = state;
+	h->sink = sink ? sink : &no_sink;
+	h->rx = rx ? rx : &no_time;
+	pmf_lexer_finish(&h->lx);
+	h->sink = NULL;
+	h->rx = NULL;
+}
+
 size_t pmf_host_on_open(void *state, uint8_t *out, size_t cap)
 {
 	(void)state;

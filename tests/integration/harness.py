@@ -56,7 +56,7 @@ class Pressd:
     """pressd in the foreground, logging at debug level (and, with trace,
     every frame) to a file."""
 
-    def __init__(self, *args, tmpdir, trace=True):
+    def __init__(self, *args, tmpdir, trace=True, **popen_kw):
         self.log_path = os.path.join(tmpdir, "pressd-%d.log" % id(self))
         self.log = open(self.log_path, "w")
         # Endpoints of its own, so tests can run side by side.
@@ -69,7 +69,7 @@ class Pressd:
             endpoints += ["-C", self.control]
         argv = [PRESSD, "-f", "-vv", "-s", "daemon.trace_frames=%s" % ("true" if trace else "false"),
                 "-s", "daemon.stats_interval_s=0", *endpoints, *args]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log, **popen_kw)
 
     def text(self):
         with open(self.log_path) as f:
@@ -133,8 +133,8 @@ class TestCase(unittest.TestCase):
         self.procs.append(s)
         return s
 
-    def pressd(self, *args, trace=True):
-        p = Pressd(*args, tmpdir=self.tmp.name, trace=trace)
+    def pressd(self, *args, trace=True, **popen_kw):
+        p = Pressd(*args, tmpdir=self.tmp.name, trace=trace, **popen_kw)
         self.procs.append(p)
         return p
 

@@ -326,6 +326,38 @@ static void test_packet_hidden_after_false_sync(void **state)
 	bytes_free(&real);
 }
 
+/* The stream ends while a lying header still waits for its length: what
+ * it held back is scanned again, so the packets behind it are not lost
+ * with the connection (pmf_lexer_finish). */
+static void test_finish_releases_packets_behind_a_lying_header(void **state)
+{
+	(void)state;
+	uint8_t liar[] = { 0xA5, 0x5A, PMF_FRAME, 0, 0x00, 0x02, 0, 0 }; /* says 512 bytes: never come */
+	struct bytes b = { 0 };
+	bytes_add(&b, liar, sizeof liar);
+	add_packet(&b, PMF_LOG, 40, 3);
+	add_packet(&b, PMF_ACK, 2, 4);
+	bytes_add(&b, "\xA5\x5A\x02", 3); /* and a real packet cut short by the unplug */
+
+	struct lx_run r;
+	lx_run_cuts(&r, 1000, b.p, b.len, NULL, 0);
+	assert_int_equal(r.n, 0); /* all held by the liar */
+	assert_int_equal(held(&r), b.len);
+	pmf_lexer_finish(&r.lx);
+	assert_int_equal(r.n, 2);
+	assert_payload(&r.pk[0], PMF_LOG, 40, 3);
+	assert_payload(&r.pk[1], PMF_ACK, 2, 4);
+	assert_int_equal(held(&r), 0);
+	/* the liar and the cut packet: one decode error each, their bytes garbage */
+	struct pd_decode_stats want = { .bytes = b.len, .packets = 2, .decode_errors = 2,
+					.garbage_bytes = sizeof liar + 3, .resyncs = 2 };
+	stats_assert_equal(&r.st, &want, "finish");
+	pmf_lexer_finish(&r.lx); /* again: nothing left, nothing counted */
+	stats_assert_equal(&r.st, &want, "finish twice");
+	lx_close(&r);
+	bytes_free(&b);
+}
+
 static void test_large_packet_and_held_bytes(void **state)
 {
 	(void)state;
@@ -529,6 +561,7 @@ int main(void)
 		cmocka_unit_test(test_bad_crc_drops_only_that_packet),
 		cmocka_unit_test(test_impossible_length),
 		cmocka_unit_test(test_packet_hidden_after_false_sync),
+		cmocka_unit_test(test_finish_releases_packets_behind_a_lying_header),
 		cmocka_unit_test(test_large_packet_and_held_bytes),
 		cmocka_unit_test(test_random_streams),
 		cmocka_unit_test(test_encode_frame),

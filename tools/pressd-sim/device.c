@@ -151,6 +151,7 @@ static enum step make_frame(struct device *d)
 		d->ended = true;
 		return STEP_OK;
 	}
+	faults_renumber(&d->faults, &f);
 	d->generated++;
 	d->played_s += 1.0 / d->rate;
 	d->pace_n++;

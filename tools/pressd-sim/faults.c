@@ -31,7 +31,27 @@ void faults_init(struct faults *f, const struct sim_opts *o)
 		.unplug = o->unplug,
 		.next_unplug_s = o->unplug_at_s,
 		.unplug_every_s = o->unplug_every_s,
+		.seq_start = o->seq_start,
+		.clock_start_us = o->clock_start_us,
+		.jump_pending = o->clock_jump,
+		.jump_at_s = o->clock_jump_at_s,
+		.jump_us = o->clock_jump_us,
+		.clock_mask = o->clock_wrap_bits >= 64 ? UINT64_MAX : (UINT64_C(1) << o->clock_wrap_bits) - 1,
 	};
+}
+
+void faults_renumber(struct faults *f, struct pd_frame *fr)
+{
+	/* The jump is tied to the scenario's own time, so it happens at the
+	 * same frame whatever the pacing; once, even if the scenario loops. */
+	if (f->jump_pending && (double)fr->device_time_us / 1e6 + 1e-9 >= f->jump_at_s) {
+		f->clock_offset_us = f->jump_us;
+		f->jump_pending = false;
+	}
+	fr->seq += f->seq_start; /* modulo 2^32, as the wire's u32 */
+	/* Unsigned arithmetic: a jump back below 0 wraps, which --help rules out. */
+	uint64_t t = fr->device_time_us + f->clock_start_us + (uint64_t)f->clock_offset_us;
+	fr->device_time_us = t & f->clock_mask;
 }
 
 bool faults_withhold(struct faults *f)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "frame.h"
 #include "options.h"
 
 struct faults {
@@ -19,9 +20,20 @@ struct faults {
 	uint64_t packets;   /* frame packets offered to faults_corrupt */
 	bool unplug;
 	double next_unplug_s, unplug_every_s;
+	/* the device's own numbers */
+	uint32_t seq_start;
+	uint64_t clock_start_us;
+	bool jump_pending;
+	double jump_at_s;
+	int64_t jump_us, clock_offset_us;
+	uint64_t clock_mask;
 };
 
 void faults_init(struct faults *f, const struct sim_opts *o);
+
+/* Renumbers a frame just generated as the device's firmware would have
+ * it: --seq-start, --clock-start, --clock-jump-*, --clock-wrap-bits. */
+void faults_renumber(struct faults *f, struct pd_frame *fr);
 
 /* This frame is generated but not sent (--skip-seq). */
 bool faults_withhold(struct faults *f);

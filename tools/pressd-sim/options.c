@@ -158,6 +158,25 @@ static void help(FILE *out)
 "        and device time from 0), as a device that rebooted; without it\n"
 "        they carry on.\n"
 "\n"
+"    The device's own numbers, as odd firmware has them (the --truth file\n"
+"    lists frames with these numbers, as a reader decodes them):\n"
+"    --info-rate HZ\n"
+"        pmf: announce HZ in INFO while sending at --rate, as a device that\n"
+"        floods its host at a multiple of its nominal rate.\n"
+"    --seq-start N\n"
+"        Add N to every sequence number, modulo 2^32: with N close to\n"
+"        4294967295 the numbers wrap round during the scenario.\n"
+"    --clock-start US\n"
+"        Add US microseconds to every device time.\n"
+"    --clock-jump-at S, --clock-jump-us D\n"
+"        From the first frame of scenario time S seconds on, device time\n"
+"        is D microseconds later (D < 0: earlier, a clock going back; the\n"
+"        result must not go below 0). Once; sequence numbers carry on.\n"
+"    --clock-wrap-bits B\n"
+"        Device time is counted modulo 2^B microseconds (16..64, default\n"
+"        64), as a device with a B-bit microsecond counter: past the wrap\n"
+"        it starts again near 0.\n"
+"\n"
 "    -h, --help     This page.\n"
 "    -V, --version  Version.\n"
 "\n"
@@ -182,7 +201,8 @@ static void help(FILE *out)
 "    pressd-sim -P ascii --header --ascii-form block --loop --link /tmp/mat\n"
 "    pressd-sim -k roller --speed max --frames 10000\n"
 "    pressd-sim --garbage 0.05 --corrupt-crc 50 --skip-seq 97 --loop\n"
-"    pressd-sim --loop --unplug-at 5 --unplug-for 2 --unplug-every 10 --link /tmp/mat\n",
+"    pressd-sim --loop --unplug-at 5 --unplug-for 2 --unplug-every 10 --link /tmp/mat\n"
+"    pressd-sim --rate 1000 --info-rate 100 --seq-start 4294967000 --clock-jump-at 3 --clock-jump-us -2000000\n",
 	      out);
 }
 
@@ -262,7 +282,8 @@ enum {
 	O_ROWS = 256, O_COLS, O_PITCH, O_RATE, O_CELL_BITS, O_FULL_SCALE, O_SEED, O_ENCODING,
 	O_ASCII_FORM, O_HEADER, O_POLL, O_NO_WAIT_START, O_LOOP, O_SPEED, O_DURATION, O_FRAMES,
 	O_GARBAGE, O_CORRUPT_CRC, O_SKIP_SEQ, O_UNPLUG_AT, O_UNPLUG_FOR, O_UNPLUG_EVERY,
-	O_UNPLUG_RESTART,
+	O_UNPLUG_RESTART, O_INFO_RATE, O_SEQ_START, O_CLOCK_START, O_CLOCK_JUMP_AT, O_CLOCK_JUMP_US,
+	O_CLOCK_WRAP_BITS,
 };
 
 static const struct option longopts[] = {
@@ -295,6 +316,12 @@ static const struct option longopts[] = {
 	{ "unplug-for", required_argument, NULL, O_UNPLUG_FOR },
 	{ "unplug-every", required_argument, NULL, O_UNPLUG_EVERY },
 	{ "unplug-restart", no_argument, NULL, O_UNPLUG_RESTART },
+	{ "info-rate", required_argument, NULL, O_INFO_RATE },
+	{ "seq-start", required_argument, NULL, O_SEQ_START },
+	{ "clock-start", required_argument, NULL, O_CLOCK_START },
+	{ "clock-jump-at", required_argument, NULL, O_CLOCK_JUMP_AT },
+	{ "clock-jump-us", required_argument, NULL, O_CLOCK_JUMP_US },
+	{ "clock-wrap-bits", required_argument, NULL, O_CLOCK_WRAP_BITS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -310,7 +337,8 @@ static const char *long_name(int c)
 
 /* Options that only make sense together, checked once all are read. */
 static int check_combination(struct sim_opts *o, bool cell_bits_given, bool unplug_for_given,
-			     bool unplug_every_given, bool ascii_only_given, bool pmf_only_given)
+			     bool unplug_every_given, bool ascii_only_given, bool pmf_only_given,
+			     bool jump_us_given)
 {
 	const char *proto = sim_protocol_name(o->protocol);
 	if (o->sp.kind == PD_KIND_ROLLER && o->protocol != SIM_PMF) {
@@ -344,8 +372,13 @@ static int check_combination(struct sim_opts *o, bool cell_bits_given, bool unpl
 		return -1;
 	}
 	if (pmf_only_given && o->protocol != SIM_PMF) {
-		fprintf(stderr, "pressd-sim: --encoding, --no-wait-start and --corrupt-crc are for --protocol pmf, not %s\n",
+		fprintf(stderr, "pressd-sim: --encoding, --no-wait-start, --corrupt-crc and --info-rate are for "
+				"--protocol pmf, not %s\n",
 			proto);
+		return -1;
+	}
+	if (o->clock_jump != jump_us_given) {
+		fprintf(stderr, "pressd-sim: --clock-jump-at and --clock-jump-us go together\n");
 		return -1;
 	}
 	if ((unplug_for_given || unplug_every_given || o->unplug_restart) && !o->unplug) {
@@ -367,8 +400,9 @@ int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 		.header_every = -1,
 		.poll_char = -1,
 		.unplug_for_s = 1,
+		.clock_wrap_bits = 64,
 	};
-	bool cell_bits_given = false, unplug_for_given = false, unplug_every_given = false;
+	bool cell_bits_given = false, unplug_for_given = false, unplug_every_given = false, jump_us_given = false;
 	bool ascii_only = false, pmf_only = false;
 	static const char *const protocols[] = { "pmf", "ascii", "sensitronics", NULL };
 	static const char *const kinds[] = { "mat", "roller", NULL };
@@ -501,6 +535,30 @@ int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 		case O_UNPLUG_RESTART:
 			o->unplug_restart = true;
 			break;
+		case O_INFO_RATE:
+			rc = get_double(name, optarg, 0.001, 1e6, &o->info_rate_hz);
+			pmf_only = true;
+			break;
+		case O_SEQ_START:
+			rc = get_u64(name, optarg, 0, UINT32_MAX, &u);
+			o->seq_start = (uint32_t)u;
+			break;
+		case O_CLOCK_START:
+			rc = get_u64(name, optarg, 0, INT64_MAX, &o->clock_start_us);
+			break;
+		case O_CLOCK_JUMP_AT:
+			rc = get_double(name, optarg, 0, 1e9, &o->clock_jump_at_s);
+			o->clock_jump = true;
+			break;
+		case O_CLOCK_JUMP_US:
+			rc = get_double(name, optarg, -9.2e18, 9.2e18, &d);
+			o->clock_jump_us = (int64_t)d;
+			jump_us_given = true;
+			break;
+		case O_CLOCK_WRAP_BITS:
+			rc = get_u64(name, optarg, 16, 64, &u);
+			o->clock_wrap_bits = (unsigned)u;
+			break;
 		case 'h':
 			help(stdout);
 			return OPTS_EXIT_OK;
@@ -521,7 +579,8 @@ int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 		fprintf(stderr, "pressd-sim: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return OPTS_EXIT_USAGE;
 	}
-	if (check_combination(o, cell_bits_given, unplug_for_given, unplug_every_given, ascii_only, pmf_only) != 0)
+	if (check_combination(o, cell_bits_given, unplug_for_given, unplug_every_given, ascii_only, pmf_only,
+			      jump_us_given) != 0)
 		return OPTS_EXIT_USAGE;
 	return OPTS_RUN;
 }

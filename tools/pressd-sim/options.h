@@ -36,6 +36,14 @@ struct sim_opts {
 	bool unplug;
 	double unplug_at_s, unplug_for_s, unplug_every_s;
 	bool unplug_restart;
+	/* the device's own numbers (robustness tests) */
+	double info_rate_hz;          /* pmf: rate INFO announces; 0: the real one */
+	uint32_t seq_start;           /* added to every sequence number (wraps) */
+	uint64_t clock_start_us;      /* added to every device time */
+	bool clock_jump;
+	double clock_jump_at_s;       /* from the first frame at this scenario time on ... */
+	int64_t clock_jump_us;        /* ... device time is this much later (or earlier) */
+	unsigned clock_wrap_bits;     /* device time modulo 2^bits; 64: none */
 };
 
 enum { OPTS_RUN = 0, OPTS_EXIT_OK = 1, OPTS_EXIT_USAGE = 2 };

@@ -22,6 +22,8 @@ static void send_info(struct device *d)
 	struct pd_device_info info;
 	uint8_t pkt[PMF_HEADER_LEN + PMF_INFO_LEN + PMF_CRC_LEN];
 	device_info(d, &info);
+	if (d->opt->info_rate_hz > 0) /* --info-rate: a device that says one rate and sends at another */
+		info.rate_hz = (float)d->opt->info_rate_hz;
 	size_t n = pmf_encode_info(pkt, sizeof pkt, &info);
 	device_send(d, pkt, n);
 }
