@@ -126,6 +126,13 @@ static struct pd_device_conf *device_named(struct pd_config *c, const char *id, 
 		snprintf(err, errlen, "too many devices (at most %d)", PD_MAX_DEVICES);
 		return NULL;
 	}
+	/* The id names topics and files: the rule of ?id= (uri.c). */
+	struct pd_uri probe = { 0 };
+	char why[128];
+	if (pd_uri_set_option(&probe, "id", id, why, sizeof why) != 0) {
+		snprintf(err, errlen, "[device.%s]: %s", id, why);
+		return NULL;
+	}
 	struct pd_device_conf *d = &c->devices[c->ndevices];
 	memset(d, 0, sizeof *d);
 	if (set_string(d->id, sizeof d->id, "device id", id, err, errlen))
@@ -328,6 +335,8 @@ int pd_config_finish(struct pd_config *c, char *err, size_t errlen)
 		}
 		if (d->id[0])
 			strcpy(d->uri.id, d->id);
+		else if (d->uri.id[0]) /* -d URI?id=x: messages name it too */
+			strcpy(d->id, d->uri.id);
 		if (d->uri.id[0] && id_taken(c, i, d->uri.id)) {
 			snprintf(err, errlen, "device id '%s' is used twice", d->uri.id);
 			return -1;

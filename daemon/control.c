@@ -30,7 +30,13 @@ static json_t *fail(const char *fmt, ...)
 	va_end(ap);
 	json_t *r = json_object();
 	json_object_set_new(r, "ok", json_false());
-	json_object_set_new(r, "error", json_string(why));
+	/* A long argument may have been cut inside a UTF-8 character, which
+	 * jansson refuses: drop the partial character (at most 3 bytes). */
+	size_t n = strlen(why);
+	json_t *text = json_stringn(why, n);
+	for (int k = 0; !text && k < 3 && n > 0; k++)
+		text = json_stringn(why, --n);
+	json_object_set_new(r, "error", text ? text : json_string("request refused (its reason is not valid UTF-8)"));
 	return r;
 }
 
