@@ -15,6 +15,22 @@ BIN = os.environ.get("PRESSD_BIN", os.path.join(os.path.dirname(__file__), "../.
 PRESSD = os.path.join(BIN, "pressd")
 SIM = os.path.join(BIN, "pressd-sim")
 
+# The ASan + UBSan build: slower, and its quarantine keeps freed memory.
+SANITIZED = os.environ.get("PRESSD_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
+
+
+def proc_counts(pid):
+    """{'fds', 'threads', 'rss_kib'} of a running process, from /proc."""
+    out = {"fds": len(os.listdir("/proc/%d/fd" % pid))}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                out["rss_kib"] = int(line.split()[1])
+            elif line.startswith("Threads:"):
+                out["threads"] = int(line.split()[1])
+    return out
+
+
 FRAME_RE = re.compile(r"info: (\S+): frame seq=(\d+) t_us=(\d+) crc=([0-9a-f]+)(?: encoder=(-?\d+))?")
 STATS_RE = re.compile(r"(?:notice|info): (\S+): (\w+) protocol=(\S+) (.*)")
 

@@ -38,7 +38,6 @@ import h5py
 import numpy as np
 
 REC_WRITE = os.environ.get("REC_WRITE", "")
-SANITIZED = os.environ.get("PRESSD_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
 
 RECORDED = {"press": "presses", "hold": "holds", "pulses": "pulses", "stroke": "strokes", "roll": "rolls",
             "mark": "marks"}

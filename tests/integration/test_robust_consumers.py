@@ -11,29 +11,17 @@ requests (test_control BadRequests), unknown devices in each command
 before the answer (test_control BadRequests.test_clients_that_vanish_and_many_at_once)."""
 
 import json
-import os
 import threading
 import time
 import unittest
 
 import zmq
 
+from harness import SANITIZED, proc_counts
 from test_control import ControlCase
 from zmqtools import bodies
 
-SANITIZED = os.environ.get("PRESSD_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
 RATE = 1000
-
-
-def proc_counts(pid):
-    out = {"fds": len(os.listdir("/proc/%d/fd" % pid))}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                out["rss_kib"] = int(line.split()[1])
-            elif line.startswith("Threads:"):
-                out["threads"] = int(line.split()[1])
-    return out
 
 
 class LoadCase(ControlCase):

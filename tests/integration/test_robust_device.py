@@ -18,24 +18,10 @@ import h5py
 import numpy as np
 import zmq
 
-from harness import TestCase
+from harness import SANITIZED, TestCase, proc_counts
 from pmfwire import PtyDevice, blob_cells, crc, damaged, frame_packet, info_packet
 from rectools import frame_crcs, recordings
 from zmqtools import Collector, bodies, tail
-
-SANITIZED = os.environ.get("PRESSD_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
-
-
-def proc_counts(pid):
-    """{'fds', 'threads', 'rss_kib'} of a running process, from /proc."""
-    out = {"fds": len(os.listdir("/proc/%d/fd" % pid))}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                out["rss_kib"] = int(line.split()[1])
-            elif line.startswith("Threads:"):
-                out["threads"] = int(line.split()[1])
-    return out
 
 
 def holes(seqs):

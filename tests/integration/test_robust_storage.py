@@ -26,12 +26,11 @@ import h5py
 import numpy as np
 import zmq
 
-from harness import BIN, TestCase
+from harness import BIN, SANITIZED, TestCase
 from rectools import recordings
 from zmqtools import Collector, Control, bodies, free_tcp_endpoint, tail
 
 PRESSCTL = os.path.join(BIN, "pressctl")
-SANITIZED = os.environ.get("PRESSD_SANITIZE", "").upper() in ("ON", "1", "TRUE", "YES")
 # A sanitizer build is ~3x slower: give it a lighter load.
 FAST_MAT = "sim:mat?scenario=all&rows=64&cols=64&rate=%d" % (500 if SANITIZED else 2000)
 
