@@ -66,6 +66,9 @@ class Sim:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            if pipe and not pipe.closed:
+                pipe.close()
 
 
 class Pressd:
