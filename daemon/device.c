@@ -385,6 +385,20 @@ int pd_device_start(struct pd_device *d)
 	return 0;
 }
 
+struct pd_frame_ring *pd_device_ring_after(struct pd_device *d, const struct pd_frame_ring *r)
+{
+	/* The ring first: the reader counts a retired ring before it
+	 * publishes the next, so every ring before this one is listed. */
+	struct pd_frame_ring *cur = atomic_load(&d->ring);
+	int n = atomic_load(&d->nretired);
+	if (!r)
+		return n > 0 ? d->retired[0] : cur;
+	for (int i = 0; i < n; i++)
+		if (d->retired[i] == r)
+			return i + 1 < n ? d->retired[i + 1] : cur;
+	return cur;
+}
+
 void pd_device_kick(struct pd_device *d)
 {
 	uint64_t one = 1;

@@ -86,8 +86,8 @@ struct pd_device {
 	 * geometry outgrows it. Retired rings live until the device is freed,
 	 * since a consumer may still be draining one. */
 	_Atomic(struct pd_frame_ring *) ring;
-	struct pd_frame_ring *retired[24];
-	int nretired;
+	struct pd_frame_ring *retired[24]; /* oldest first; the reader fills one, then counts it */
+	_Atomic int nretired;
 
 	/* eventfds of the consumers, written after every frame */
 	int consumer_fds[PD_DEVICE_MAX_CONSUMERS];
@@ -112,6 +112,11 @@ int pd_device_start(struct pd_device *d);
 /* The device's node has just appeared (hotplug): if the reader is
  * waiting to retry, it retries now. Any thread. */
 void pd_device_kick(struct pd_device *d);
+/* The ring a consumer reads after `r` (NULL: its first), in the order the
+ * reader filled them, so that a consumer that lags behind a change of
+ * geometry, or starts after one, still reads every ring in turn. The
+ * current ring when there is none after `r`; NULL before the first. */
+struct pd_frame_ring *pd_device_ring_after(struct pd_device *d, const struct pd_frame_ring *r);
 /* Stops the reader and waits for it. */
 void pd_device_stop(struct pd_device *d);
 void pd_device_free(struct pd_device *d);

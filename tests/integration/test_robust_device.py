@@ -167,6 +167,9 @@ class Wire(WireCase):
         col = Collector(ctx, d.pub, topics=("frame/", "recording/", "status/"))
         self.addCleanup(col.stop)
         self.assertTrue(col.wait_for(lambda ms: bodies(ms, "status"), 10), tail(d.text()))
+        # Opened, not just started: opening a terminal flushes what was
+        # written to it before, so bytes sent earlier would be lost.
+        self.assertTrue(d.wait_for(lambda: "g: opened " in d.text()), tail(d.text()))
         noise = np.random.default_rng(3)
         segments = [(16, 16, 16, 300), (24, 32, 8, 300), (16, 16, 16, 200)]
         truth, blob, seq = [], b"", 0
