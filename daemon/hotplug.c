@@ -3,23 +3,12 @@
 #include "auto/slots.h"
 
 #include <limits.h>
-#include <stdlib.h>
 #include <string.h>
-
-/* The node a path names; the path itself when it cannot be resolved (a
- * node already gone on removal, a link not yet made). */
-static void resolve(const char *path, char out[PATH_MAX])
-{
-	if (!realpath(path, out)) {
-		strncpy(out, path, PATH_MAX - 1);
-		out[PATH_MAX - 1] = '\0';
-	}
-}
 
 int pd_hotplug_find(struct pd_device *devs, int ndevs, const char *path)
 {
 	char want[PATH_MAX], have[PATH_MAX];
-	resolve(path, want);
+	pd_port_resolve(path, want);
 	for (int i = 0; i < ndevs; i++) {
 		const struct pd_uri *u = &devs[i].src.uri;
 		if (u->scheme == PD_URI_AUTO && pd_auto_holds(&devs[i].src, path))
@@ -28,7 +17,7 @@ int pd_hotplug_find(struct pd_device *devs, int ndevs, const char *path)
 			continue;
 		if (!strcmp(u->path, path))
 			return i;
-		resolve(u->path, have);
+		pd_port_resolve(u->path, have);
 		if (!strcmp(have, want))
 			return i;
 	}

@@ -23,9 +23,7 @@ static int nslots;
 static char reserved[MAX_RESERVED][PATH_MAX];
 static int nreserved;
 
-/* Ports are compared by the node they resolve to, so that a link
- * (/dev/pressure/<serial>) and the node (/dev/ttyACM0) are the same. */
-static void resolve(const char *path, char out[PATH_MAX])
+void pd_port_resolve(const char *path, char *out)
 {
 	if (!realpath(path, out))
 		snprintf(out, PATH_MAX, "%s", path);
@@ -46,7 +44,7 @@ static bool taken(const char *resolved, const struct slot *by_other_than)
 {
 	for (int i = 0; i < nreserved; i++) {
 		char r[PATH_MAX];
-		resolve(reserved[i], r); /* a link may point elsewhere by now */
+		pd_port_resolve(reserved[i], r); /* a link may point elsewhere by now */
 		if (!strcmp(r, resolved))
 			return true;
 	}
@@ -57,7 +55,7 @@ static bool taken(const char *resolved, const struct slot *by_other_than)
 			return true;
 		if (slots[i].offered[0]) {
 			char o[PATH_MAX];
-			resolve(slots[i].offered, o);
+			pd_port_resolve(slots[i].offered, o);
 			if (!strcmp(o, resolved))
 				return true;
 		}
@@ -76,7 +74,7 @@ void pd_auto_reserve(const char *path)
 int pd_auto_offer(const struct pd_source *src, const char *path)
 {
 	char r[PATH_MAX];
-	resolve(path, r);
+	pd_port_resolve(path, r);
 	pthread_mutex_lock(&lock);
 	struct slot *s = slot_of(src);
 	int rc = -1;
@@ -91,7 +89,7 @@ int pd_auto_offer(const struct pd_source *src, const char *path)
 bool pd_auto_holds(const struct pd_source *src, const char *path)
 {
 	char r[PATH_MAX];
-	resolve(path, r);
+	pd_port_resolve(path, r);
 	pthread_mutex_lock(&lock);
 	struct slot *s = slot_of(src);
 	bool held = s && s->held[0] && !strcmp(s->held, r);
@@ -114,7 +112,7 @@ static void consider(void *ctx, const struct pd_serial_port_desc *port)
 		return;
 	q->known++;
 	char r[PATH_MAX];
-	resolve(port->path, r);
+	pd_port_resolve(port->path, r);
 	if (q->path[0] || taken(r, q->slot))
 		return;
 	snprintf(q->path, sizeof q->path, "%s", port->path);
@@ -145,7 +143,7 @@ int pd_auto_claim(const struct pd_source *src, char *path, size_t cap, const cha
 			snprintf(err, errlen, "no known pressure device is connected; waiting for one to be plugged in");
 	}
 	if (rc == 0) {
-		resolve(q.path, s->held);
+		pd_port_resolve(q.path, s->held);
 		snprintf(path, cap, "%s", q.path);
 		*protocol = q.protocol;
 	}

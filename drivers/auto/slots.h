@@ -13,6 +13,12 @@
 
 struct pd_source;
 
+/* The node a port path names (realpath), so that a link such as
+ * /dev/pressure/<serial> and its node /dev/ttyACM0 compare equal; the
+ * path itself when it cannot be resolved (a node already gone, a link not
+ * yet made). out holds PATH_MAX bytes. */
+void pd_port_resolve(const char *path, char *out);
+
 /* A port a configured device names (/dev/pressure/..., /dev/ttyACM0):
  * slots never take it. Call before the readers start. */
 void pd_auto_reserve(const char *path);

@@ -20,27 +20,7 @@ static double now_s(void)
 
 void *pc_control_open(void *ctx, const struct pc_global *g)
 {
-	const char *endpoint = g->control;
-	void *sock = zmq_socket(ctx, ZMQ_REQ);
-	if (!sock) {
-		fprintf(stderr, "pressctl: cannot create a socket: %s\n", zmq_strerror(zmq_errno()));
-		return NULL;
-	}
-	int zero = 0;
-	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero); /* exit at once, whatever is queued */
-	if (pc_keys_apply(g, sock) != 0) {
-		zmq_close(sock);
-		errno = EPERM;
-		return NULL;
-	}
-	if (zmq_connect(sock, endpoint) != 0) {
-		int err = zmq_errno();
-		fprintf(stderr, "pressctl: bad control endpoint '%s': %s\n", endpoint, zmq_strerror(err));
-		zmq_close(sock);
-		errno = err; /* for the caller's choice of exit status */
-		return NULL;
-	}
-	return sock;
+	return pc_connect(ctx, g, ZMQ_REQ, g->control, "control");
 }
 
 int pc_control_send(void *sock, const json_t *req)

@@ -25,7 +25,7 @@ int pc_keys_load(struct pc_global *g)
 	return 0;
 }
 
-int pc_keys_apply(const struct pc_global *g, void *sock)
+static int apply_keys(const struct pc_global *g, void *sock)
 {
 	if (!g->curve)
 		return 0;
@@ -36,6 +36,30 @@ int pc_keys_apply(const struct pc_global *g, void *sock)
 		return -1;
 	}
 	return 0;
+}
+
+void *pc_connect(void *ctx, const struct pc_global *g, int type, const char *endpoint, const char *what)
+{
+	void *sock = zmq_socket(ctx, type);
+	if (!sock) {
+		fprintf(stderr, "pressctl: cannot create a socket: %s\n", zmq_strerror(zmq_errno()));
+		return NULL;
+	}
+	int zero = 0;
+	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
+	if (apply_keys(g, sock) != 0) {
+		zmq_close(sock);
+		errno = EPERM;
+		return NULL;
+	}
+	if (zmq_connect(sock, endpoint) != 0) {
+		int err = zmq_errno();
+		fprintf(stderr, "pressctl: bad %s endpoint '%s': %s\n", what, endpoint, zmq_strerror(err));
+		zmq_close(sock);
+		errno = err; /* for the caller's choice of exit status */
+		return NULL;
+	}
+	return sock;
 }
 
 int pc_cmd_keygen(const struct pc_global *g, const struct pc_args *a)

@@ -34,27 +34,7 @@ bool pc_stopped(void)
 
 void *pc_sub_open(void *ctx, const struct pc_global *g)
 {
-	const char *endpoint = g->pub;
-	void *sock = zmq_socket(ctx, ZMQ_SUB);
-	if (!sock) {
-		fprintf(stderr, "pressctl: cannot create a socket: %s\n", zmq_strerror(zmq_errno()));
-		return NULL;
-	}
-	int zero = 0;
-	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-	if (pc_keys_apply(g, sock) != 0) {
-		zmq_close(sock);
-		errno = EPERM;
-		return NULL;
-	}
-	if (zmq_connect(sock, endpoint) != 0) {
-		int err = zmq_errno();
-		fprintf(stderr, "pressctl: bad event endpoint '%s': %s\n", endpoint, zmq_strerror(err));
-		zmq_close(sock);
-		errno = err;
-		return NULL;
-	}
-	return sock;
+	return pc_connect(ctx, g, ZMQ_SUB, g->pub, "event");
 }
 
 int pc_sub_subscribe(void *sock, const char *prefix)
