@@ -1,42 +1,33 @@
 #include "analysis_worker.h"
 
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "analysis.h"
 #include "clock.h"
+#include "consumer_runner.h"
 #include "event_json.h"
 #include "event_log.h"
 #include "log.h"
 #include "outlet.h"
-#include "ring_cursor.h"
 
 #define IDLE_CHECK_MS 250
 #define EVENT_JSON_MAX 8192
 
 struct dev_analysis {
 	struct pd_analysis_worker *w;
-	struct pd_ring_cursor cur;
+	struct pd_device *dev;
 	struct pd_analysis *ctx;
 	struct pd_analysis_ids ids; /* outlives contexts: ids never reused */
 	struct pd_analysis_params params;
 	struct pd_device_info info; /* what ctx was made for */
-	uint32_t stream;
 	bool open;                  /* fed since the last flush */
 	uint64_t seq[PD_EV_ROLL + 1]; /* messages published, per type */
 	double utc_minus_t;         /* maps device time to UTC, from the last frame */
-	uint64_t lost_logged;
 	uint64_t mismatched;        /* frames whose geometry did not match the device's */
-	/* requests from other threads, under w->lock */
-	bool want_params, want_tare;
-	struct pd_analysis_params pending;
 	/* the baseline, copied for other threads (the recorder), under w->lock */
 	float *baseline;
 	size_t baseline_n;
@@ -44,14 +35,11 @@ struct dev_analysis {
 };
 
 struct pd_analysis_worker {
-	pthread_t thread;
-	int stop_fd;
+	struct pd_runner *runner;
 	struct pd_outlet out; /* to the event stream */
 	struct pd_outlet rec; /* finished events, to the recorder */
 	uint64_t rec_dropped;
-	pthread_mutex_t lock;
-	_Atomic unsigned requests; /* bumped whenever a dev_analysis has a request */
-	unsigned seen_requests;
+	pthread_mutex_t lock; /* the baseline copies */
 	int n;
 	struct dev_analysis dev[];
 };
@@ -59,7 +47,7 @@ struct pd_analysis_worker {
 static void publish_event(void *ctx, const struct pd_event *ev)
 {
 	struct dev_analysis *d = ctx;
-	const char *id = d->cur.dev->id;
+	const char *id = d->dev->id;
 	if (pd_log_level() >= LOG_DEBUG) {
 		char line[1024];
 		pd_dbg("%s: %s", id, pd_event_format(line, sizeof line, ev));
@@ -75,7 +63,7 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	 * sees a gap for each one lost, here or in ZeroMQ. */
 	d->seq[ev->type]++;
 	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
-		pd_device_count_publish_drops(d->cur.dev, 1);
+		pd_device_count_publish_drops(d->dev, 1);
 	/* Finished events, exactly as published, for the recordings' /events. */
 	bool finished = ev->type != PD_EV_CONTACT && (ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
 	if (finished && len && pd_outlet_send(&d->w->rec, topic, json, len) != 0)
@@ -93,37 +81,29 @@ static void log_analysis_stats(const struct dev_analysis *d)
 	       "%s: analysis: frames=%" PRIu64 " rejected=%" PRIu64 " restarts=%" PRIu64 " peaks_capped=%" PRIu64
 	       " contacts_dropped=%" PRIu64 " pulse_sets_evicted=%" PRIu64 " strokes_forgotten=%" PRIu64
 	       " map_outside=%" PRIu64,
-	       d->cur.dev->id, s->frames, s->frames_rejected, s->restarts, s->peaks_capped, s->contacts_dropped,
+	       d->dev->id, s->frames, s->frames_rejected, s->restarts, s->peaks_capped, s->contacts_dropped,
 	       s->pulse_sets_evicted, s->strokes_forgotten, s->map_outside);
 }
 
-/* The context for the frames of `stream`: the same one while the device
- * says the same about itself, a fresh one (same id counters) otherwise. */
-static int ensure_context(struct dev_analysis *d, uint32_t stream)
+/* The context for the frames of a new stream: the same one while the
+ * device says the same about itself, a fresh one (same id counters)
+ * otherwise. What was open ends with the stream it belonged to. */
+static int ensure_context(struct dev_analysis *d, const struct pd_device_info *info)
 {
-	if (d->ctx && stream == d->stream)
-		return 0;
-	/* The INFO of this frame's stream, not the present one: while we lag,
-	 * the device may have changed its geometry again since. */
-	struct pd_device_status st;
-	if (!pd_device_stream_info(d->cur.dev, stream, &st.info)) {
-		pd_device_snapshot(d->cur.dev, &st); /* long ago: the best we know */
-		if (!st.have_info)
-			return -1;
-	}
 	if (d->ctx && d->open) {
 		pd_analysis_flush(d->ctx);
 		d->open = false;
 	}
-	d->stream = stream;
-	if (d->ctx && memcmp(&d->info, &st.info, sizeof st.info) == 0)
+	if (!info)
+		return -1;
+	if (d->ctx && memcmp(&d->info, info, sizeof *info) == 0)
 		return 0;
 	log_analysis_stats(d);
 	pd_analysis_free(d->ctx);
-	d->info = st.info;
+	d->info = *info;
 	d->ctx = pd_analysis_new(&d->info, &d->params, &d->ids, publish_event, d);
 	if (!d->ctx) {
-		pd_err("%s: cannot analyse a %u×%u device", d->cur.dev->id, d->info.rows, d->info.cols);
+		pd_err("%s: cannot analyse a %u×%u device", d->dev->id, d->info.rows, d->info.cols);
 		return -1;
 	}
 	return 0;
@@ -165,27 +145,32 @@ int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *ou
 	return have;
 }
 
-static void drain(struct dev_analysis *d)
+static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
 {
-	struct pd_frame f;
-	uint32_t stream;
-	while (pd_ring_cursor_next(&d->cur, &f, &stream)) {
-		if (ensure_context(d, stream) != 0)
-			continue;
-		if (f.rows != d->info.rows || f.cols != d->info.cols || f.cell_bits != d->info.cell_bits) {
-			d->mismatched++;
-			continue;
-		}
-		d->utc_minus_t = (double)f.rx.utc_ns / 1e9 - (double)f.device_time_us / 1e6;
-		pd_analysis_feed(d->ctx, &f);
-		d->open = true;
+	struct dev_analysis *d = &((struct pd_analysis_worker *)ctx)->dev[dev];
+	if (cf->new_stream && ensure_context(d, cf->info) != 0)
+		return;
+	const struct pd_frame *f = cf->frame;
+	if (!d->ctx || f->rows != d->info.rows || f->cols != d->info.cols || f->cell_bits != d->info.cell_bits) {
+		d->mismatched++;
+		return;
 	}
-	share_baseline(d);
-	if (d->cur.lost != d->lost_logged) {
-		pd_warn("%s: analysis fell behind; %" PRIu64 " frames not analysed", d->cur.dev->id,
-			d->cur.lost - d->lost_logged);
-		d->lost_logged = d->cur.lost;
-	}
+	d->utc_minus_t = (double)f->rx.utc_ns / 1e9 - (double)f->device_time_us / 1e6;
+	pd_analysis_feed(d->ctx, f);
+	d->open = true;
+}
+
+/* The reader waits for the analysis, so this means something broke. */
+static void analysis_lost(void *ctx, int dev, uint64_t n)
+{
+	struct dev_analysis *d = &((struct pd_analysis_worker *)ctx)->dev[dev];
+	pd_err("%s: %" PRIu64 " frames were not analysed", d->dev->id, n);
+	pd_device_count_analysis_lost(d->dev, n);
+}
+
+static void analysis_caught_up(void *ctx, int dev)
+{
+	share_baseline(&((struct pd_analysis_worker *)ctx)->dev[dev]);
 }
 
 static void flush(struct dev_analysis *d)
@@ -197,76 +182,69 @@ static void flush(struct dev_analysis *d)
 
 /* A device that went away ends what was open on it, as analysis.md's
  * "the stream ended" would. */
-static void end_idle_streams(struct pd_analysis_worker *w)
+static void end_idle_streams(void *ctx, int64_t now)
 {
+	(void)now;
+	struct pd_analysis_worker *w = ctx;
 	for (int i = 0; i < w->n; i++) {
 		struct dev_analysis *d = &w->dev[i];
 		if (!d->open)
 			continue;
 		struct pd_device_status st;
-		pd_device_snapshot(d->cur.dev, &st);
+		pd_device_snapshot(d->dev, &st);
 		if (st.state == PD_DEV_STREAMING)
 			continue;
-		drain(d);
+		pd_runner_drain(w->runner, i);
 		flush(d);
 	}
 }
 
-static void apply_requests(struct pd_analysis_worker *w)
+static void finish(void *ctx)
 {
-	unsigned gen = atomic_load(&w->requests);
-	if (gen == w->seen_requests)
-		return;
-	w->seen_requests = gen;
+	struct pd_analysis_worker *w = ctx;
+	for (int i = 0; i < w->n; i++)
+		flush(&w->dev[i]);
+}
+
+static const struct pd_consumer_ops analysis_ops = {
+	.name = "analysis",
+	.kind = PD_CONSUMER_LOSSLESS,
+	.tick_ms = IDLE_CHECK_MS,
+	.frame = analyse_frame,
+	.lost = analysis_lost,
+	.caught_up = analysis_caught_up,
+	.tick = end_idle_streams,
+	.finish = finish,
+};
+
+/* ---- requests, run on the analysis thread between frames -------------------- */
+
+struct params_request {
+	int dev; /* -1: every device */
+	struct pd_analysis_params params;
+};
+
+static void apply_params(void *ctx, void *data)
+{
+	struct pd_analysis_worker *w = ctx;
+	const struct params_request *q = data;
 	char err[256];
 	for (int i = 0; i < w->n; i++) {
 		struct dev_analysis *d = &w->dev[i];
-		pthread_mutex_lock(&w->lock);
-		bool set = d->want_params, tare = d->want_tare;
-		if (set)
-			d->params = d->pending;
-		d->want_params = d->want_tare = false;
-		pthread_mutex_unlock(&w->lock);
-		if (set && d->ctx && pd_analysis_set_params(d->ctx, &d->params, err, sizeof err) != 0)
-			pd_err("%s: %s", d->cur.dev->id, err);
-		if (tare && d->ctx)
-			pd_analysis_tare(d->ctx);
+		if (q->dev >= 0 && q->dev != i)
+			continue;
+		d->params = q->params;
+		if (d->ctx && pd_analysis_set_params(d->ctx, &d->params, err, sizeof err) != 0)
+			pd_err("%s: %s", d->dev->id, err);
 	}
 }
 
-static void *worker_main(void *arg)
+static void apply_tare(void *ctx, void *data)
 {
-	struct pd_analysis_worker *w = arg;
-	struct pollfd *p = calloc((size_t)w->n + 1, sizeof *p);
-	if (!p)
-		return NULL;
-	for (int i = 0; i < w->n; i++)
-		p[i] = (struct pollfd){ .fd = w->dev[i].cur.efd, .events = POLLIN };
-	p[w->n] = (struct pollfd){ .fd = w->stop_fd, .events = POLLIN };
-	int64_t next_idle_check = pd_mono_ns();
-	for (;;) {
-		int rc = poll(p, (nfds_t)w->n + 1, IDLE_CHECK_MS);
-		apply_requests(w);
-		for (int i = 0; rc > 0 && i < w->n; i++)
-			if (p[i].revents) {
-				pd_ring_cursor_ack(&w->dev[i].cur);
-				drain(&w->dev[i]);
-			}
-		if (rc > 0 && p[w->n].revents)
-			break;
-		/* On a clock, not on quiet: other devices may never be quiet. */
-		int64_t now = pd_mono_ns();
-		if (now >= next_idle_check) {
-			end_idle_streams(w);
-			next_idle_check = now + IDLE_CHECK_MS * 1000000LL;
-		}
-	}
-	for (int i = 0; i < w->n; i++) { /* readers have stopped: finish their frames */
-		drain(&w->dev[i]);
-		flush(&w->dev[i]);
-	}
-	free(p);
-	return NULL;
+	struct pd_analysis_worker *w = ctx;
+	int dev = *(int *)data;
+	if (w->dev[dev].ctx)
+		pd_analysis_tare(w->dev[dev].ctx);
 }
 
 struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int ndevs,
@@ -280,24 +258,17 @@ struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int 
 	}
 	w->n = ndevs;
 	pthread_mutex_init(&w->lock, NULL);
-	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	int ok = w->stop_fd >= 0 &&
-		 (!zctx || (pd_outlet_open(&w->out, zctx, PD_PUBLISHER_INPROC, err, errlen) == 0 &&
-			    pd_outlet_open(&w->rec, zctx, PD_RECORDER_INPROC, err, errlen) == 0));
-	for (int i = 0; ok && i < ndevs; i++) {
+	for (int i = 0; i < ndevs; i++) {
 		w->dev[i].w = w;
+		w->dev[i].dev = &devs[i];
 		w->dev[i].params = *params;
-		ok = pd_ring_cursor_init(&w->dev[i].cur, &devs[i]) == 0;
 	}
-	if (ok && pthread_create(&w->thread, NULL, worker_main, w) == 0)
+	if ((!zctx || (pd_outlet_open(&w->out, zctx, PD_PUBLISHER_INPROC, err, errlen) == 0 &&
+		       pd_outlet_open(&w->rec, zctx, PD_RECORDER_INPROC, err, errlen) == 0)) &&
+	    pd_runner_start(&w->runner, &analysis_ops, w, devs, ndevs, err, errlen) == 0)
 		return w;
-	snprintf(err, errlen, "cannot start the analysis thread");
-	for (int i = 0; i < ndevs; i++)
-		pd_ring_cursor_fini(&w->dev[i].cur);
 	pd_outlet_close(&w->out);
 	pd_outlet_close(&w->rec);
-	if (w->stop_fd >= 0)
-		close(w->stop_fd);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 	return NULL;
@@ -305,50 +276,34 @@ struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int 
 
 void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const struct pd_analysis_params *params)
 {
-	if (!w)
-		return;
-	pthread_mutex_lock(&w->lock);
-	for (int i = 0; i < w->n; i++)
-		if (dev < 0 || dev == i) {
-			w->dev[i].pending = *params;
-			w->dev[i].want_params = true;
-		}
-	pthread_mutex_unlock(&w->lock);
-	atomic_fetch_add(&w->requests, 1);
+	struct params_request q = { dev, *params };
+	if (w && pd_runner_call(w->runner, apply_params, &q, sizeof q, NULL, 0) != 0)
+		pd_err("analysis: cannot pass on the new parameters");
 }
 
 void pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev)
 {
-	if (!w || dev < 0 || dev >= w->n)
-		return;
-	pthread_mutex_lock(&w->lock);
-	w->dev[dev].want_tare = true;
-	pthread_mutex_unlock(&w->lock);
-	atomic_fetch_add(&w->requests, 1);
+	if (w && dev >= 0 && dev < w->n && pd_runner_call(w->runner, apply_tare, &dev, sizeof dev, NULL, 0) != 0)
+		pd_err("analysis: cannot pass on the tare");
 }
 
 void pd_analysis_worker_stop(struct pd_analysis_worker *w)
 {
 	if (!w)
 		return;
-	uint64_t one = 1;
-	if (write(w->stop_fd, &one, sizeof one) < 0)
-		pd_err("analysis: cannot stop: %m");
-	pthread_join(w->thread, NULL);
+	pd_runner_stop(w->runner);
 	for (int i = 0; i < w->n; i++) {
 		if (w->dev[i].mismatched)
 			pd_warn("%s: %" PRIu64 " frames did not match the device's geometry and were not analysed",
-				w->dev[i].cur.dev->id, w->dev[i].mismatched);
+				w->dev[i].dev->id, w->dev[i].mismatched);
 		log_analysis_stats(&w->dev[i]);
 		pd_analysis_free(w->dev[i].ctx);
-		pd_ring_cursor_fini(&w->dev[i].cur);
 		free(w->dev[i].baseline);
 	}
 	if (w->rec_dropped)
 		pd_warn("analysis: %" PRIu64 " finished events could not be handed to the recorder", w->rec_dropped);
 	pd_outlet_close(&w->out);
 	pd_outlet_close(&w->rec);
-	close(w->stop_fd);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -19,6 +19,7 @@ void pd_config_default(struct pd_config *c)
 	c->frame_rate_hz = 30;
 	c->stats_interval_s = 60;
 	c->ring_s = 4;
+	c->archive_stall_s = 2;
 	c->log_level = -1;
 	pd_analysis_params_default(&c->analysis);
 }
@@ -77,6 +78,11 @@ static int set_daemon(struct pd_config *c, const char *key, const char *v, char 
 	}
 	if (!strcmp(key, "record_max_s")) {
 		if (!pd_parse_double(v, 0, 1e9, &c->record_max_s))
+			goto bad_number;
+		return 0;
+	}
+	if (!strcmp(key, "archive_stall_s")) {
+		if (!pd_parse_double(v, 0.1, 3600, &c->archive_stall_s))
 			goto bad_number;
 		return 0;
 	}

@@ -35,6 +35,7 @@ struct pd_config {
 	long frame_rate_hz;
 	long stats_interval_s;
 	double ring_s;  /* seconds of frames each device's ring holds */
+	double archive_stall_s; /* how long a stalled recorder may hold a reader back */
 	int log_level;  /* syslog level; -1: from -v/-q */
 	bool trace_frames; /* log every frame (debug) */
 	/* Remote access: endpoints beyond loopback need CURVE keys, or this. */

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "reader_room.h"
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -187,12 +188,17 @@ static void on_frame(void *ctx, const struct pd_frame *f)
 	struct pd_device *d = ctx;
 	track_sequence(d, f);
 	struct pd_frame_ring *r = atomic_load_explicit(&d->ring, memory_order_relaxed);
-	if (!r || pd_frame_ring_write(r, f, d->stream) != 0)
+	if (!r)
+		return;
+	/* Lossless consumers see every frame: wait for them rather than lap
+	 * them (told to stop meanwhile, the frame goes in anyway). */
+	pd_reader_wait_for_room(d, pd_frame_ring_slots(r));
+	if (pd_frame_ring_write(r, f, d->stream) != 0)
 		return;
 	d->written++;
 	uint64_t one = 1;
 	for (int i = 0; i < d->nconsumers; i++)
-		if (write(d->consumer_fds[i], &one, sizeof one) < 0) { /* full counter: they will catch up */
+		if (write(d->consumers[i].efd, &one, sizeof one) < 0) { /* full counter: they will catch up */
 		}
 	pthread_mutex_lock(&d->lock);
 	d->status.have_frame = true;
@@ -217,23 +223,15 @@ static void on_ack(void *ctx, uint8_t cmd, uint8_t status)
 		pd_warn("%s: device refused command 0x%02x (status %u)", d->id, cmd, status);
 }
 
-/* Frames the ring can take before the slowest consumer would lose one: a
- * source that can wait (a replay at speed=max) asks, so it goes as fast as
- * the pipeline takes frames and no faster. Live devices cannot wait. */
+/* A source that can wait between frames (a replay at speed=max) asks how
+ * many the ring takes before a lossless consumer would lose one. */
 static size_t room(void *ctx)
 {
 	struct pd_device *d = ctx;
 	struct pd_frame_ring *r = atomic_load_explicit(&d->ring, memory_order_relaxed);
 	if (!r)
 		return SIZE_MAX; /* before the first info: nothing is kept anyway */
-	uint64_t backlog = 0;
-	for (int i = 0; i < d->nconsumers; i++) {
-		uint64_t done = atomic_load_explicit(d->consumer_done[i], memory_order_acquire);
-		if (d->written > done && d->written - done > backlog)
-			backlog = d->written - done;
-	}
-	size_t slots = pd_frame_ring_slots(r);
-	return backlog >= slots ? 0 : slots - (size_t)backlog;
+	return pd_reader_room(d, pd_frame_ring_slots(r));
 }
 
 /* Waits ms, or less if asked to stop. Returns 1 when asked to stop. */
@@ -344,20 +342,23 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
 	snprintf(d->id, sizeof d->id, "%s", uri->id);
 	d->src.uri = *uri;
 	d->ring_s = ring_s;
-	d->stop_fd = d->kick_fd = -1;
+	d->stop_fd = d->kick_fd = d->room_fd = -1;
 	if (pd_source_bind(&d->src, err, errlen) != 0)
 		return -1;
 	d->src.sink = (struct pd_decode_sink){ d, on_info, on_frame, on_log, on_ack };
 	d->src.room = room;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	d->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (d->stop_fd < 0 || d->kick_fd < 0) {
+	d->room_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (d->stop_fd < 0 || d->kick_fd < 0 || d->room_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
 		if (d->stop_fd >= 0)
 			close(d->stop_fd);
 		if (d->kick_fd >= 0)
 			close(d->kick_fd);
-		d->stop_fd = d->kick_fd = -1;
+		if (d->room_fd >= 0)
+			close(d->room_fd);
+		d->stop_fd = d->kick_fd = d->room_fd = -1;
 		return -1;
 	}
 	pthread_mutex_init(&d->lock, NULL);
@@ -368,12 +369,12 @@ int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s,
 	return 0;
 }
 
-int pd_device_add_consumer(struct pd_device *d, int efd, _Atomic uint64_t *done)
+int pd_device_add_consumer(struct pd_device *d, const struct pd_device_consumer *c)
 {
 	if (d->started || d->nconsumers == PD_DEVICE_MAX_CONSUMERS)
 		return -1;
-	d->consumer_done[d->nconsumers] = done;
-	d->consumer_fds[d->nconsumers++] = efd;
+	d->consumers[d->nconsumers] = *c;
+	d->consumers[d->nconsumers++].let_go = false;
 	return 0;
 }
 
@@ -426,6 +427,7 @@ void pd_device_free(struct pd_device *d)
 	if (d->stop_fd >= 0) {
 		close(d->stop_fd);
 		close(d->kick_fd);
+		close(d->room_fd);
 		pthread_mutex_destroy(&d->lock);
 	}
 }
@@ -452,6 +454,13 @@ void pd_device_count_publish_drops(struct pd_device *d, uint64_t n)
 {
 	pthread_mutex_lock(&d->lock);
 	d->status.stats.publish_dropped += n;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void pd_device_count_analysis_lost(struct pd_device *d, uint64_t n)
+{
+	pthread_mutex_lock(&d->lock);
+	d->status.stats.analysis_lost += n;
 	pthread_mutex_unlock(&d->lock);
 }
 

@@ -30,7 +30,8 @@ struct pd_device_stats {
 	uint64_t publish_dropped; /* messages of this device the publisher could not take */
 	uint64_t archive_frames;  /* frames recorded (recording: a later issue) */
 	uint64_t archive_lag;     /* frames waiting to be recorded */
-	uint64_t archive_lost;    /* frames not recorded: the recorder fell a whole ring behind (in /gaps too) */
+	uint64_t archive_lost;    /* frames not recorded: the recorder, stalled past daemon.archive_stall_s, was let go (in /gaps too) */
+	uint64_t analysis_lost;   /* frames not analysed: 0 unless something really broke */
 };
 
 /* What the rest of the daemon may read at any time (pd_device_snapshot). */
@@ -51,6 +52,16 @@ struct pd_device_status {
 #define PD_DEVICE_MAX_CONSUMERS 8
 #define PD_DEVICE_TRANSITIONS 16
 #define PD_DEVICE_STREAM_INFOS 32
+
+/* A consumer as the reader sees it (ring_cursor.c registers it). */
+struct pd_device_consumer {
+	const char *name;
+	int efd;                 /* written after every frame */
+	_Atomic uint64_t *done;  /* frames it has taken, read or lost, over every ring */
+	bool lossless;           /* the reader waits for it rather than lap it */
+	double stall_s;          /* ... but for at most this long (0: always) */
+	bool let_go;             /* reader thread: stalled past stall_s, not waited for until it catches up */
+};
 
 /* A change of state, as the reader made it. */
 struct pd_device_transition {
@@ -89,11 +100,14 @@ struct pd_device {
 	struct pd_frame_ring *retired[24]; /* oldest first; the reader fills one, then counts it */
 	_Atomic int nretired;
 
-	/* eventfds of the consumers, written after every frame */
-	int consumer_fds[PD_DEVICE_MAX_CONSUMERS];
-	_Atomic uint64_t *consumer_done[PD_DEVICE_MAX_CONSUMERS]; /* each cursor's frames taken */
+	struct pd_device_consumer consumers[PD_DEVICE_MAX_CONSUMERS];
 	int nconsumers;
 	uint64_t written; /* reader thread: frames put in the ring(s) */
+	/* Backpressure: while the reader waits for a lossless consumer, the
+	 * count of frames taken that gives it room again; the consumer that
+	 * gets there writes room_fd. 0 while nobody waits. */
+	_Atomic uint64_t room_need;
+	int room_fd;
 
 	/* reader-thread only */
 	bool have_last;
@@ -105,9 +119,13 @@ struct pd_device {
 };
 
 int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen);
-/* Consumers register their eventfd, and the counter of frames they have
- * taken (read or lost), before pd_device_start. */
-int pd_device_add_consumer(struct pd_device *d, int efd, _Atomic uint64_t *done);
+/* Consumers register (ring_cursor.c) before pd_device_start. */
+int pd_device_add_consumer(struct pd_device *d, const struct pd_device_consumer *c);
+/* A consumer's `done` went from `before` to `after`: wakes a reader that
+ * waits for room, if that was what it needed. Any consumer thread. */
+void pd_device_consumer_progress(struct pd_device *d, uint64_t before, uint64_t after);
+/* Any thread: n frames were not analysed. */
+void pd_device_count_analysis_lost(struct pd_device *d, uint64_t n);
 int pd_device_start(struct pd_device *d);
 /* The device's node has just appeared (hotplug): if the reader is
  * waiting to retry, it retries now. Any thread. */

@@ -144,9 +144,8 @@ static json_t *stats_json(const struct pd_device_status *st)
 	integer(j, "publish_dropped", (json_int_t)s->publish_dropped);
 	integer(j, "archive_frames", (json_int_t)s->archive_frames);
 	integer(j, "archive_lag", (json_int_t)s->archive_lag);
-	/* Beyond events.md's list: frames a recording lacks because the
-	 * recorder fell behind, so a dashboard sees that loss, not only /gaps. */
 	integer(j, "archive_lost", (json_int_t)s->archive_lost);
+	integer(j, "analysis_lost", (json_int_t)s->analysis_lost);
 	return j;
 }
 

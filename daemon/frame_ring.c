@@ -124,6 +124,27 @@ int pd_frame_ring_write(struct pd_frame_ring *r, const struct pd_frame *f, uint3
 int pd_frame_ring_read(const struct pd_frame_ring *r, uint64_t *cursor, uint64_t *lost,
 		       struct pd_frame *out, uint32_t *stream, void *buf)
 {
+	return pd_frame_ring_read_if(r, cursor, lost, out, stream, buf, NULL, NULL, NULL);
+}
+
+static struct pd_frame frame_of(const struct slot_meta *m, void *cells)
+{
+	return (struct pd_frame){
+		.seq = m->seq,
+		.device_time_us = m->device_time_us,
+		.rx = { m->rx_utc_ns, m->rx_mono_ns },
+		.encoder = m->encoder,
+		.has_encoder = m->has_encoder,
+		.rows = m->rows,
+		.cols = m->cols,
+		.cell_bits = m->cell_bits,
+		.cells = cells,
+	};
+}
+
+int pd_frame_ring_read_if(const struct pd_frame_ring *r, uint64_t *cursor, uint64_t *lost, struct pd_frame *out,
+			  uint32_t *stream, void *buf, pd_frame_filter wants, void *wctx, uint64_t *skipped)
+{
 	for (;;) {
 		uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
 		if (*cursor >= head)
@@ -138,28 +159,31 @@ int pd_frame_ring_read(const struct pd_frame_ring *r, uint64_t *cursor, uint64_t
 		if (s1 == want) {
 			struct slot_meta m;
 			load_words(&m, s + 1, sizeof m);
+			if (wants) {
+				/* Asked on metadata known whole, before the cells are copied. */
+				atomic_thread_fence(memory_order_acquire);
+				if (atomic_load_explicit(&s[0], memory_order_relaxed) != want)
+					goto lapped;
+				struct pd_frame meta = frame_of(&m, NULL);
+				if (!wants(wctx, &meta)) {
+					(*skipped)++;
+					(*cursor)++;
+					continue;
+				}
+			}
 			size_t bytes = pd_frame_cells_bytes(m.rows, m.cols, m.cell_bits);
 			if (bytes <= r->cells_cap)
 				load_words(buf, s + 1 + META_WORDS, bytes);
 			atomic_thread_fence(memory_order_acquire);
 			uint64_t s2 = atomic_load_explicit(&s[0], memory_order_relaxed);
 			if (s2 == want && bytes <= r->cells_cap) {
-				*out = (struct pd_frame){
-					.seq = m.seq,
-					.device_time_us = m.device_time_us,
-					.rx = { m.rx_utc_ns, m.rx_mono_ns },
-					.encoder = m.encoder,
-					.has_encoder = m.has_encoder,
-					.rows = m.rows,
-					.cols = m.cols,
-					.cell_bits = m.cell_bits,
-					.cells = buf,
-				};
+				*out = frame_of(&m, buf);
 				*stream = m.stream;
 				(*cursor)++;
 				return 1;
 			}
 		}
+	lapped:
 		/* The writer lapped us while we looked: that frame is gone. */
 		(*lost)++;
 		(*cursor)++;

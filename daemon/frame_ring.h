@@ -1,13 +1,15 @@
 /* A fixed ring of frame slots between one device reader (the only writer)
- * and its consumers (analysis, publisher, recorder). The writer never
- * waits: a consumer that falls more than the ring's length behind loses the
- * oldest frames, and its read tells it how many, so loss is counted rather
- * than hidden. No allocation after creation. Slots are read seqlock-style,
+ * and its consumers (analysis, publisher, recorder). The ring itself never
+ * makes the writer wait (the device does, for lossless consumers: see
+ * device.c): a consumer that falls more than the ring's length behind loses
+ * the oldest frames, and its read tells it how many, so loss is counted
+ * rather than hidden. No allocation after creation. Slots are read seqlock-style,
  * with word-sized atomic copies so a torn read is detected, never used. */
 #ifndef PD_FRAME_RING_H
 #define PD_FRAME_RING_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +37,12 @@ int pd_frame_ring_write(struct pd_frame_ring *r, const struct pd_frame *f, uint3
  * to *lost and skipped. */
 int pd_frame_ring_read(const struct pd_frame_ring *r, uint64_t *cursor, uint64_t *lost,
 		       struct pd_frame *out, uint32_t *stream, void *buf);
+
+/* The same, but frames `wants` (given the frame's metadata, cells NULL)
+ * declines are skipped without copying their cells, and counted in
+ * *skipped. */
+typedef bool (*pd_frame_filter)(void *ctx, const struct pd_frame *meta);
+int pd_frame_ring_read_if(const struct pd_frame_ring *r, uint64_t *cursor, uint64_t *lost, struct pd_frame *out,
+			  uint32_t *stream, void *buf, pd_frame_filter wants, void *wctx, uint64_t *skipped);
 
 #endif

@@ -349,6 +349,7 @@ static int start_service(struct daemon *dm)
 		.dir = dm->cfg.record_dir[0] ? dm->cfg.record_dir : NULL,
 		.max_mb = dm->cfg.record_max_mb,
 		.max_s = dm->cfg.record_max_s,
+		.stall_s = dm->cfg.archive_stall_s,
 	};
 	dm->recorder = pd_recorder_start(dm->zctx, dm->devs, dm->ndevs, &rc, err, sizeof err);
 	if (!dm->recorder) {

@@ -2,20 +2,16 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 #include <zmq.h>
 
+#include "consumer_runner.h"
 #include "event_json.h"
 #include "log.h"
 #include "outlet.h"
-#include "ring_cursor.h"
 
 #define FRAME_POOL 32      /* frames a device may have in flight inside ZeroMQ */
 #define LINGER_MS 1000     /* at stop, time for the last events to reach subscribers */
@@ -28,13 +24,10 @@ struct frame_buf {
 };
 
 struct dev_pub {
-	struct pd_ring_cursor cur;
+	struct pd_device *dev;
 	uint64_t seq;        /* frame messages meant for the stream */
-	uint64_t lost_counted; /* ring losses already counted as drops */
 	double last_sent_t;  /* device time of the last frame published */
 	bool sent_any;
-	uint32_t stream; /* of the frames the header's units describe */
-	bool have_stream;
 	json_t *header;      /* the frame JSON, updated in place per frame */
 	struct frame_buf pool[FRAME_POOL];
 	size_t pool_cap;
@@ -45,9 +38,8 @@ struct dev_pub {
 };
 
 struct pd_publisher {
-	pthread_t thread;
+	struct pd_runner *runner;
 	void *xpub, *pull;
-	int stop_fd;
 	double min_interval; /* seconds of device time between frames; 0: all */
 	int n;
 	struct dev_pub dev[];
@@ -86,22 +78,31 @@ static struct frame_buf *borrow(struct dev_pub *d, size_t need)
 
 /* The units of the frame's own stream: while we lag, the device may have
  * described itself differently since. */
-static void set_header_info(struct dev_pub *d, uint32_t stream)
+static void set_header_info(struct dev_pub *d, const struct pd_device_info *info)
 {
-	struct pd_device_status st;
-	if (!pd_device_stream_info(d->cur.dev, stream, &st.info))
-		pd_device_snapshot(d->cur.dev, &st); /* long ago: the best we know */
-	bool calibrated = st.info.unit != PD_UNIT_COUNTS && st.info.units_per_count > 0;
-	json_object_set_new(d->header, "units", json_string(calibrated ? pd_unit_name(st.info.unit) : "counts"));
-	json_object_set_new(d->header, "units_per_count", json_real(calibrated ? st.info.units_per_count : 1.0));
+	bool calibrated = info && info->unit != PD_UNIT_COUNTS && info->units_per_count > 0;
+	json_object_set_new(d->header, "units", json_string(calibrated ? pd_unit_name(info->unit) : "counts"));
+	json_object_set_new(d->header, "units_per_count", json_real(calibrated ? info->units_per_count : 1.0));
 }
 
-static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struct pd_frame *f)
+/* The rate limit, in device time, decided before the cells are copied. */
+static bool wants_frame(void *ctx, int dev, const struct pd_frame *meta)
 {
+	struct pd_publisher *p = ctx;
+	const struct dev_pub *d = &p->dev[dev];
+	double t = (double)meta->device_time_us / 1e6;
+	return !(d->sent_any && p->min_interval > 0 && t >= d->last_sent_t &&
+		 t - d->last_sent_t < p->min_interval - 1e-9);
+}
+
+static void publish_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
+{
+	struct pd_publisher *p = ctx;
+	struct dev_pub *d = &p->dev[dev];
+	const struct pd_frame *f = cf->frame;
+	if (cf->new_stream) /* units may have changed */
+		set_header_info(d, cf->info);
 	double t = (double)f->device_time_us / 1e6;
-	if (d->sent_any && p->min_interval > 0 && t >= d->last_sent_t &&
-	    t - d->last_sent_t < p->min_interval - 1e-9)
-		return; /* rate limit, in device time */
 	/* From here on the frame is meant for the stream: if it is lost, the
 	 * subscriber sees the gap in seq. */
 	uint64_t seq = d->seq++;
@@ -118,7 +119,7 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	if (rc != 0) {
 		if (b)
 			atomic_store(&b->busy, 0);
-		pd_device_count_publish_drops(d->cur.dev, 1);
+		pd_device_count_publish_drops(d->dev, 1);
 		return;
 	}
 	memcpy(zmq_msg_data(&cells), f->cells, bytes);
@@ -136,7 +137,7 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 
 	if (len == 0) {
 		zmq_msg_close(&cells);
-		pd_device_count_publish_drops(d->cur.dev, 1);
+		pd_device_count_publish_drops(d->dev, 1);
 		return;
 	}
 	/* XPUB never blocks: a subscriber at its high-water mark just misses it. */
@@ -144,28 +145,18 @@ static void publish_frame(struct pd_publisher *p, struct dev_pub *d, const struc
 	    zmq_send(p->xpub, json, len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
 	    zmq_msg_send(&cells, p->xpub, ZMQ_DONTWAIT) < 0) {
 		zmq_msg_close(&cells);
-		pd_device_count_publish_drops(d->cur.dev, 1);
+		pd_device_count_publish_drops(d->dev, 1);
 	}
 }
 
-static void drain_frames(struct pd_publisher *p, struct dev_pub *d)
+/* The ring lapped us: those are drops too. */
+static void frames_lost(void *ctx, int dev, uint64_t n)
 {
-	struct pd_frame f;
-	uint32_t stream;
-	while (pd_ring_cursor_next(&d->cur, &f, &stream)) {
-		if (!d->have_stream || stream != d->stream) { /* units may have changed */
-			set_header_info(d, stream);
-			d->stream = stream;
-			d->have_stream = true;
-		}
-		publish_frame(p, d, &f);
-	}
-	if (d->cur.lost != d->lost_counted) { /* the ring lapped us: those are drops too */
-		pd_device_count_publish_drops(d->cur.dev, d->cur.lost - d->lost_counted);
-		if (p->min_interval == 0) /* every frame was meant for the stream */
-			d->seq += d->cur.lost - d->lost_counted;
-		d->lost_counted = d->cur.lost;
-	}
+	struct pd_publisher *p = ctx;
+	struct dev_pub *d = &p->dev[dev];
+	pd_device_count_publish_drops(d->dev, n);
+	if (p->min_interval == 0) /* every frame was meant for the stream */
+		d->seq += n;
 }
 
 static struct dev_pub *device_of_topic(struct pd_publisher *p, const char *topic, size_t len)
@@ -242,45 +233,50 @@ static void on_subscription(struct pd_publisher *p)
 	}
 }
 
-static void *publisher_main(void *arg)
+enum { ITEM_QUEUE, ITEM_SUBSCRIPTIONS };
+
+static int poll_items(void *ctx, zmq_pollitem_t *items, int max)
 {
-	struct pd_publisher *p = arg;
-	size_t np = (size_t)p->n + 3;
-	zmq_pollitem_t *items = calloc(np, sizeof *items);
-	if (!items)
-		return NULL;
-	items[0] = (zmq_pollitem_t){ .socket = p->pull, .events = ZMQ_POLLIN };
-	items[1] = (zmq_pollitem_t){ .socket = p->xpub, .events = ZMQ_POLLIN };
-	items[2] = (zmq_pollitem_t){ .fd = p->stop_fd, .events = ZMQ_POLLIN };
-	for (int i = 0; i < p->n; i++)
-		items[3 + i] = (zmq_pollitem_t){ .fd = p->dev[i].cur.efd, .events = ZMQ_POLLIN };
-	for (;;) {
-		if (zmq_poll(items, (int)np, -1) < 0)
-			continue;
-		if (items[1].revents)
-			on_subscription(p);
-		for (int i = 0; i < p->n; i++)
-			if (items[3 + i].revents) {
-				pd_ring_cursor_ack(&p->dev[i].cur);
-				drain_frames(p, &p->dev[i]);
-			}
-		/* Bounded, so frames and subscriptions are served between bursts. */
+	struct pd_publisher *p = ctx;
+	(void)max;
+	items[ITEM_QUEUE] = (zmq_pollitem_t){ .socket = p->pull, .events = ZMQ_POLLIN };
+	items[ITEM_SUBSCRIPTIONS] = (zmq_pollitem_t){ .socket = p->xpub, .events = ZMQ_POLLIN };
+	return 2;
+}
+
+static void ready(void *ctx, int item, short revents)
+{
+	(void)revents;
+	struct pd_publisher *p = ctx;
+	if (item == ITEM_SUBSCRIPTIONS)
+		on_subscription(p);
+	else /* bounded, so frames and subscriptions are served between bursts */
 		for (int k = 0; k < 256 && forward_one(p); k++) {
 		}
-		if (items[2].revents)
-			break;
-	}
-	while (forward_one(p)) { /* the producers have stopped: send what they left */
-	}
-	free(items);
-	return NULL;
 }
+
+static void finish(void *ctx)
+{
+	while (forward_one(ctx)) { /* the producers have stopped: send what they left */
+	}
+}
+
+/* Lossy: a subscriber too slow for the frames must never slow the device. */
+static const struct pd_consumer_ops publisher_ops = {
+	.name = "publisher",
+	.kind = PD_CONSUMER_LOSSY,
+	.wants = wants_frame,
+	.frame = publish_frame,
+	.lost = frames_lost,
+	.poll_items = poll_items,
+	.ready = ready,
+	.finish = finish,
+};
 
 static void free_devices(struct pd_publisher *p)
 {
 	for (int i = 0; i < p->n; i++) {
 		struct dev_pub *d = &p->dev[i];
-		pd_ring_cursor_fini(&d->cur);
 		if (d->header)
 			json_decref(d->header);
 		for (int k = 0; k < FRAME_POOL; k++)
@@ -299,12 +295,11 @@ struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct
 		return NULL;
 	}
 	p->n = ndevs;
-	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->min_interval = frame_rate_hz > 0 ? 1.0 / (double)frame_rate_hz : 0;
 	p->xpub = zmq_socket(zctx, ZMQ_XPUB);
 	p->pull = zmq_socket(zctx, ZMQ_PULL);
 	int one = 1, linger = LINGER_MS, rcvhwm = 100000;
-	if (p->stop_fd < 0 || !p->xpub || !p->pull ||
+	if (!p->xpub || !p->pull ||
 	    zmq_setsockopt(p->xpub, ZMQ_XPUB_VERBOSE, &one, sizeof one) != 0 ||
 	    zmq_setsockopt(p->xpub, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
 	    zmq_setsockopt(p->pull, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0) {
@@ -323,20 +318,15 @@ struct pd_publisher *pd_publisher_start(void *zctx, const char *endpoint, struct
 	}
 	for (int i = 0; i < ndevs; i++) {
 		struct dev_pub *d = &p->dev[i];
-		if (pd_ring_cursor_init(&d->cur, &devs[i]) != 0) {
-			snprintf(err, errlen, "%s: cannot follow its frames", devs[i].id);
-			goto fail;
-		}
+		d->dev = &devs[i];
 		snprintf(d->topic, sizeof d->topic, "frame/%s", devs[i].id);
 		snprintf(d->status_topic, sizeof d->status_topic, "status/%s", devs[i].id);
 		d->header = pd_json_message("frame", devs[i].id, 0, 0, 0, 0);
 		json_object_set_new(d->header, "rows", json_integer(0));
 		json_object_set_new(d->header, "cols", json_integer(0));
 	}
-	if (pthread_create(&p->thread, NULL, publisher_main, p) != 0) {
-		snprintf(err, errlen, "cannot start the publisher thread");
+	if (pd_runner_start(&p->runner, &publisher_ops, p, devs, ndevs, err, errlen) != 0)
 		goto fail;
-	}
 	return p;
 fail:
 	free_devices(p);
@@ -344,8 +334,6 @@ fail:
 		zmq_close(p->xpub);
 	if (p->pull)
 		zmq_close(p->pull);
-	if (p->stop_fd >= 0)
-		close(p->stop_fd);
 	free(p);
 	return NULL;
 }
@@ -354,10 +342,8 @@ void pd_publisher_stop(struct pd_publisher *p)
 {
 	if (!p)
 		return;
-	uint64_t one = 1;
-	if (write(p->stop_fd, &one, sizeof one) < 0)
-		pd_err("publisher: cannot stop: %m");
-	pthread_join(p->thread, NULL);
+	pd_runner_stop(p->runner);
+	p->runner = NULL;
 	zmq_close(p->pull);
 	zmq_close(p->xpub); /* lingers LINGER_MS for subscribers to get the last events */
 	p->pull = p->xpub = NULL;
@@ -368,6 +354,5 @@ void pd_publisher_free(struct pd_publisher *p)
 	if (!p)
 		return;
 	free_devices(p);
-	close(p->stop_fd);
 	free(p);
 }

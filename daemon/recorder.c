@@ -5,31 +5,29 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "analysis_worker.h"
 #include "clock.h"
+#include "consumer_runner.h"
 #include "event_json.h"
 #include "log.h"
 #include "outlet.h"
 #include "recording.h"
-#include "ring_cursor.h"
 
 #define FLUSH_EVERY_NS 500000000LL /* at least once a second, with room to spare */
-#define REQUEST_WAIT_S 10
+#define REQUEST_WAIT_MS 10000
+#define TICK_MS 200
 #define EVENT_MAX (64u << 10)
 
 struct dev_rec {
 	struct pd_recorder *r;
-	struct pd_ring_cursor cur;
+	struct pd_device *dev;
 	struct pd_rec *rec;
 	bool armed;          /* record this device's frames as they come */
 	char dir[PATH_MAX];
@@ -42,20 +40,15 @@ struct dev_rec {
 	bool file_started;
 	int64_t last_flush_ns;
 	uint64_t archived;   /* frames recorded, every file together */
-	uint64_t lost_logged;
-	uint64_t archive_lost; /* frames the ring lapped while recording */
+	uint64_t archive_lost; /* frames missed while recording (the recorder was let go) */
 	uint64_t seq;        /* `recording` messages */
 	char error[320];     /* why the last recording stopped, if it failed */
 };
 
 enum request_kind { REQ_START, REQ_STOP };
-enum request_state { REQ_IDLE, REQ_PENDING, REQ_DONE, REQ_ABANDONED };
 
-/* The one request slot (only the main thread asks, one at a time). It
- * lives in the recorder, so a caller that gave up waiting leaves nothing
- * dangling: the recorder finishes and cleans up after it. */
+/* record_start / record_stop, run on the recorder's thread. */
 struct request {
-	enum request_state state;
 	enum request_kind kind;
 	int dev;
 	bool has_dir;
@@ -66,14 +59,12 @@ struct request {
 };
 
 struct pd_recorder {
-	pthread_t thread;
-	int stop_fd, req_fd;
+	struct pd_runner *runner;
 	void *sub; /* PULL: finished events from the analysis, marks from control */
 	struct pd_outlet out; /* `recording` messages to the event stream */
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct request q; /* under lock, but for the fields the state hands over */
+	pthread_mutex_t lock; /* baselines */
 	struct pd_recorder_config cfg;
+	struct pd_consumer_ops ops; /* recorder_ops with the configured stall budget */
 	char default_dir[PATH_MAX];
 	struct pd_analysis_worker *baselines; /* under lock: it may go away first */
 	float *tare; /* scratch for a baseline */
@@ -86,23 +77,22 @@ struct pd_recorder {
 
 static void publish_recording(struct dev_rec *d, const char *phase, const char *path, uint64_t frames)
 {
-	json_t *j = pd_json_message("recording", d->cur.dev->id, d->seq++, -1, 0, (double)pd_utc_ns() / 1e9);
+	json_t *j = pd_json_message("recording", d->dev->id, d->seq++, -1, 0, (double)pd_utc_ns() / 1e9);
 	json_object_set_new(j, "phase", json_string(phase));
 	json_object_set_new(j, "path", json_string(path));
 	json_object_set_new(j, "frames", json_integer((json_int_t)frames));
 	char json[4096], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
 	json_decref(j);
-	snprintf(topic, sizeof topic, "recording/%s", d->cur.dev->id);
+	snprintf(topic, sizeof topic, "recording/%s", d->dev->id);
 	if (len == 0 || pd_outlet_send(&d->r->out, topic, json, len) != 0)
-		pd_device_count_publish_drops(d->cur.dev, 1);
+		pd_device_count_publish_drops(d->dev, 1);
 }
 
 static void update_device(struct dev_rec *d)
 {
-	struct pd_frame_ring *ring = d->cur.ring;
-	uint64_t lag = ring ? pd_frame_ring_head(ring) - d->cur.next : 0;
-	pd_device_set_archive(d->cur.dev, d->rec ? pd_rec_path(d->rec) : NULL, d->archived, lag, d->archive_lost,
+	uint64_t lag = d->r->runner ? pd_runner_backlog(d->r->runner, (int)(d - d->r->dev)) : 0;
+	pd_device_set_archive(d->dev, d->rec ? pd_rec_path(d->rec) : NULL, d->archived, lag, d->archive_lost,
 			      d->error);
 }
 
@@ -139,11 +129,11 @@ static int mkdirs(const char *dir, char *err, size_t errlen)
 static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_t errlen)
 {
 	struct pd_device_status st;
-	pd_device_snapshot(d->cur.dev, &st);
-	if (stream && pd_device_stream_info(d->cur.dev, *stream, &st.info))
+	pd_device_snapshot(d->dev, &st);
+	if (stream && pd_device_stream_info(d->dev, *stream, &st.info))
 		st.have_info = true;
 	if (!st.have_info) {
-		snprintf(err, errlen, "%s has not described itself yet", d->cur.dev->id);
+		snprintf(err, errlen, "%s has not described itself yet", d->dev->id);
 		return -1;
 	}
 	struct pd_rec_meta meta[64];
@@ -174,10 +164,10 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 	pthread_mutex_unlock(&r->lock);
 	const struct pd_rec_params p = {
 		.dir = d->dir,
-		.device_id = d->cur.dev->id,
+		.device_id = d->dev->id,
 		.info = &st.info,
 		.protocol = st.protocol ? st.protocol : "unknown",
-		.uri = d->cur.dev->src.uri.text,
+		.uri = d->dev->src.uri.text,
 		.start_utc_ns = pd_utc_ns(),
 		.meta = meta,
 		.nmeta = nmeta,
@@ -191,7 +181,7 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 	d->file_started = false;
 	d->last_flush_ns = pd_mono_ns();
 	d->error[0] = '\0';
-	pd_info("%s: recording to %s", d->cur.dev->id, pd_rec_path(d->rec));
+	pd_info("%s: recording to %s", d->dev->id, pd_rec_path(d->rec));
 	publish_recording(d, "start", pd_rec_path(d->rec), 0);
 	update_device(d);
 	return 0;
@@ -207,12 +197,12 @@ static void close_file(struct dev_rec *d, const char *phase)
 	uint64_t frames = pd_rec_frames(d->rec);
 	if (pd_rec_close(d->rec, err, sizeof err) != 0) {
 		snprintf(d->error, sizeof d->error, "recording stopped: %s", err);
-		pd_err("%s: %s (%s)", d->cur.dev->id, d->error, path);
+		pd_err("%s: %s (%s)", d->dev->id, d->error, path);
 		phase = "stop";
 		d->armed = false;
 	}
 	d->rec = NULL;
-	pd_info("%s: %s %s, %" PRIu64 " frames", d->cur.dev->id, !strcmp(phase, "rotate") ? "rotated" : "closed",
+	pd_info("%s: %s %s, %" PRIu64 " frames", d->dev->id, !strcmp(phase, "rotate") ? "rotated" : "closed",
 		path, frames);
 	publish_recording(d, phase, path, frames);
 	update_device(d);
@@ -239,7 +229,7 @@ static bool rotation_due(const struct dev_rec *d, double t)
 static void give_up(struct dev_rec *d, const char *why)
 {
 	snprintf(d->error, sizeof d->error, "recording stopped: %s", why);
-	pd_err("%s: %s", d->cur.dev->id, d->error);
+	pd_err("%s: %s", d->dev->id, d->error);
 	d->armed = false;
 	close_file(d, "stop");
 	update_device(d);
@@ -292,21 +282,22 @@ seen:
 	d->last_seq = f->seq;
 }
 
-static void drain(struct dev_rec *d)
+static void archive_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
 {
-	struct pd_frame f;
-	uint32_t stream;
-	while (pd_ring_cursor_next(&d->cur, &f, &stream))
-		record_frame(d, &f, stream);
-	if (d->cur.lost != d->lost_logged) {
-		/* The disk could not keep up for a whole ring: the frames are in
-		 * the file's /gaps as missing, and said here. */
-		pd_warn("%s: recorder fell behind; %" PRIu64 " frames not recorded", d->cur.dev->id,
-			d->cur.lost - d->lost_logged);
-		if (d->armed)
-			d->archive_lost += d->cur.lost - d->lost_logged;
-		d->lost_logged = d->cur.lost;
-	}
+	struct pd_recorder *r = ctx;
+	record_frame(&r->dev[dev], cf->frame, cf->stream);
+}
+
+/* The recorder held the reader back longer than daemon.archive_stall_s (a
+ * disk that stopped) and was let go: the frames are in the file's /gaps
+ * as missing, and said here. */
+static void archive_missed(void *ctx, int dev, uint64_t n)
+{
+	struct dev_rec *d = &((struct pd_recorder *)ctx)->dev[dev];
+	pd_warn("%s: recorder fell behind; %" PRIu64 " frames not recorded", d->dev->id, n);
+	if (d->armed)
+		d->archive_lost += n;
+	update_device(d);
 }
 
 static void flush_due(struct pd_recorder *r, int64_t now, bool force)
@@ -345,7 +336,7 @@ static int take_event(struct pd_recorder *r)
 	const char *device = strchr(topic, '/');
 	for (int i = 0; device && i < r->n; i++) {
 		struct dev_rec *d = &r->dev[i];
-		if (!d->rec || strcmp(device + 1, d->cur.dev->id) != 0)
+		if (!d->rec || strcmp(device + 1, d->dev->id) != 0)
 			continue;
 		json_t *ev = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
 		if (ev && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
@@ -361,7 +352,7 @@ static int take_event(struct pd_recorder *r)
 static void add_result(json_t *list, struct dev_rec *d, const char *path, bool with_frames, uint64_t frames)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "device", json_string(d->cur.dev->id));
+	json_object_set_new(o, "device", json_string(d->dev->id));
 	if (path)
 		json_object_set_new(o, "path", json_string(path));
 	if (with_frames)
@@ -394,12 +385,12 @@ static void serve_start(struct pd_recorder *r, struct request *q)
 			d->error[0] = '\0';
 			char err[256];
 			struct pd_device_status st;
-			pd_device_snapshot(d->cur.dev, &st);
+			pd_device_snapshot(d->dev, &st);
 			/* A device that has described itself gets its file now; one
 			 * that has not, at its first frame. */
 			if (st.have_info && open_file(d, NULL, err, sizeof err) != 0) {
 				give_up(d, err);
-				snprintf(q->err, sizeof q->err, "%s: %s", d->cur.dev->id, err);
+				snprintf(q->err, sizeof q->err, "%s: %s", d->dev->id, err);
 				json_decref(q->result);
 				q->result = NULL;
 				return;
@@ -416,7 +407,7 @@ static void serve_stop(struct pd_recorder *r, struct request *q)
 		struct dev_rec *d = &r->dev[i];
 		if ((q->dev >= 0 && q->dev != i) || (!d->armed && !d->rec))
 			continue;
-		drain(d); /* what arrived before the request goes in the file */
+		pd_runner_drain(r->runner, i); /* what arrived before the request goes in the file */
 		char path[PATH_MAX] = "";
 		uint64_t frames = 0;
 		if (d->rec) {
@@ -429,32 +420,22 @@ static void serve_stop(struct pd_recorder *r, struct request *q)
 	}
 }
 
-static void serve_request(struct pd_recorder *r)
+static void serve(void *ctx, void *data)
 {
-	uint64_t n;
-	if (read(r->req_fd, &n, sizeof n) < 0) { /* EAGAIN: nothing asked */
-	}
-	pthread_mutex_lock(&r->lock);
-	bool pending = r->q.state == REQ_PENDING;
-	pthread_mutex_unlock(&r->lock);
-	if (!pending)
-		return;
-	if (r->q.kind == REQ_START)
-		serve_start(r, &r->q);
+	struct request *q = data;
+	if (q->kind == REQ_START)
+		serve_start(ctx, q);
 	else
-		serve_stop(r, &r->q);
-	pthread_mutex_lock(&r->lock);
-	json_decref(r->q.meta);
-	r->q.meta = NULL;
-	if (r->q.state == REQ_ABANDONED) { /* the caller stopped waiting */
-		json_decref(r->q.result);
-		r->q.result = NULL;
-		r->q.state = REQ_IDLE;
-	} else {
-		r->q.state = REQ_DONE;
-	}
-	pthread_cond_broadcast(&r->cond);
-	pthread_mutex_unlock(&r->lock);
+		serve_stop(ctx, q);
+	json_decref(q->meta);
+	q->meta = NULL;
+}
+
+/* The caller gave up waiting: nobody reads the result. */
+static void discard(void *ctx, void *data)
+{
+	(void)ctx;
+	json_decref(((struct request *)data)->result);
 }
 
 static json_t *ask(struct pd_recorder *r, enum request_kind kind, int dev, const char *dir, const json_t *meta,
@@ -464,44 +445,25 @@ static json_t *ask(struct pd_recorder *r, enum request_kind kind, int dev, const
 		snprintf(err, errlen, "recording is not available");
 		return NULL;
 	}
-	pthread_mutex_lock(&r->lock);
-	if (r->q.state != REQ_IDLE) {
-		pthread_mutex_unlock(&r->lock);
-		snprintf(err, errlen, "the recorder is still busy with an earlier request");
+	struct request *q = calloc(1, sizeof *q);
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	struct request *q = &r->q;
 	q->kind = kind;
 	q->dev = dev;
 	q->has_dir = dir != NULL;
 	snprintf(q->dir, sizeof q->dir, "%s", dir ? dir : "");
 	q->meta = meta ? json_deep_copy(meta) : NULL;
-	q->result = NULL;
-	q->err[0] = '\0';
-	q->state = REQ_PENDING;
-	pthread_mutex_unlock(&r->lock);
-	uint64_t one = 1;
-	if (write(r->req_fd, &one, sizeof one) < 0)
-		pd_err("recorder: cannot wake: %m");
-	struct timespec until; /* monotonic (the cond's clock): a host clock step neither cuts nor stretches it */
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += REQUEST_WAIT_S;
 	json_t *result = NULL;
-	pthread_mutex_lock(&r->lock);
-	while (q->state == REQ_PENDING)
-		if (pthread_cond_timedwait(&r->cond, &r->lock, &until) != 0)
-			break;
-	if (q->state == REQ_DONE) {
+	if (pd_runner_call(r->runner, serve, q, sizeof *q, discard, REQUEST_WAIT_MS) != 0) {
+		snprintf(err, errlen, "the recorder did not answer within %d s (a slow disk?)", REQUEST_WAIT_MS / 1000);
+	} else {
 		result = q->result;
-		q->result = NULL;
 		if (!result)
 			snprintf(err, errlen, "%s", q->err);
-		q->state = REQ_IDLE;
-	} else {
-		q->state = REQ_ABANDONED;
-		snprintf(err, errlen, "the recorder did not answer within %d s (a slow disk?)", REQUEST_WAIT_S);
 	}
-	pthread_mutex_unlock(&r->lock);
+	free(q);
 	return result;
 }
 
@@ -516,49 +478,53 @@ json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_
 	return ask(r, REQ_STOP, dev, NULL, NULL, err, errlen);
 }
 
-/* ---- the thread ------------------------------------------------------------- */
+/* ---- the consumer ------------------------------------------------------------ */
 
-static void *recorder_main(void *arg)
+static int poll_items(void *ctx, zmq_pollitem_t *items, int max)
 {
-	struct pd_recorder *r = arg;
-	size_t np = (size_t)r->n + 3;
-	zmq_pollitem_t *items = calloc(np, sizeof *items);
-	if (!items)
-		return NULL;
-	items[0] = (zmq_pollitem_t){ .socket = r->sub, .events = ZMQ_POLLIN };
-	items[1] = (zmq_pollitem_t){ .fd = r->req_fd, .events = ZMQ_POLLIN };
-	items[2] = (zmq_pollitem_t){ .fd = r->stop_fd, .events = ZMQ_POLLIN };
-	for (int i = 0; i < r->n; i++)
-		items[3 + i] = (zmq_pollitem_t){ .fd = r->dev[i].cur.efd, .events = ZMQ_POLLIN };
-	for (;;) {
-		if (zmq_poll(items, (int)np, 200) < 0)
-			continue;
-		for (int i = 0; i < r->n; i++)
-			if (items[3 + i].revents) {
-				pd_ring_cursor_ack(&r->dev[i].cur);
-				drain(&r->dev[i]);
-			}
-		/* Bounded, so frames are served between bursts of events. */
-		for (int k = 0; k < 256 && (items[0].revents & ZMQ_POLLIN) && take_event(r); k++) {
-		}
-		if (items[1].revents)
-			serve_request(r);
-		flush_due(r, pd_mono_ns(), false);
-		if (items[2].revents)
-			break;
+	(void)max;
+	items[0] = (zmq_pollitem_t){ .socket = ((struct pd_recorder *)ctx)->sub, .events = ZMQ_POLLIN };
+	return 1;
+}
+
+static void events_ready(void *ctx, int item, short revents)
+{
+	(void)item;
+	(void)revents;
+	/* Bounded, so frames are served between bursts of events. */
+	for (int k = 0; k < 256 && take_event(ctx); k++) {
 	}
-	/* The readers have stopped and the analysis has said its last: take
-	 * everything, then close the files properly. */
-	for (int i = 0; i < r->n; i++)
-		drain(&r->dev[i]);
+}
+
+static void tick(void *ctx, int64_t now)
+{
+	flush_due(ctx, now, false);
+}
+
+/* The readers have stopped and the analysis has said its last: take
+ * every event, then close the files properly. */
+static void finish(void *ctx)
+{
+	struct pd_recorder *r = ctx;
 	while (take_event(r)) {
 	}
 	for (int i = 0; i < r->n; i++)
 		close_file(&r->dev[i], "stop");
-	serve_request(r); /* nobody is left waiting */
-	free(items);
-	return NULL;
 }
+
+/* Lossless, but a disk that stops may hold the reader back only so long
+ * (stall_s is set from daemon.archive_stall_s). */
+static const struct pd_consumer_ops recorder_ops = {
+	.name = "recorder",
+	.kind = PD_CONSUMER_LOSSLESS,
+	.tick_ms = TICK_MS,
+	.frame = archive_frame,
+	.lost = archive_missed,
+	.tick = tick,
+	.poll_items = poll_items,
+	.ready = events_ready,
+	.finish = finish,
+};
 
 /* Files a crash left open (kill -9, a power cut) open normally again. */
 static void recover_dir(const char *dir)
@@ -594,14 +560,9 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 	r->n = ndevs;
 	r->cfg = *cfg;
 	r->cfg.dir = NULL;
+	r->ops = recorder_ops;
+	r->ops.stall_s = cfg->stall_s;
 	pthread_mutex_init(&r->lock, NULL);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	r->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->req_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (cfg->dir && cfg->dir[0]) {
 		if (mkdirs(cfg->dir, err, errlen) != 0)
 			goto fail;
@@ -611,7 +572,7 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 	}
 	r->sub = zmq_socket(zctx, ZMQ_PULL);
 	int hwm = 100000;
-	if (r->stop_fd < 0 || r->req_fd < 0 || !r->sub || zmq_setsockopt(r->sub, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
+	if (!r->sub || zmq_setsockopt(r->sub, ZMQ_RCVHWM, &hwm, sizeof hwm) ||
 	    zmq_bind(r->sub, PD_RECORDER_INPROC) != 0 ||
 	    pd_outlet_open(&r->out, zctx, PD_PUBLISHER_INPROC, err, errlen) != 0) {
 		snprintf(err, errlen, "recorder: %s", zmq_strerror(zmq_errno()));
@@ -620,33 +581,23 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 	for (int i = 0; i < ndevs; i++) {
 		struct dev_rec *d = &r->dev[i];
 		d->r = r;
+		d->dev = &devs[i];
 		d->meta = json_object();
-		if (pd_ring_cursor_init(&d->cur, &devs[i]) != 0) {
-			snprintf(err, errlen, "%s: cannot follow its frames", devs[i].id);
-			goto fail;
-		}
 		if (r->default_dir[0]) { /* -r: every device from the start */
 			snprintf(d->dir, sizeof d->dir, "%s", r->default_dir);
 			d->armed = true;
 		}
 	}
-	if (pthread_create(&r->thread, NULL, recorder_main, r) != 0) {
-		snprintf(err, errlen, "cannot start the recorder thread");
+	if (pd_runner_start(&r->runner, &r->ops, r, devs, ndevs, err, errlen) != 0)
 		goto fail;
-	}
 	return r;
 fail:
-	for (int i = 0; i < ndevs; i++) {
-		pd_ring_cursor_fini(&r->dev[i].cur);
+	for (int i = 0; i < ndevs; i++)
 		json_decref(r->dev[i].meta);
-	}
 	pd_outlet_close(&r->out);
 	if (r->sub)
 		zmq_close(r->sub);
-	if (r->stop_fd >= 0)
-		close(r->stop_fd);
-	if (r->req_fd >= 0)
-		close(r->req_fd);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 	return NULL;
 }
@@ -655,20 +606,12 @@ void pd_recorder_stop(struct pd_recorder *r)
 {
 	if (!r)
 		return;
-	uint64_t one = 1;
-	if (write(r->stop_fd, &one, sizeof one) < 0)
-		pd_err("recorder: cannot stop: %m");
-	pthread_join(r->thread, NULL);
-	for (int i = 0; i < r->n; i++) {
-		pd_ring_cursor_fini(&r->dev[i].cur);
+	pd_runner_stop(r->runner);
+	for (int i = 0; i < r->n; i++)
 		json_decref(r->dev[i].meta);
-	}
 	pd_outlet_close(&r->out);
 	zmq_close(r->sub);
-	close(r->stop_fd);
-	close(r->req_fd);
 	pthread_mutex_destroy(&r->lock);
-	pthread_cond_destroy(&r->cond);
 	free(r->tare);
 	free(r);
 	pd_rec_shutdown();

@@ -18,6 +18,7 @@ struct pd_recorder_config {
 	const char *dir;     /* record every device from the start into this (NULL: not) */
 	double max_mb;       /* rotate past this size (0: never) */
 	double max_s;        /* rotate past this duration of device time (0: never) */
+	double stall_s;      /* daemon.archive_stall_s: how long a stalled disk may hold the reader back */
 };
 
 struct pd_recorder;

@@ -4,14 +4,18 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-int pd_ring_cursor_init(struct pd_ring_cursor *c, struct pd_device *dev)
+int pd_ring_cursor_init(struct pd_ring_cursor *c, struct pd_device *dev, const char *name, bool lossless,
+			double stall_s)
 {
 	*c = (struct pd_ring_cursor){ .dev = dev, .efd = -1 };
 	atomic_init(&c->done, 0);
 	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->efd < 0)
 		return -1;
-	if (pd_device_add_consumer(dev, c->efd, &c->done) != 0) {
+	const struct pd_device_consumer reg = {
+		.name = name, .efd = c->efd, .done = &c->done, .lossless = lossless, .stall_s = stall_s,
+	};
+	if (pd_device_add_consumer(dev, &reg) != 0) {
 		close(c->efd);
 		c->efd = -1;
 		return -1;
@@ -38,10 +42,15 @@ void pd_ring_cursor_ack(struct pd_ring_cursor *c)
 /* One frame from the ring the cursor is in: 1, or 0 when caught up. */
 static int take(struct pd_ring_cursor *c, struct pd_frame *f, uint32_t *stream)
 {
-	int got = c->ring && pd_frame_ring_read(c->ring, &c->next, &c->lost, f, stream, c->buf);
+	int got = c->ring && pd_frame_ring_read_if(c->ring, &c->next, &c->lost, f, stream, c->buf, c->wants,
+						    c->wants_ctx, &c->skipped);
 	if (got)
 		c->read++;
-	atomic_store_explicit(&c->done, c->read + c->lost, memory_order_release);
+	uint64_t before = atomic_load_explicit(&c->done, memory_order_relaxed);
+	uint64_t after = c->read + c->lost + c->skipped;
+	/* seq_cst, against the reader's room_need (reader_room.c) */
+	atomic_store(&c->done, after);
+	pd_device_consumer_progress(c->dev, before, after);
 	return got;
 }
 

@@ -61,7 +61,7 @@ static void starting_after_two_changes_reads_every_ring(void **state)
 	static struct pd_device d;
 	setup_device(&d);
 	struct pd_ring_cursor c;
-	assert_int_equal(pd_ring_cursor_init(&c, &d), 0);
+	assert_int_equal(pd_ring_cursor_init(&c, &d, "test", false, 0), 0);
 	uint32_t seq = 0;
 	info(&d, 8, 8, 8);
 	frames(&d, &seq, 5, 8, 8, 8);
@@ -80,7 +80,7 @@ static void lagging_then_keeping_up(void **state)
 	static struct pd_device d;
 	setup_device(&d);
 	struct pd_ring_cursor c;
-	assert_int_equal(pd_ring_cursor_init(&c, &d), 0);
+	assert_int_equal(pd_ring_cursor_init(&c, &d, "test", false, 0), 0);
 	struct pd_frame f;
 	uint32_t stream, seq = 0;
 	info(&d, 8, 8, 8);
