@@ -336,7 +336,14 @@ static int take_event(struct pd_recorder *r)
 	const char *device = strchr(topic, '/');
 	for (int i = 0; device && i < r->n; i++) {
 		struct dev_rec *d = &r->dev[i];
-		if (!d->rec || strcmp(device + 1, d->dev->id) != 0)
+		if (strcmp(device + 1, d->dev->id) != 0)
+			continue;
+		/* The analysis may be ahead of us: the frames it came from are
+		 * in the ring, so take them first, and the file they open (the
+		 * first frame's) exists before its first event is written. */
+		if (d->armed)
+			pd_runner_drain(r->runner, i);
+		if (!d->rec)
 			continue;
 		json_t *ev = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
 		if (ev && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)

@@ -46,11 +46,9 @@ def record_sim(tc, sim_args, rec_dir, device_id="mat7", extra=(), marks=(), topi
     it all, and stops pressd. marks: labels sent with the control mark
     once frames flow. Returns (sim, pressd, messages)."""
     link = os.path.join(tc.tmp.name, "mat-link")
-    # The ring holds a whole max-speed scenario, so a slow recorder (a
-    # sanitizer build on a loaded machine) catches up rather than being
-    # lapped; being lapped is counted loss, which is not what these test.
-    d = tc.pressd("-d", "%s?id=%s" % (link, device_id), "-r", rec_dir, "-s", "daemon.ring_s=200", *extra,
-                  trace=False)
+    # The default ring: the reader waits for a slow recorder (a sanitizer
+    # build on a loaded machine) rather than lapping it.
+    d = tc.pressd("-d", "%s?id=%s" % (link, device_id), "-r", rec_dir, *extra, trace=False)
     ctx = zmq.Context.instance()
     col = Collector(ctx, d.pub, topics=topics)
     try:
