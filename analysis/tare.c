@@ -29,6 +29,7 @@ void an_tare_feed(struct pd_analysis *a, const struct pd_frame *f)
 			a->base[i] = (float)((double)a->tare_sum[i] / a->tare_n);
 		a->has_base = true;
 		a->taring = false;
+		a->tare_last_n = a->tare_n;
 		a->tare_n = 0;
 	}
 }
@@ -37,6 +38,13 @@ void pd_analysis_tare(struct pd_analysis *a)
 {
 	a->taring = true;
 	a->tare_n = 0;
+}
+
+bool pd_analysis_taring(const struct pd_analysis *a, unsigned *frames)
+{
+	if (frames)
+		*frames = a->tare_last_n;
+	return a->taring;
 }
 
 const float *pd_analysis_baseline(const struct pd_analysis *a)

@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,11 @@ struct dev_analysis {
 	uint64_t seq[PD_EV_ROLL + 1]; /* messages published, per type */
 	double utc_minus_t;         /* maps device time to UTC, from the last frame */
 	uint64_t mismatched;        /* frames whose geometry did not match the device's */
+	/* tares: asked (any thread), applied and in force (the analysis thread) */
+	_Atomic uint64_t tares_asked;
+	uint64_t tare_applied;      /* the latest ticket handed to the context */
+	uint64_t tare_in_force;     /* under w->lock, with: */
+	struct pd_tare_result tare_result;
 	/* the baseline, copied for other threads (the recorder), under w->lock */
 	float *baseline;
 	size_t baseline_n;
@@ -145,6 +151,15 @@ int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *ou
 	return have;
 }
 
+/* A baseline came into force: it answers every tare asked up to now. */
+static void tare_in_force(struct dev_analysis *d, double t, uint32_t frame, unsigned frames)
+{
+	pthread_mutex_lock(&d->w->lock);
+	d->tare_in_force = d->tare_applied;
+	d->tare_result = (struct pd_tare_result){ t, frame, frames };
+	pthread_mutex_unlock(&d->w->lock);
+}
+
 static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
 {
 	struct dev_analysis *d = &((struct pd_analysis_worker *)ctx)->dev[dev];
@@ -156,8 +171,12 @@ static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf
 		return;
 	}
 	d->utc_minus_t = (double)f->rx.utc_ns / 1e9 - (double)f->device_time_us / 1e6;
+	bool taring = pd_analysis_taring(d->ctx, NULL);
 	pd_analysis_feed(d->ctx, f);
 	d->open = true;
+	unsigned frames;
+	if (taring && !pd_analysis_taring(d->ctx, &frames)) /* this frame completed the baseline */
+		tare_in_force(d, (double)f->device_time_us / 1e6, f->seq, frames);
 }
 
 /* The reader waits for the analysis, so this means something broke. */
@@ -239,13 +258,22 @@ static void apply_params(void *ctx, void *data)
 	}
 }
 
+struct tare_request {
+	int dev;
+	uint64_t ticket;
+};
+
 static void apply_tare(void *ctx, void *data)
 {
 	struct pd_analysis_worker *w = ctx;
-	int dev = *(int *)data;
-	if (w->dev[dev].ctx)
-		pd_analysis_tare(w->dev[dev].ctx);
+	const struct tare_request *q = data;
+	struct dev_analysis *d = &w->dev[q->dev];
+	if (!d->ctx)
+		return; /* no frames yet: the control socket says so, or times out */
+	pd_analysis_tare(d->ctx);
+	d->tare_applied = q->ticket;
 }
+
 
 struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int ndevs,
 						    const struct pd_analysis_params *params, void *zctx,
@@ -281,10 +309,30 @@ void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const 
 		pd_err("analysis: cannot pass on the new parameters");
 }
 
-void pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev)
+uint64_t pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev)
 {
-	if (w && dev >= 0 && dev < w->n && pd_runner_call(w->runner, apply_tare, &dev, sizeof dev, NULL, 0) != 0)
+	if (!w || dev < 0 || dev >= w->n)
+		return 0;
+	struct tare_request q = { dev, atomic_fetch_add(&w->dev[dev].tares_asked, 1) + 1 };
+	if (pd_runner_call(w->runner, apply_tare, &q, sizeof q, NULL, 0) != 0) {
 		pd_err("analysis: cannot pass on the tare");
+		return 0;
+	}
+	return q.ticket;
+}
+
+int pd_analysis_worker_tare_result(struct pd_analysis_worker *w, int dev, uint64_t ticket,
+				   struct pd_tare_result *out)
+{
+	if (!w || dev < 0 || dev >= w->n)
+		return 0;
+	struct dev_analysis *d = &w->dev[dev];
+	pthread_mutex_lock(&w->lock);
+	int done = d->tare_in_force >= ticket;
+	if (done)
+		*out = d->tare_result;
+	pthread_mutex_unlock(&w->lock);
+	return done;
 }
 
 void pd_analysis_worker_stop(struct pd_analysis_worker *w)

@@ -5,6 +5,7 @@
 #define PD_ANALYSIS_WORKER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "device.h"
 #include "params.h"
@@ -22,8 +23,21 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w);
 /* New parameters for device `dev` (an index), or every device when dev < 0;
  * applied between frames. */
 void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const struct pd_analysis_params *params);
-/* Take device `dev`'s next frames as its zero baseline. */
-void pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev);
+/* Take device `dev`'s next frames as its zero baseline. Returns a ticket
+ * for pd_analysis_worker_tare_result (0: not passed on). */
+uint64_t pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev);
+
+/* The baseline that answered a tare: from the device time t of frame
+ * `frame` on, averaged over `frames` frames. */
+struct pd_tare_result {
+	double t;
+	uint32_t frame;
+	unsigned frames;
+};
+/* Any thread: 1 with *out once a baseline asked for with `ticket` (or a
+ * later one) is in force; 0 while it is not. */
+int pd_analysis_worker_tare_result(struct pd_analysis_worker *w, int dev, uint64_t ticket,
+				   struct pd_tare_result *out);
 
 /* Any thread: a copy of device `dev`'s baseline in force (at most a second
  * old), n = rows × cols floats. 1 when there is one, 0 when none. */

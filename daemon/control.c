@@ -10,14 +10,48 @@
 
 #include "event_json.h"
 #include "hotplug.h"
+#include "clock.h"
 #include "log.h"
 
 #define REQUEST_MAX (64u << 10)          /* larger requests are refused, with a reply */
 #define SOCKET_MAX_MSG (16LL << 20)      /* larger still, ZeroMQ drops the peer */
+#define ENVELOPE_PARTS 4                 /* routing parts kept with a request (REQ sends 2) */
+#define ENVELOPE_PART_MAX 256
+#define PENDING_MAX 16                   /* tares waiting for their baseline */
+#define TARE_WAIT_NS 5000000000LL        /* events.md: ok: false if none within 5 s */
+#define PENDING_POLL_MS 20
+
+/* Who asked: the ROUTER's routing parts, up to and with the empty
+ * delimiter, sent back in front of the reply. */
+struct envelope {
+	int nparts;
+	size_t len[ENVELOPE_PARTS];
+	unsigned char part[ENVELOPE_PARTS][ENVELOPE_PART_MAX];
+};
+
+/* A request answered later (a tare, once its baseline is in force). */
+struct pending {
+	struct envelope env;
+	int dev;
+	uint64_t ticket;
+	int64_t deadline_ns;
+};
+
+/* What a handler says when its reply must wait. */
+struct defer {
+	bool deferred;
+	int dev;
+	uint64_t ticket;
+};
 
 struct pd_control {
+	/* ROUTER, not REP: REP must answer each request before it takes the
+	 * next, and a tare's answer waits for frames while other requests
+	 * are answered meanwhile (events.md). REQ clients see no difference. */
 	void *rep;
 	unsigned long long requests, refused;
+	struct pending pending[PENDING_MAX];
+	int npending;
 };
 
 static json_t *fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -100,7 +134,7 @@ static json_t *cmd_version(void)
 	return r;
 }
 
-static json_t *cmd_tare(const struct pd_control_target *t, json_t *req)
+static json_t *cmd_tare(const struct pd_control_target *t, json_t *req, struct defer *df)
 {
 	json_t *reply = NULL;
 	int i = device_arg(t, req, 1, &reply);
@@ -110,8 +144,12 @@ static json_t *cmd_tare(const struct pd_control_target *t, json_t *req)
 	pd_device_snapshot(&t->devs[i], &st);
 	if (!st.have_frame)
 		return fail("%s has sent no frames yet: nothing to take as the baseline", t->devs[i].id);
-	pd_analysis_worker_tare(t->analysis, i);
+	uint64_t ticket = pd_analysis_worker_tare(t->analysis, i);
 	pd_info("%s: tare requested", t->devs[i].id);
+	if (df && ticket) { /* answered once the baseline is in force */
+		*df = (struct defer){ .deferred = true, .dev = i, .ticket = ticket };
+		return NULL;
+	}
 	return ok();
 }
 
@@ -261,7 +299,7 @@ static json_t *cmd_hotplug(const struct pd_control_target *t, json_t *req)
 	return r;
 }
 
-json_t *pd_control_handle(const struct pd_control_target *t, const char *data, size_t len)
+static json_t *handle(const struct pd_control_target *t, const char *data, size_t len, struct defer *df)
 {
 	if (len > REQUEST_MAX)
 		return fail("request too large (%zu bytes; at most %u)", len, REQUEST_MAX);
@@ -284,7 +322,7 @@ json_t *pd_control_handle(const struct pd_control_target *t, const char *data, s
 		else if (!strcmp(c, "version"))
 			reply = cmd_version();
 		else if (!strcmp(c, "tare"))
-			reply = cmd_tare(t, req);
+			reply = cmd_tare(t, req, df);
 		else if (!strcmp(c, "mark"))
 			reply = cmd_mark(t, req);
 		else if (!strcmp(c, "set"))
@@ -304,6 +342,11 @@ json_t *pd_control_handle(const struct pd_control_target *t, const char *data, s
 	return reply;
 }
 
+json_t *pd_control_handle(const struct pd_control_target *t, const char *data, size_t len)
+{
+	return handle(t, data, len, NULL);
+}
+
 struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_auth *auth, char *err,
 				   size_t errlen)
 {
@@ -312,7 +355,7 @@ struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_a
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->rep = zmq_socket(zctx, ZMQ_REP);
+	c->rep = zmq_socket(zctx, ZMQ_ROUTER);
 	int64_t maxmsg = SOCKET_MAX_MSG;
 	int linger = 0;
 	if (c->rep && pd_auth_prepare(auth, c->rep, endpoint, "control", err, errlen) != 0) {
@@ -342,51 +385,128 @@ void *pd_control_socket(struct pd_control *c)
 	return c->rep;
 }
 
-/* Reads one request, all its parts; a multipart request is refused. */
-static json_t *receive(struct pd_control *c, const struct pd_control_target *t, int *got)
+#define PARTS_KEPT (ENVELOPE_PARTS + 2)
+
+/* Takes one message off the ROUTER: its routing parts (the peer's
+ * identity, and the empty delimiter REQ sends; a DEALER may send none)
+ * into env, the request into *body. *reply is set instead when the
+ * request is not one part. 0 when nothing was waiting. */
+static int receive(struct pd_control *c, struct envelope *env, zmq_msg_t *body, json_t **reply)
 {
-	zmq_msg_t msg;
-	zmq_msg_init(&msg);
-	*got = zmq_msg_recv(&msg, c->rep, ZMQ_DONTWAIT) >= 0;
-	if (!*got) {
-		zmq_msg_close(&msg);
-		return NULL;
-	}
-	int parts = 1;
-	json_t *reply = NULL;
-	if (zmq_msg_more(&msg)) {
-		/* REP hands over whole messages: the rest is already here. */
-		for (int more = 1; more; parts++) {
-			zmq_msg_t extra;
-			zmq_msg_init(&extra);
-			zmq_msg_recv(&extra, c->rep, 0);
-			more = zmq_msg_more(&extra);
-			zmq_msg_close(&extra);
+	zmq_msg_t parts[PARTS_KEPT];
+	int n = 0, total = 0;
+	for (int more = 1; more; total++) {
+		zmq_msg_t m;
+		zmq_msg_init(&m);
+		if (zmq_msg_recv(&m, c->rep, total ? 0 : ZMQ_DONTWAIT) < 0) { /* whole messages or none */
+			zmq_msg_close(&m);
+			if (total == 0)
+				return 0;
+			break;
 		}
-		reply = fail("a request is one message part, not %d", parts);
-	} else {
-		reply = pd_control_handle(t, zmq_msg_data(&msg), zmq_msg_size(&msg));
+		more = zmq_msg_more(&m);
+		if (n < PARTS_KEPT) {
+			zmq_msg_init(&parts[n]);
+			zmq_msg_move(&parts[n++], &m);
+		}
+		zmq_msg_close(&m);
 	}
-	zmq_msg_close(&msg);
-	return reply;
+	int delim = -1;
+	for (int i = 1; i < n && delim < 0; i++)
+		if (zmq_msg_size(&parts[i]) == 0)
+			delim = i;
+	int env_end = delim >= 0 ? delim + 1 : 1; /* parts [0, env_end) route the reply */
+	env->nparts = 0;
+	for (int i = 0; i < env_end && i < n && env->nparts < ENVELOPE_PARTS; i++) {
+		size_t len = zmq_msg_size(&parts[i]);
+		if (len > ENVELOPE_PART_MAX)
+			len = ENVELOPE_PART_MAX; /* ZeroMQ's identities are at most 255 bytes */
+		memcpy(env->part[env->nparts], zmq_msg_data(&parts[i]), len);
+		env->len[env->nparts++] = len;
+	}
+	int body_parts = total - env_end;
+	*reply = NULL;
+	if (body_parts == 1)
+		zmq_msg_copy(body, &parts[env_end]);
+	else
+		*reply = body_parts > 1 ? fail("a request is one message part, not %d", body_parts) : fail("an empty request");
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&parts[i]);
+	return 1;
+}
+
+static void send_reply(struct pd_control *c, const struct envelope *env, json_t *reply)
+{
+	c->requests++;
+	if (json_is_false(json_object_get(reply, "ok"))) {
+		c->refused++;
+		pd_info("control: refused a request: %s", json_string_value(json_object_get(reply, "error")));
+	}
+	char *text = json_dumps(reply, PD_JSON_FLAGS);
+	json_decref(reply);
+	for (int i = 0; i < env->nparts; i++)
+		zmq_send(c->rep, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	if (!text || zmq_send(c->rep, text, strlen(text), ZMQ_DONTWAIT) < 0)
+		zmq_send(c->rep, "{\"ok\":false,\"error\":\"internal error\"}", 37, ZMQ_DONTWAIT);
+	free(text);
+}
+
+/* Tares whose baseline came into force, or that waited too long. */
+static void answer_pending(struct pd_control *c, const struct pd_control_target *t)
+{
+	int64_t now = pd_mono_ns();
+	for (int k = 0; k < c->npending;) {
+		struct pending *p = &c->pending[k];
+		struct pd_tare_result res;
+		json_t *reply = NULL;
+		if (pd_analysis_worker_tare_result(t->analysis, p->dev, p->ticket, &res)) {
+			reply = ok();
+			json_object_set_new(reply, "t", json_real(res.t));
+			json_object_set_new(reply, "frame", json_integer(res.frame));
+			json_object_set_new(reply, "frames", json_integer(res.frames));
+		} else if (now >= p->deadline_ns) {
+			reply = fail("%s: no baseline came within 5 s (the device stopped or sends no frames)",
+				     t->devs[p->dev].id);
+		}
+		if (!reply) {
+			k++;
+			continue;
+		}
+		send_reply(c, &p->env, reply);
+		*p = c->pending[--c->npending];
+	}
 }
 
 void pd_control_serve(struct pd_control *c, const struct pd_control_target *t)
 {
+	answer_pending(c, t);
 	for (;;) {
-		int got;
-		json_t *reply = receive(c, t, &got);
-		if (!got)
-			return;
-		c->requests++;
-		if (json_is_false(json_object_get(reply, "ok"))) {
-			c->refused++;
-			pd_info("control: refused a request: %s", json_string_value(json_object_get(reply, "error")));
+		struct envelope env;
+		zmq_msg_t body;
+		zmq_msg_init(&body);
+		json_t *reply;
+		if (!receive(c, &env, &body, &reply)) {
+			zmq_msg_close(&body);
+			break;
 		}
-		char *text = json_dumps(reply, PD_JSON_FLAGS);
-		json_decref(reply);
-		if (!text || zmq_send(c->rep, text, strlen(text), 0) < 0) /* REP must answer to go on */
-			zmq_send(c->rep, "{\"ok\":false,\"error\":\"internal error\"}", 37, 0);
-		free(text);
+		struct defer df = { 0 };
+		if (!reply)
+			reply = handle(t, zmq_msg_data(&body), zmq_msg_size(&body), &df);
+		zmq_msg_close(&body);
+		if (df.deferred && c->npending == PENDING_MAX)
+			reply = fail("too many tares waiting for their baseline (at most %d); this one is taken, but "
+				     "not answered", PENDING_MAX);
+		else if (df.deferred) {
+			c->pending[c->npending++] = (struct pending){
+				.env = env, .dev = df.dev, .ticket = df.ticket, .deadline_ns = pd_mono_ns() + TARE_WAIT_NS,
+			};
+			continue;
+		}
+		send_reply(c, &env, reply);
 	}
+}
+
+int pd_control_timeout_ms(const struct pd_control *c, int idle_ms)
+{
+	return c->npending ? PENDING_POLL_MS : idle_ms;
 }

@@ -1,5 +1,6 @@
-/* The control socket (events.md "Control"): a REP socket answering one
- * JSON request with one JSON reply. Anything malformed is answered with
+/* The control socket (events.md "Control"): a ROUTER socket (REQ clients
+ * see a REP) answering each JSON request with one JSON reply, a tare's
+ * once its baseline is in force. Anything malformed is answered with
  * ok: false and the reason; nothing a client sends stops the daemon. */
 #ifndef PD_CONTROL_H
 #define PD_CONTROL_H
@@ -33,8 +34,11 @@ struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_a
 void pd_control_close(struct pd_control *c);
 /* For zmq_poll. */
 void *pd_control_socket(struct pd_control *c);
-/* Answers every request waiting, without blocking. */
+/* Answers every request waiting, and the tares whose baseline came into
+ * force, without blocking. */
 void pd_control_serve(struct pd_control *c, const struct pd_control_target *t);
+/* How long the main loop may sleep: short while tares wait. */
+int pd_control_timeout_ms(const struct pd_control *c, int idle_ms);
 
 /* One request (its bytes) to its reply; exposed for tests and fuzzing.
  * The caller frees the reply with json_decref. */

@@ -288,9 +288,8 @@ static void run(struct daemon *dm)
 		{ .socket = pd_control_socket(dm->control), .events = ZMQ_POLLIN },
 	};
 	for (;;) {
-		int rc = zmq_poll(items, 2, 250);
-		if (rc > 0 && items[1].revents)
-			pd_control_serve(dm->control, &target);
+		int rc = zmq_poll(items, 2, pd_control_timeout_ms(dm->control, 250));
+		pd_control_serve(dm->control, &target); /* also the tares now in force */
 		if (rc > 0 && items[0].revents) {
 			struct signalfd_siginfo si;
 			if (read(dm->sigfd, &si, sizeof si) == sizeof si) {

@@ -12,6 +12,7 @@ import unittest
 
 import zmq
 
+from feeds import PtyFeed, synth_capture
 from harness import PRESSD
 from test_live_service import LiveCase, went_away
 from zmqtools import Control, bodies, check_status_fields, problems, state_changes, STATS_FIELDS
@@ -114,6 +115,57 @@ class Commands(ControlCase):
         self.refused({"cmd": "tare", "device": 0}, "a device that is not a string")
         self.refused({"cmd": "tare", "device": None}, "a null device")
         self.still_answers("tare")
+
+    def test_tare_answers_once_the_baseline_is_in_force(self):
+        """events.md: the reply comes once the baseline is in force, with its
+        t, frame and frames; requests sent meanwhile are answered first; a
+        device that sends no frames gets ok: false after 5 s."""
+        self.start("sim:mat?scenario=hold&id=m0")
+        self.wait_streaming(("m0",))
+        before = {d["id"]: d for d in self.ok({"cmd": "status"})["devices"]}["m0"]["stats"]["frames"]
+        answers, lock = [], threading.Lock()
+
+        def tare():
+            rep = self.c.call({"cmd": "tare", "device": "m0"}, timeout=8)
+            with lock:
+                answers.append(("tare", time.monotonic(), rep))
+
+        th = threading.Thread(target=tare)
+        t0 = time.monotonic()
+        th.start()
+        time.sleep(0.02)
+        st = self.ok({"cmd": "status"})  # answered while the tare waits for its frames
+        with lock:
+            answers.append(("status", time.monotonic(), st))
+        th.join(10)
+        kinds = [a[0] for a in answers]
+        self.assertEqual(kinds, ["status", "tare"], "the status was answered before the tare: %s" % kinds)
+        rep = answers[1][2]
+        self.assertIs(rep["ok"], True, rep)
+        self.assertEqual(rep["frames"], 16, rep)  # a tare averages 16 frames (0.16 s at 100 Hz)
+        # 16 frames from where the analysis was (it may trail the reader's count a little)
+        self.assertGreaterEqual(rep["frame"], before - 50 + 15, rep)
+        self.assertAlmostEqual(rep["t"], rep["frame"] / 100.0, places=6)
+        self.assertGreater(answers[1][1] - t0, 0.1, "answered before 16 frames at 100 Hz could come")
+
+    def test_tare_of_a_device_that_stopped_is_refused_after_5_s(self):
+        """A device that sent 30 frames and went quiet (its port still open)."""
+        feed = PtyFeed(synth_capture(16, 16, 100, 16, lambda i: 0.0, 30), "all")
+        try:
+            self.start(feed.path + "?protocol=pmf&id=m0")
+            deadline = time.monotonic() + 10
+            while self.c.call({"cmd": "status"})["devices"][0]["stats"]["frames"] < 30:
+                self.assertLess(time.monotonic(), deadline, "the 30 frames did not come; log:\n" + self.log())
+                time.sleep(0.05)
+            t0 = time.monotonic()
+            rep = self.c.call({"cmd": "tare", "device": "m0"}, timeout=8)
+            took = time.monotonic() - t0
+            self.assertIs(rep["ok"], False, rep)
+            self.assertIn("no baseline came within 5 s", rep["error"])
+            self.assertGreater(took, 4.5)
+            self.still_answers("a tare that timed out")
+        finally:
+            feed.close()
 
     def test_tare_under_a_blob_ends_its_contact(self):
         """The current frames become zero: a blob pressing now is no longer

@@ -184,7 +184,7 @@ INFO_FIELDS = {"kind": STR, "model": STR, "serial": STR, "firmware": STR, "rows"
                "pitch_x_mm": NUMBER, "pitch_y_mm": NUMBER, "rate_hz": NUMBER, "units": STR,
                "full_scale": NUMBER}
 STATS_FIELDS = ("frames", "bytes", "crc_errors", "decode_errors", "resyncs", "frames_lost",
-                "publish_dropped", "archive_frames", "archive_lag")
+                "publish_dropped", "analysis_lost", "archive_frames", "archive_lag", "archive_lost")
 
 # type -> {field: kind} every message of the type carries (in each phase)
 FIELDS = {

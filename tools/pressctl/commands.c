@@ -158,13 +158,28 @@ static void show_done(json_t *reply, const void *ctx)
 	fputc('\n', stdout);
 }
 
+static void show_tared(json_t *reply, const void *ctx)
+{
+	char line[400];
+	snprintf(line, sizeof line, "%s: tared, the baseline of %lld frames in force from t=%.3f s (frame %lld)",
+		 (const char *)ctx, (long long)json_integer_value(json_object_get(reply, "frames")),
+		 json_number_value(json_object_get(reply, "t")),
+		 (long long)json_integer_value(json_object_get(reply, "frame")));
+	pc_put_safe(stdout, line);
+	fputc('\n', stdout);
+}
+
+/* pressd answers once the baseline is in force, or after 5 s without one. */
+#define TARE_WAIT_S 6.0
+
 int pc_cmd_tare(const struct pc_global *g, const struct pc_args *a)
 {
 	if (a->npos != 1)
 		return pc_args_usage(a, a->npos ? "tare takes one DEVICE" : "tare needs a DEVICE");
-	char done[300];
-	snprintf(done, sizeof done, "%s: tared", a->pos[0]);
-	return call(g, json_pack("{s:s, s:s}", "cmd", "tare", "device", a->pos[0]), show_done, done);
+	struct pc_global wait = *g;
+	if (wait.timeout_s < TARE_WAIT_S)
+		wait.timeout_s = TARE_WAIT_S;
+	return call(&wait, json_pack("{s:s, s:s}", "cmd", "tare", "device", a->pos[0]), show_tared, a->pos[0]);
 }
 
 int pc_cmd_mark(const struct pc_global *g, const struct pc_args *a)
