@@ -19,7 +19,9 @@ enum pd_event_type {
 	PD_EV_PULSES,
 	PD_EV_STROKE,
 	PD_EV_ROLL,
+	PD_EV_TARE, /* a baseline came into force */
 };
+#define PD_EV_COUNT (PD_EV_TARE + 1)
 
 enum pd_phase {
 	PD_PHASE_NONE,     /* events reported once, when they end */
@@ -95,6 +97,10 @@ struct pd_ev_roll {
 	double peak_axis_mm; /* where along the roller's axis the load peaked */
 };
 
+struct pd_ev_tare {
+	uint32_t frames; /* averaged into the baseline */
+	double mean;     /* the baseline's mean over the cells, in `units` */
+};
 struct pd_event {
 	enum pd_event_type type;
 	enum pd_phase phase;
@@ -108,6 +114,7 @@ struct pd_event {
 		struct pd_ev_pulses pulses;
 		struct pd_ev_stroke stroke;
 		struct pd_ev_roll roll;
+		struct pd_ev_tare tare;
 	} u;
 };
 

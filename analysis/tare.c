@@ -31,6 +31,12 @@ void an_tare_feed(struct pd_analysis *a, const struct pd_frame *f)
 		a->taring = false;
 		a->tare_last_n = a->tare_n;
 		a->tare_n = 0;
+		/* From this frame on it applies: say so, in the device's unit. */
+		double sum = 0;
+		for (size_t i = 0; i < a->ncells; i++)
+			sum += a->base[i];
+		struct pd_ev_tare e = { .frames = a->tare_last_n, .mean = sum / (double)a->ncells * a->scale };
+		an_emit(a, PD_EV_TARE, PD_PHASE_NONE, &e, sizeof e);
 	}
 }
 

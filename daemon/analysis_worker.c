@@ -26,7 +26,7 @@ struct dev_analysis {
 	struct pd_analysis_params params;
 	struct pd_device_info info; /* what ctx was made for */
 	bool open;                  /* fed since the last flush */
-	uint64_t seq[PD_EV_ROLL + 1]; /* messages published, per type */
+	uint64_t seq[PD_EV_COUNT]; /* messages published, per type */
 	double utc_minus_t;         /* maps device time to UTC, from the last frame */
 	uint64_t mismatched;        /* frames whose geometry did not match the device's */
 	/* tares: asked (any thread), applied and in force (the analysis thread) */
@@ -70,8 +70,10 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	d->seq[ev->type]++;
 	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
 		pd_device_count_publish_drops(d->dev, 1);
-	/* Finished events, exactly as published, for the recordings' /events. */
-	bool finished = ev->type != PD_EV_CONTACT && (ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
+	/* Finished events, exactly as published, for the recordings' /events
+	 * (a baseline goes to /tare, not to a table). */
+	bool finished = ev->type != PD_EV_CONTACT && ev->type != PD_EV_TARE &&
+			(ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
 	if (finished && len && pd_outlet_send(&d->w->rec, topic, json, len) != 0)
 		d->w->rec_dropped++;
 }

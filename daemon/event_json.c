@@ -110,6 +110,10 @@ json_t *pd_json_event(const struct pd_event *ev, const char *device, uint64_t se
 	case PD_EV_PULSES: add_pulses(j, &ev->u.pulses); break;
 	case PD_EV_STROKE: add_stroke(j, &ev->u.stroke); break;
 	case PD_EV_ROLL: add_roll(j, &ev->u.roll); break;
+	case PD_EV_TARE:
+		json_object_set_new(j, "frames", json_integer(ev->u.tare.frames));
+		json_object_set_new(j, "mean", json_real(ev->u.tare.mean));
+		break;
 	}
 	json_object_set_new(j, "units", json_string(ev->units ? ev->units : "counts"));
 	return j;

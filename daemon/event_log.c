@@ -5,7 +5,7 @@
 
 const char *pd_event_type_name(enum pd_event_type type)
 {
-	static const char *const names[] = { "contact", "press", "hold", "pulses", "stroke", "roll" };
+	static const char *const names[] = { "contact", "press", "hold", "pulses", "stroke", "roll", "tare" };
 	return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "?";
 }
 
@@ -86,6 +86,9 @@ char *pd_event_format(char *out, size_t cap, const struct pd_event *ev)
 		    r->mean_force, r->peak_force, r->peak_axis_mm);
 		break;
 	}
+	case PD_EV_TARE:
+		put(&b, " frames=%u mean=%.4g", ev->u.tare.frames, ev->u.tare.mean);
+		break;
 	}
 	put(&b, " units=%s", ev->units ? ev->units : "counts");
 	return out;

@@ -122,6 +122,8 @@ class Commands(ControlCase):
         device that sends no frames gets ok: false after 5 s."""
         self.start("sim:mat?scenario=hold&id=m0")
         self.wait_streaming(("m0",))
+        sub = self.subscribe(("tare/",))
+        time.sleep(0.3)  # the subscription reaches pressd
         before = {d["id"]: d for d in self.ok({"cmd": "status"})["devices"]}["m0"]["stats"]["frames"]
         answers, lock = [], threading.Lock()
 
@@ -147,6 +149,14 @@ class Commands(ControlCase):
         self.assertGreaterEqual(rep["frame"], before - 50 + 15, rep)
         self.assertAlmostEqual(rep["t"], rep["frame"] / 100.0, places=6)
         self.assertGreater(answers[1][1] - t0, 0.1, "answered before 16 frames at 100 Hz could come")
+        # ... and the tare event says the same
+        self.assertTrue(sub.wait_for(lambda ms: bodies(ms, "tare"), 3, self.d.proc), "no tare event")
+        ev = bodies(sub.snapshot(), "tare")
+        self.assertEqual(len(ev), 1, ev)
+        self.assertEqual((ev[0]["t"], ev[0]["frame"], ev[0]["frames"]), (rep["t"], rep["frame"], 16), ev[0])
+        self.assertEqual(ev[0]["units"], "counts")
+        self.assertGreaterEqual(ev[0]["mean"], 0)
+        self.assertEqual(problems(sub.snapshot()[-1]), [], ev[0])
 
     def test_tare_of_a_device_that_stopped_is_refused_after_5_s(self):
         """A device that sent 30 frames and went quiet (its port still open)."""

@@ -204,6 +204,7 @@ FIELDS = {
     "roll": {"id": INT, "from_mm": NUMBER, "to_mm": NUMBER, "length_mm": NUMBER, "duration": NUMBER,
              "speed_mm_s": NUMBER, "direction": INT, "mean_force": NUMBER, "peak_force": NUMBER,
              "peak_axis_mm": NUMBER, "units": STR},
+    "tare": {"frames": INT, "mean": NUMBER, "units": STR},
     "mark": {"label": STR},
     "recording": {"phase": STR, "path": STR, "frames": INT},
     "frame": {"rows": INT, "cols": INT, "dtype": STR, "units": STR, "units_per_count": NUMBER},
@@ -211,7 +212,7 @@ FIELDS = {
 PHASES = {"contact": ("start", "move", "end"), "hold": ("start", "progress", "end"),
           "recording": ("start", "stop", "rotate")}
 # messages a frame produced carry t and frame; these never come from a frame
-FRAME_PRODUCED = ("contact", "press", "hold", "pulses", "stroke", "roll", "frame")
+FRAME_PRODUCED = ("contact", "press", "hold", "pulses", "stroke", "roll", "tare", "frame")
 NOT_FROM_A_FRAME = ("mark", "recording")
 STATES = ("connecting", "streaming", "disconnected", "error")
 

@@ -158,7 +158,7 @@ static inline const struct pd_event *cap_nth(const struct capture *c, enum pd_ev
 
 static inline const char *ev_type_name(enum pd_event_type t)
 {
-	static const char *const names[] = { "contact", "press", "hold", "pulses", "stroke", "roll" };
+	static const char *const names[] = { "contact", "press", "hold", "pulses", "stroke", "roll", "tare" };
 	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -211,6 +211,9 @@ static inline const char *ev_str(const struct pd_event *e, char *buf, size_t len
 		snprintf(p, l, "id=%u %.1f->%.1f length=%.2f duration=%.3f dir=%d peak_axis=%.2f", e->u.roll.id,
 			 e->u.roll.from_mm, e->u.roll.to_mm, e->u.roll.length_mm, e->u.roll.duration,
 			 e->u.roll.direction, e->u.roll.peak_axis_mm);
+		break;
+	case PD_EV_TARE:
+		snprintf(p, l, "frames=%u mean=%.3f", e->u.tare.frames, e->u.tare.mean);
 		break;
 	}
 	return buf;
@@ -556,6 +559,10 @@ static inline void chk_single(struct checker *ck, size_t idx, const struct pd_ev
 		CHK(r->mean_force >= 0 && r->mean_force <= r->peak_force * (1 + 1e-9) + 1e-9, "0 <= mean <= peak");
 		break;
 	}
+	case PD_EV_TARE:
+		CHK(e->u.tare.frames >= 1 && isfinite(e->u.tare.mean) && e->u.tare.mean >= 0,
+		    "a tare averages at least one frame, to a finite mean >= 0");
+		break;
 	default:
 		CHK(false, "unknown event type %d", (int)e->type);
 	}
@@ -682,6 +689,8 @@ static inline bool ev_identical(const struct cap_ev *x, const struct cap_ev *y)
 		       SAME_BITS(p->mean_force, q->mean_force) && SAME_BITS(p->peak_force, q->peak_force) &&
 		       SAME_BITS(p->peak_axis_mm, q->peak_axis_mm);
 	}
+	case PD_EV_TARE:
+		return a->u.tare.frames == b->u.tare.frames && SAME_BITS(a->u.tare.mean, b->u.tare.mean);
 	}
 	return false;
 }

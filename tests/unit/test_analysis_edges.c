@@ -1114,6 +1114,13 @@ static void test_tare_at_start(void **state)
 		if (fabs((double)base[i] - FS * 0.08) > 0.01 * FS)
 			fail_msg("tare_at_start: baseline cell %d is %.1f, expected %.1f", i, (double)base[i], FS * 0.08);
 	ctx_finish(&c);
+	/* one tare event, when the baseline came into force, with its mean */
+	if (cap_count(&c.cap, PD_EV_TARE, PD_PHASE_NONE) != 1)
+		fail_msg("tare_at_start: %zu tare events, expected 1", cap_count(&c.cap, PD_EV_TARE, PD_PHASE_NONE));
+	const struct pd_event *te = cap_nth(&c.cap, PD_EV_TARE, PD_PHASE_NONE, 0);
+	if (te->u.tare.frames != 16 || fabs(te->u.tare.mean - FS * 0.08) > 0.01 * FS || te->t > 0.5)
+		fail_msg("tare_at_start: tare event frames=%u mean=%.1f t=%.3f, expected 16 frames, mean %.1f, by 0.5 s",
+			 te->u.tare.frames, te->u.tare.mean, te->t, FS * 0.08);
 	/* the tare averages up to 0.5 s: the offset may be a contact until then */
 	for (size_t i = 0; i < c.cap.n; i++)
 		if (c.cap.v[i].ev.type == PD_EV_CONTACT && c.cap.v[i].ev.phase == PD_PHASE_START &&
@@ -1149,6 +1156,17 @@ static void test_tare(void **state)
 	const float *base = pd_analysis_baseline(c.a);
 	if (!base)
 		fail_msg("no baseline after pd_analysis_tare and 2 s of frames");
+	/* the baseline came into force 16 frames after the request, and said so */
+	if (cap_count(&c.cap, PD_EV_TARE, PD_PHASE_NONE) != 1)
+		fail_msg("%zu tare events, expected 1", cap_count(&c.cap, PD_EV_TARE, PD_PHASE_NONE));
+	const struct pd_event *te = cap_nth(&c.cap, PD_EV_TARE, PD_PHASE_NONE, 0);
+	double mean = 0;
+	for (int i = 0; i < 32 * 32; i++)
+		mean += base[i] / (32.0 * 32.0);
+	if (te->u.tare.frames != 16 || fabs(te->t - (t_tare + 0.15)) > 0.011 || fabs(te->u.tare.mean - mean) > 1e-6 * FS)
+		fail_msg("tare event t=%.3f frames=%u mean=%.2f; expected t=%.3f (16 frames after the request), the "
+			 "baseline's mean %.2f",
+			 te->t, te->u.tare.frames, te->u.tare.mean, t_tare + 0.15, mean);
 	for (int i = 0; i < 32 * 32; i++)
 		if (fabs((double)base[i] - c.s.offset[i]) > 0.01 * FS)
 			fail_msg("baseline cell %d is %.1f, expected the offset %.1f ± 1%% of full scale", i, (double)base[i],
