@@ -183,6 +183,7 @@ struct pd_analysis_stats {
 	uint64_t pulse_sets_evicted; /* sets closed early: 32 were open */
 	uint64_t strokes_forgotten;  /* strokes too old to count towards passes (256 kept) */
 	uint64_t map_outside;      /* roller samples outside the position map */
+	uint64_t taps;             /* pressure episodes shorter than press_min_s: not presses */
 };
 const struct pd_analysis_stats *pd_analysis_stats(const struct pd_analysis *a);
 

@@ -24,6 +24,7 @@ static const struct param table[] = {
 	{ "release_s", NUMBER, P(release_s), 0, 60, "0.1" },
 	{ "min_separation_mm", NUMBER, P(min_separation_mm), 0, 10000, "20" },
 	{ "contact_rate_hz", NUMBER, P(contact_rate_hz), 0.01, 10000, "10" },
+	{ "press_min_s", NUMBER, P(press_min_s), 0, 3600, "0.25" },
 	{ "hold_min_s", NUMBER, P(hold_min_s), 0, 3600, "3" },
 	{ "hold_radius_mm", NUMBER, P(hold_radius_mm), 0, 10000, "10" },
 	{ "hold_target_s", NUMBER, P(hold_target_s), 0, 86400, "30" },

@@ -20,6 +20,7 @@ struct pd_analysis_params {
 	double release_s;
 	double min_separation_mm;
 	double contact_rate_hz;
+	double press_min_s; /* shorter pressure episodes are taps, not presses */
 	double hold_min_s;
 	double hold_radius_mm;
 	double hold_target_s;

@@ -9,9 +9,22 @@
 
 #include <string.h>
 
+/* An episode shorter than press_min_s is a tap (analysis.md stage 4): its
+ * contact is reported, but it is no press and no part of a pulse set. The
+ * duration is measured in whole frame intervals, as every duration is, so
+ * the comparison allows for rounding. */
+static bool is_tap(const struct pd_analysis *a, double duration)
+{
+	return duration < a->p.press_min_s - AN_EPS_S;
+}
+
 static void emit_press(struct pd_analysis *a, const struct an_contact *c, double t0, double duration,
 		       const struct an_stats *acc)
 {
+	if (is_tap(a, duration)) {
+		a->stats.taps++;
+		return;
+	}
 	struct pd_ev_press e;
 	memset(&e, 0, sizeof e);
 	e.id = an_next_id(a, PD_EV_PRESS);

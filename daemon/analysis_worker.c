@@ -88,9 +88,9 @@ static void log_analysis_stats(const struct dev_analysis *d)
 	pd_log(level,
 	       "%s: analysis: frames=%" PRIu64 " rejected=%" PRIu64 " restarts=%" PRIu64 " peaks_capped=%" PRIu64
 	       " contacts_dropped=%" PRIu64 " pulse_sets_evicted=%" PRIu64 " strokes_forgotten=%" PRIu64
-	       " map_outside=%" PRIu64,
+	       " map_outside=%" PRIu64 " taps=%" PRIu64,
 	       d->dev->id, s->frames, s->frames_rejected, s->restarts, s->peaks_capped, s->contacts_dropped,
-	       s->pulse_sets_evicted, s->strokes_forgotten, s->map_outside);
+	       s->pulse_sets_evicted, s->strokes_forgotten, s->map_outside, s->taps);
 }
 
 /* The context for the frames of a new stream: the same one while the

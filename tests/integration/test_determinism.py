@@ -207,6 +207,15 @@ class Determinism(TestCase):
                     reference = (events, rec_events)
                     for name in self.truth:
                         self.assertTrue(events.get(name), "no events at all for %s" % name)
+                    # what the synthetic scenarios are for (analysis.md's behaviour table)
+                    def of(name, type_):
+                        return [json.loads(e) for e in events[name] if json.loads(e)["type"] == type_]
+                    self.assertEqual(len(of("pump10", "press")), 12, "12 pumps at 10 Hz are 12 presses")
+                    self.assertEqual([p["count"] for p in of("pump10", "pulses")], [12])
+                    self.assertEqual(len(of("tap", "press")), 3, "the one-frame tap is no press")
+                    self.assertEqual([p["count"] for p in of("tap", "pulses")], [3], "the tap leaves the set at 3")
+                    self.assertEqual(len([c for c in of("tap", "contact") if c["phase"] == "start"]), 4,
+                                     "the tap is still a contact")
                     # the replays play the first recording made
                     for p in files:
                         with h5py.File(p, "r") as f:

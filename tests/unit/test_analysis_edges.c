@@ -1090,6 +1090,74 @@ static void test_set_rejects(void **state)
 	ctx_close(&c);
 }
 
+/* ---- taps (press_min_s) ------------------------------------------------------ */
+
+/* 3 presses of 1.5 s at one spot, 1 s off between (a pulse set), then one
+ * frame pressed 10 mm away (within pulse_radius_mm): the tap is a contact,
+ * but no press, and the pulse set stays at 3, at 100 Hz and at 10 Hz. */
+static void tap_after_pulses(double rate)
+{
+	struct ctx c;
+	ctx_open(&c, 32, 32, rate);
+	ctx_start(&c);
+	double dt = 1.0 / rate;
+	struct path p[4] = {
+		still(1.0, 2.5, 150.3, 140.6, 0.5 * FS),
+		still(3.5, 5.0, 150.3, 140.6, 0.5 * FS),
+		still(6.0, 7.5, 150.3, 140.6, 0.5 * FS),
+		still(8.0, 8.0 + dt, 160.3, 140.6, 0.5 * FS), /* one frame */
+	};
+	synth_play(&c.s, c.a, &c.cap, p, 4, 12.0);
+	ctx_finish(&c);
+	char what[64];
+	snprintf(what, sizeof what, "a tap by a pulse set at %g Hz", rate);
+	expect_n(&c.cap, what, PD_EV_CONTACT, PD_PHASE_START, 4);
+	expect_n(&c.cap, what, PD_EV_PRESS, PD_PHASE_NONE, 3);
+	expect_n(&c.cap, what, PD_EV_PULSES, PD_PHASE_NONE, 1);
+	const struct pd_event *e = cap_nth(&c.cap, PD_EV_PULSES, PD_PHASE_NONE, 0);
+	if (e->u.pulses.count != 3)
+		fail_msg("%s: the pulse set counts %u, expected 3 (the tap is no press)", what, e->u.pulses.count);
+	for (size_t i = 0; i < 3; i++) {
+		const struct pd_event *pr = cap_nth(&c.cap, PD_EV_PRESS, PD_PHASE_NONE, (int)i);
+		if (fabs(pr->u.press.duration - 1.5) > 1.01 * dt)
+			fail_msg("%s: press %zu lasted %.3f s, expected 1.5", what, i, pr->u.press.duration);
+	}
+	ctx_check(&c);
+	ctx_close(&c);
+}
+
+static void test_tap_by_a_pulse_set(void **state)
+{
+	(void)state;
+	tap_after_pulses(100);
+	tap_after_pulses(10);
+}
+
+/* press_min_s is the line: 0.30 s of pressure is a press, 0.20 s a tap,
+ * and with press_min_s = 0 every episode is a press. */
+static void test_press_min_s(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct ctx c;
+		ctx_open(&c, 32, 32, 100);
+		if (k)
+			set_param(&c.p, "press_min_s", "0");
+		ctx_start(&c);
+		struct path p[2] = { still(1.0, 1.3, 100.3, 100.6, 0.5 * FS), still(3.0, 3.2, 200.3, 200.6, 0.5 * FS) };
+		synth_play(&c.s, c.a, &c.cap, p, 2, 5.0);
+		ctx_finish(&c);
+		expect_n(&c.cap, "0.3 s and 0.2 s touches", PD_EV_CONTACT, PD_PHASE_START, 2);
+		expect_n(&c.cap, k ? "0.3 s and 0.2 s touches, press_min_s = 0" : "a 0.3 s press, a 0.2 s tap", PD_EV_PRESS,
+			 PD_PHASE_NONE, k ? 2 : 1);
+		const struct pd_event *pr = cap_nth(&c.cap, PD_EV_PRESS, PD_PHASE_NONE, 0);
+		if (fabs(pr->u.press.duration - 0.3) > 0.011)
+			fail_msg("the press lasted %.3f s, expected 0.3", pr->u.press.duration);
+		ctx_check(&c);
+		ctx_close(&c);
+	}
+}
+
 /* ---- tare -------------------------------------------------------------------- */
 
 /* tare_at_start: the first frames a context sees become its baseline, so a
@@ -1399,6 +1467,8 @@ int main(void)
 		cmocka_unit_test(test_set_live),
 		cmocka_unit_test(test_set_rejects),
 		cmocka_unit_test(test_tare),
+		cmocka_unit_test(test_tap_by_a_pulse_set),
+		cmocka_unit_test(test_press_min_s),
 		cmocka_unit_test(test_tare_at_start),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_calibrated_force),
