@@ -107,92 +107,96 @@ static struct pd_consumer_ops ops(enum pd_consumer_kind kind, double stall_s)
 	};
 }
 
+/* A device that has described itself, with one runner of `kind` on it. */
+struct fixture {
+	struct pd_device d;
+	struct seen s;
+	struct pd_consumer_ops o;
+	struct pd_runner *r;
+};
+
+static struct fixture *start(enum pd_consumer_kind kind, double stall_s, int stalled, int sleep_us)
+{
+	static struct fixture fx;
+	memset(&fx, 0, sizeof fx);
+	setup_device(&fx.d);
+	atomic_store(&fx.s.stall, stalled);
+	fx.s.sleep_us = sleep_us;
+	fx.o = ops(kind, stall_s);
+	char err[256];
+	assert_int_equal(pd_runner_start(&fx.r, &fx.o, &fx.s, &fx.d, 1, err, sizeof err), 0);
+	describe(&fx.d);
+	return &fx;
+}
+
 static void slow_lossless_consumer_sees_every_frame(void **state)
 {
 	(void)state;
-	static struct pd_device d;
-	setup_device(&d);
-	static struct seen s;
-	memset(&s, 0, sizeof s);
-	s.sleep_us = 200;
-	struct pd_consumer_ops o = ops(PD_CONSUMER_LOSSLESS, 0);
-	struct pd_runner *r;
-	char err[256];
-	assert_int_equal(pd_runner_start(&r, &o, &s, &d, 1, err, sizeof err), 0);
-	describe(&d);
+	struct fixture *fx = start(PD_CONSUMER_LOSSLESS, 0, 0, 200);
+	struct pd_device *const d = &fx->d;
+	struct seen *const s = &fx->s;
+	struct pd_runner *const r = fx->r;
 	uint32_t seq = 0;
 	int64_t t0 = pd_mono_ns();
-	write_frames(&d, &seq, 10 * RING); /* ten rings' worth, far faster than it takes them */
+	write_frames(d, &seq, 10 * RING); /* ten rings' worth, far faster than it takes them */
 	int64_t took = pd_mono_ns() - t0;
 	pd_runner_stop(r);
-	assert_int_equal(atomic_load(&s.frames), 10 * RING);
-	assert_int_equal(atomic_load(&s.lost), 0);
-	assert_int_equal(atomic_load(&s.out_of_order), 0);
-	assert_int_equal(atomic_load(&s.finished_after), 10 * RING); /* finish came after the last frame */
+	assert_int_equal(atomic_load(&s->frames), 10 * RING);
+	assert_int_equal(atomic_load(&s->lost), 0);
+	assert_int_equal(atomic_load(&s->out_of_order), 0);
+	assert_int_equal(atomic_load(&s->finished_after), 10 * RING); /* finish came after the last frame */
 	/* The writer was held back: nine rings at 200 us a frame at least. */
 	assert_true(took >= 9LL * RING * 200 * 1000);
-	pd_device_free(&d);
+	pd_device_free(d);
 }
 
 static void lossy_consumer_never_holds_the_writer(void **state)
 {
 	(void)state;
-	static struct pd_device d;
-	setup_device(&d);
-	static struct seen s;
-	memset(&s, 0, sizeof s);
-	atomic_store(&s.stall, 1);
-	struct pd_consumer_ops o = ops(PD_CONSUMER_LOSSY, 0);
-	struct pd_runner *r;
-	char err[256];
-	assert_int_equal(pd_runner_start(&r, &o, &s, &d, 1, err, sizeof err), 0);
-	describe(&d);
+	struct fixture *fx = start(PD_CONSUMER_LOSSY, 0, 1, 0);
+	struct pd_device *const d = &fx->d;
+	struct seen *const s = &fx->s;
+	struct pd_runner *const r = fx->r;
 	uint32_t seq = 0;
-	write_frames(&d, &seq, 1); /* it takes this one and stalls in it */
-	while (atomic_load(&s.frames) == 0)
+	write_frames(d, &seq, 1); /* it takes this one and stalls in it */
+	while (atomic_load(&s->frames) == 0)
 		usleep(1000);
-	write_frames(&d, &seq, 5 * RING); /* would block for good if it waited */
-	atomic_store(&s.stall, 0);
+	write_frames(d, &seq, 5 * RING); /* would block for good if it waited */
+	atomic_store(&s->stall, 0);
 	pd_runner_stop(r);
 	/* The oldest went; what is left of the ring came; all is accounted for. */
-	assert_true(atomic_load(&s.lost) > 0);
-	assert_int_equal(atomic_load(&s.frames) + atomic_load(&s.lost), 5 * RING + 1);
-	assert_int_equal(atomic_load(&s.last_seq), 5 * RING);
-	pd_device_free(&d);
+	assert_true(atomic_load(&s->lost) > 0);
+	assert_int_equal(atomic_load(&s->frames) + atomic_load(&s->lost), 5 * RING + 1);
+	assert_int_equal(atomic_load(&s->last_seq), 5 * RING);
+	pd_device_free(d);
 }
 
 static void stalled_lossless_consumer_is_let_go_and_rejoins(void **state)
 {
 	(void)state;
-	static struct pd_device d;
-	setup_device(&d);
-	static struct seen s;
-	memset(&s, 0, sizeof s);
-	atomic_store(&s.stall, 1);
-	struct pd_consumer_ops o = ops(PD_CONSUMER_LOSSLESS, 0.3);
-	struct pd_runner *r;
-	char err[256];
-	assert_int_equal(pd_runner_start(&r, &o, &s, &d, 1, err, sizeof err), 0);
-	describe(&d);
+	struct fixture *fx = start(PD_CONSUMER_LOSSLESS, 0.3, 1, 0);
+	struct pd_device *const d = &fx->d;
+	struct seen *const s = &fx->s;
+	struct pd_runner *const r = fx->r;
 	uint32_t seq = 0;
 	int64_t t0 = pd_mono_ns();
-	write_frames(&d, &seq, 3 * RING); /* waits 0.3 s, then goes on without it */
+	write_frames(d, &seq, 3 * RING); /* waits 0.3 s, then goes on without it */
 	int64_t held = pd_mono_ns() - t0;
 	assert_true(held >= 300000000LL);
 	assert_true(held < 3000000000LL);
-	atomic_store(&s.stall, 0);
-	while (atomic_load(&s.frames) + atomic_load(&s.lost) < 3 * RING)
+	atomic_store(&s->stall, 0);
+	while (atomic_load(&s->frames) + atomic_load(&s->lost) < 3 * RING)
 		usleep(1000);
-	uint64_t lost = atomic_load(&s.lost);
+	uint64_t lost = atomic_load(&s->lost);
 	assert_true(lost > 0);
-	assert_int_equal(atomic_load(&s.frames) + lost, 3 * RING);
+	assert_int_equal(atomic_load(&s->frames) + lost, 3 * RING);
 	/* Caught up: it is waited for again, so a slow patch now loses nothing. */
-	s.sleep_us = 200;
-	write_frames(&d, &seq, 4 * RING);
+	s->sleep_us = 200;
+	write_frames(d, &seq, 4 * RING);
 	pd_runner_stop(r);
-	assert_int_equal(atomic_load(&s.lost), lost);
-	assert_int_equal(atomic_load(&s.frames) + lost, 7 * RING);
-	pd_device_free(&d);
+	assert_int_equal(atomic_load(&s->lost), lost);
+	assert_int_equal(atomic_load(&s->frames) + lost, 7 * RING);
+	pd_device_free(d);
 }
 
 /* ---- requests ---- */
@@ -216,40 +220,35 @@ static void count_discard(void *ctx, void *data)
 static void requests_run_on_the_runner(void **state)
 {
 	(void)state;
-	static struct pd_device d;
-	setup_device(&d);
-	static struct seen s;
-	memset(&s, 0, sizeof s);
-	struct pd_consumer_ops o = ops(PD_CONSUMER_LOSSLESS, 0);
-	struct pd_runner *r;
-	char err[256];
-	assert_int_equal(pd_runner_start(&r, &o, &s, &d, 1, err, sizeof err), 0);
-	describe(&d);
+	struct fixture *fx = start(PD_CONSUMER_LOSSLESS, 0, 0, 0);
+	struct pd_device *const d = &fx->d;
+	struct seen *const s = &fx->s;
+	struct pd_runner *const r = fx->r;
 	uint32_t seq = 0;
-	write_frames(&d, &seq, 1);
-	while (atomic_load(&s.frames) == 0)
+	write_frames(d, &seq, 1);
+	while (atomic_load(&s->frames) == 0)
 		usleep(1000);
 	int v = 21;
 	assert_int_equal(pd_runner_call(r, count_request, &v, sizeof v, count_discard, 2000), 0);
 	assert_int_equal(v, 42); /* answered, the bytes copied back */
-	assert_int_equal(atomic_load(&s.request_on_runner), 1);
-	assert_int_equal(atomic_load(&s.discarded), 0);
+	assert_int_equal(atomic_load(&s->request_on_runner), 1);
+	assert_int_equal(atomic_load(&s->discarded), 0);
 	/* Fire and forget: runs, then is discarded. */
 	assert_int_equal(pd_runner_call(r, count_request, &v, sizeof v, count_discard, 0), 0);
 	/* One the caller gives up on (the runner is stuck in a frame). */
-	atomic_store(&s.stall, 1);
-	write_frames(&d, &seq, 1);
-	while (atomic_load(&s.frames) < 2)
+	atomic_store(&s->stall, 1);
+	write_frames(d, &seq, 1);
+	while (atomic_load(&s->frames) < 2)
 		usleep(1000);
 	v = 1;
 	assert_int_equal(pd_runner_call(r, count_request, &v, sizeof v, count_discard, 50), -1);
 	assert_int_equal(v, 1);
-	atomic_store(&s.stall, 0);
+	atomic_store(&s->stall, 0);
 	pd_runner_stop(r);
-	assert_int_equal(atomic_load(&s.requests_run), 3);
-	assert_int_equal(atomic_load(&s.discarded), 2);
-	assert_int_equal(atomic_load(&s.request_on_runner), 3);
-	pd_device_free(&d);
+	assert_int_equal(atomic_load(&s->requests_run), 3);
+	assert_int_equal(atomic_load(&s->discarded), 2);
+	assert_int_equal(atomic_load(&s->request_on_runner), 3);
+	pd_device_free(d);
 }
 
 int main(void)
