@@ -4,7 +4,8 @@ stream of 64x64 uint16 frames written into a pseudo-terminal as fast as
 the reader takes it, with every stage on in pressd (decode, analysis,
 publishing every frame to a connected subscriber, recording with its
 fdatasync at every flush), against the pty's own throughput measured in
-the same run with dd(1) reading the same bytes off a raw pty.
+the same run with dd(1): dd writes the capture into the pty's master side
+in both cases, and reads it off the slave side in the first.
 
     bench/pipeline_pty.py [--bin build/bin] [--frames 20000] [--runs 5]
 
@@ -35,11 +36,9 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def writer(master, data, started):
-    started.append(time.monotonic())
-    view = memoryview(data)
-    while view:
-        view = view[os.write(master, view[:1 << 16]):]
+def start_writer(master, path):
+    """dd(1) writing the capture into the pty's master side, 64 KiB at a time."""
+    return subprocess.Popen(["dd", "if=" + path, "bs=65536"], stdout=master, stderr=subprocess.DEVNULL)
 
 
 def raw_pty():
@@ -50,8 +49,8 @@ def raw_pty():
     return master, slave, path
 
 
-def pty_alone(data):
-    """Seconds dd takes to read the bytes off a raw pty as they are written."""
+def pty_alone(data, path_data):
+    """Seconds the bytes take through a raw pty from one dd to another."""
     master, slave, path = raw_pty()
     bs = 1 << 16
     # dd in the reading seat: whole blocks, then the tail.
@@ -59,18 +58,18 @@ def pty_alone(data):
     dd = subprocess.Popen(["dd", "if=" + path, "of=/dev/null", "bs=%d" % bs, "iflag=fullblock",
                            "count=%d" % n_full], stderr=subprocess.DEVNULL)
     time.sleep(0.2)
-    started = []
-    t = threading.Thread(target=writer, args=(master, data[:n_full * bs], started))
-    t.start()
+    t0 = time.monotonic()
+    w = start_writer(master, path_data)
     dd.wait()
-    elapsed = time.monotonic() - started[0]
-    t.join()
+    elapsed = time.monotonic() - t0
+    w.kill()
+    w.wait()
     os.close(master)
     os.close(slave)
     return elapsed
 
 
-def pressd_run(bindir, data, nframes, tmp, k):
+def pressd_run(bindir, path_data, nframes, tmp, k, extra=()):
     master, slave, path = raw_pty()
     os.close(slave)
     pub, ctl = "ipc://%s/pub-%d" % (tmp, k), "ipc://%s/ctl-%d" % (tmp, k)
@@ -78,7 +77,7 @@ def pressd_run(bindir, data, nframes, tmp, k):
     log = open(os.path.join(tmp, "pressd-%d.log" % k), "w")
     p = subprocess.Popen([os.path.join(bindir, "pressd"), "-f", "-p", pub, "-C", ctl, "-d",
                           path + "?protocol=pmf&id=b", "-r", rec, "-s", "daemon.frame_rate_hz=0",
-                          "-s", "daemon.stats_interval_s=0"], stderr=log)
+                          "-s", "daemon.stats_interval_s=0", *extra], stderr=log)
     ctx = zmq.Context.instance()
     sub = ctx.socket(zmq.SUB)
     sub.setsockopt(zmq.SUBSCRIBE, b"")
@@ -109,17 +108,16 @@ def pressd_run(bindir, data, nframes, tmp, k):
 
     time.sleep(0.5)  # pressd up, subscriber connected
     cpu0 = cpu_seconds(p.pid)
-    started = []
-    t = threading.Thread(target=writer, args=(master, data, started))
-    t.start()
+    t0 = time.monotonic()
+    w = start_writer(master, path_data)
     while True:
         st = status()
         if st.get("stats", {}).get("archive_frames", 0) >= nframes:
             break
         time.sleep(0.005)
-    elapsed = time.monotonic() - started[0]
+    elapsed = time.monotonic() - t0
     cpu = cpu_seconds(p.pid) - cpu0
-    t.join()
+    w.wait()
     stats = status()["stats"]
     p.terminate()
     p.wait(30)
@@ -142,6 +140,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(HERE, "../build/bin"))
     ap.add_argument("--frames", type=int, default=20000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a pressd setting for these runs (-s KEY=VALUE)")
     a = ap.parse_args()
     os.environ["PRESSD_BIN"] = a.bin
     from feeds import capture_sim
@@ -150,11 +150,15 @@ def main():
                                   str(a.frames), truth_path=os.path.join(tmp, "truth"))
         assert len(truth) == a.frames, len(truth)
         mb = len(data) / 1e6
+        path_data = os.path.join(tmp, "capture.pmf")
+        with open(path_data, "wb") as f:
+            f.write(data)
         print("capture: %d frames of 64x64 uint16, %.1f MB" % (a.frames, mb))
         rows = []
         for k in range(a.runs):
-            t_pty = pty_alone(data)
-            t_p, cpu, lost, dropped = pressd_run(a.bin, data, a.frames, tmp, k)
+            t_pty = pty_alone(data, path_data)
+            t_p, cpu, lost, dropped = pressd_run(a.bin, path_data, a.frames, tmp, k,
+                                                 [x for kv in a.set for x in ("-s", kv)])
             rows.append((mb / t_pty, mb / t_p, a.frames / t_pty, a.frames / t_p, t_pty / t_p, 1000 * cpu / a.frames,
                          lost, dropped))
             print("run %d: pty %.0f MB/s (%.0f frames/s), pressd %.0f MB/s (%.0f frames/s) = %.0f %% of the pty, "
