@@ -18,11 +18,6 @@
 #define BACKOFF_MAX_MS 5000
 #define IDLE_MS 1000 /* no frame for this long: the source may ask again */
 #define RING_MIN_SLOTS 64
-/* Slack for a burst: sources that can wait are read as fast as the
- * consumers go, and at many times the announced rate a ring sized by time
- * alone holds only milliseconds, so every fdatasync of the recorder would
- * hold the reader up (docs/performance.md). */
-#define RING_MIN_BYTES (16u << 20)
 #define RING_MAX_BYTES (256u << 20)
 
 const char *pd_device_state_name(enum pd_device_state s)
@@ -97,8 +92,6 @@ static int ensure_ring(struct pd_device *d, const struct pd_device_info *info)
 	if (slots < RING_MIN_SLOTS)
 		slots = RING_MIN_SLOTS;
 	size_t slot_bytes = cells + 64;
-	if (slots * slot_bytes < RING_MIN_BYTES)
-		slots = RING_MIN_BYTES / slot_bytes;
 	if (slots * slot_bytes > RING_MAX_BYTES)
 		slots = RING_MAX_BYTES / slot_bytes > RING_MIN_SLOTS ? RING_MAX_BYTES / slot_bytes : RING_MIN_SLOTS;
 	struct pd_frame_ring *r = pd_frame_ring_new(slots, cells);

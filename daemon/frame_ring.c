@@ -69,11 +69,17 @@ struct pd_frame_ring *pd_frame_ring_new(size_t nslots, size_t cells_cap)
 	r->nslots = nslots;
 	r->cells_cap = cells_cap;
 	r->slot_words = 1 + META_WORDS + (cells_cap + 7) / 8;
-	r->words = calloc(nslots * r->slot_words, sizeof *r->words);
+	size_t nwords = nslots * r->slot_words;
+	r->words = calloc(nwords, sizeof *r->words);
 	if (!r->words) {
 		free(r);
 		return NULL;
 	}
+	/* Touch every page now: the memory is the process's from the start,
+	 * not taken bit by bit as the ring first fills (a steady RSS, and no
+	 * page faults on the reader's path). */
+	for (size_t i = 0; i < nwords; i += 4096 / sizeof *r->words)
+		atomic_store_explicit(&r->words[i], 0, memory_order_relaxed);
 	return r;
 }
 

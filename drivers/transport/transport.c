@@ -21,6 +21,16 @@ static int is_pty(const char *path)
 	return maj >= 136 && maj <= 143;
 }
 
+/* An opened port is ours alone, or not ours at all (claim.c). */
+static int claimed(struct pd_transport *t, const struct pd_uri *uri, char *err, size_t errlen)
+{
+	if (pd_transport_claim(t->fd, uri->path, err, errlen) == 0)
+		return 0;
+	t->ops->close(t);
+	t->fd = -1;
+	return -1;
+}
+
 int pd_transport_open(struct pd_transport *t, const struct pd_uri *uri, char *err, size_t errlen)
 {
 	t->fd = -1;
@@ -41,11 +51,13 @@ int pd_transport_open(struct pd_transport *t, const struct pd_uri *uri, char *er
 	if (!is_pty(uri->path)) {
 		t->ops = &pd_transport_serial;
 		if (t->ops->open(t, uri, err, errlen) == 0)
-			return 0;
+			return claimed(t, uri, err, errlen);
 		pd_dbg("%s: libserialport: %s; trying termios", uri->path, err);
 	}
 	t->ops = &pd_transport_tty;
-	return t->ops->open(t, uri, err, errlen);
+	if (t->ops->open(t, uri, err, errlen) != 0)
+		return -1;
+	return claimed(t, uri, err, errlen);
 }
 
 void pd_transport_close(struct pd_transport *t)

@@ -43,5 +43,10 @@ int pd_transport_write(struct pd_transport *t, const void *buf, size_t len, char
 
 /* Helpers the backends share. */
 int pd_tty_set_raw(int fd, int baud, char *err, size_t errlen);
+/* Claims an opened port for this process alone (claim.c): 0, or -1 with
+ * who has it in err. */
+int pd_transport_claim(int fd, const char *path, char *err, size_t errlen);
+/* What to add to an open() failure's reason for errno (EBUSY: TIOCEXCL). */
+const char *pd_transport_busy_hint(int open_errno);
 
 #endif

@@ -62,7 +62,7 @@ static int tty_open(struct pd_transport *t, const struct pd_uri *uri, char *err,
 {
 	int fd = open(uri->path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "open %s: %s", uri->path, strerror(errno));
+		snprintf(err, errlen, "open %s: %s%s", uri->path, strerror(errno), pd_transport_busy_hint(errno));
 		return -1;
 	}
 	if (pd_tty_set_raw(fd, uri->baud, err, errlen) != 0) {
