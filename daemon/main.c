@@ -220,6 +220,41 @@ static int open_devices(struct daemon *dm)
 	return 0;
 }
 
+/* The analysis parameters the file changed take their new values; the
+ * others keep what they are now, `set` at run time or not. Each change is
+ * logged. */
+static void reload_analysis(struct daemon *dm, const struct pd_analysis_params *was,
+			    const struct pd_analysis_params *now)
+{
+	char err[256];
+	for (size_t k = 0; pd_analysis_param_name(k); k++) {
+		const char *key = pd_analysis_param_name(k);
+		char before[64], after[64], running[64];
+		if (pd_analysis_params_get(was, key, before, sizeof before) != 0 ||
+		    pd_analysis_params_get(now, key, after, sizeof after) != 0)
+			continue;
+		if (!strcmp(before, after)) {
+			for (int i = 0; i < dm->ndevs; i++)
+				if (pd_analysis_params_get(&dm->params[i], key, running, sizeof running) == 0 &&
+				    strcmp(running, after) != 0)
+					pd_log(LOG_NOTICE, "SIGHUP: %s: analysis.%s stays %s (set at run time; the file says %s)",
+					       dm->devs[i].id, key, running, after);
+			continue;
+		}
+		pd_log(LOG_NOTICE, "SIGHUP: analysis.%s: %s -> %s", key, before, after);
+		for (int i = 0; i < dm->ndevs; i++) {
+			struct pd_analysis_params p = dm->params[i];
+			if (pd_analysis_params_set(&p, key, after, err, sizeof err) == 0 &&
+			    pd_analysis_params_check(&p, err, sizeof err) == 0)
+				dm->params[i] = p;
+			else
+				pd_err("SIGHUP: %s: analysis.%s = %s: %s; keeping %s", dm->devs[i].id, key, after, err, before);
+		}
+	}
+	for (int i = 0; i < dm->ndevs; i++)
+		pd_analysis_worker_set_params(dm->analysis, i, &dm->params[i]);
+}
+
 static void reload(struct daemon *dm)
 {
 	struct pd_config *fresh = malloc(sizeof *fresh);
@@ -248,11 +283,9 @@ static void reload(struct daemon *dm)
 	/* Devices stay as they are; everything else takes the new values. */
 	fresh->ndevices = dm->cfg.ndevices;
 	memcpy(fresh->devices, dm->cfg.devices, sizeof fresh->devices);
+	reload_analysis(dm, &dm->cfg.analysis, &fresh->analysis);
 	dm->cfg = *fresh;
 	free(fresh);
-	for (int i = 0; i < dm->ndevs; i++)
-		dm->params[i] = dm->cfg.analysis;
-	pd_analysis_worker_set_params(dm->analysis, -1, &dm->cfg.analysis);
 	pd_log_set_level(level_from(&dm->cfg, dm->opt.verbosity));
 	pd_log(LOG_NOTICE, "configuration reloaded");
 }
