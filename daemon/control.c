@@ -10,6 +10,7 @@
 
 #include "event_json.h"
 #include "hotplug.h"
+#include "recording.h"
 #include "clock.h"
 #include "log.h"
 
@@ -162,6 +163,9 @@ static json_t *cmd_mark(const struct pd_control_target *t, json_t *req)
 	json_t *label = json_object_get(req, "label");
 	if (!json_is_string(label) || !json_string_value(label)[0])
 		return fail("'label' is required: a non-empty string");
+	/* The recording's marks table holds it whole (recording.md). */
+	if (json_string_length(label) > PD_REC_LABEL_BYTES - 1)
+		return fail("'label' is %zu bytes; at most %d", json_string_length(label), PD_REC_LABEL_BYTES - 1);
 	int sent = 0;
 	for (int k = 0; k < t->ndevs; k++)
 		if ((i < 0 || i == k) && t->status && pd_status_pub_mark(t->status, &t->devs[k], k, json_string_value(label)) == 0)
@@ -233,6 +237,8 @@ static json_t *cmd_record_start(const struct pd_control_target *t, json_t *req)
 		return fail("'dir' must be a directory path");
 	if (meta && !json_is_object(meta))
 		return fail("'meta' must be an object of names and values (subject, session, notes...)");
+	if (json_object_size(meta) > PD_RECORD_META_MAX)
+		return fail("meta has %zu keys; at most %d", json_object_size(meta), PD_RECORD_META_MAX);
 	const char *key;
 	json_t *value;
 	json_object_foreach(meta, key, value)

@@ -136,16 +136,19 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 		snprintf(err, errlen, "%s has not described itself yet", d->dev->id);
 		return -1;
 	}
-	struct pd_rec_meta meta[64];
+	struct pd_rec_meta meta[PD_RECORD_META_MAX];
 	size_t nmeta = 0;
 	const char *key;
 	json_t *value;
-	char numbers[64][32];
+	char numbers[PD_RECORD_META_MAX][32];
 	json_object_foreach(d->meta, key, value) {
 		if (nmeta == sizeof meta / sizeof meta[0])
 			break;
 		const char *text = json_string_value(value);
-		if (!text) {
+		if (!text && json_is_integer(value)) { /* exact, not through a double */
+			snprintf(numbers[nmeta], sizeof numbers[0], "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+			text = numbers[nmeta];
+		} else if (!text) {
 			snprintf(numbers[nmeta], sizeof numbers[0], "%.17g", json_number_value(value));
 			text = numbers[nmeta];
 		}

@@ -21,6 +21,9 @@ struct pd_recorder_config {
 	double stall_s;      /* daemon.archive_stall_s: how long a stalled disk may hold the reader back */
 };
 
+/* record_start's meta: at most this many keys (each a root attribute). */
+#define PD_RECORD_META_MAX 64
+
 struct pd_recorder;
 
 /* Recovers unfinished files in cfg->dir first (a crash's), then starts. */

@@ -293,6 +293,25 @@ class Commands(ControlCase):
         self.refused({"cmd": "record_start", "dir": 5}, "a dir that is not a string")
         self.still_answers("recording")
 
+    def test_limits_refuse_never_truncate(self):
+        """issue 16: too many meta keys and a label too long for the file
+        are refused with the limit; a large integer stays exact."""
+        self.start("sim:mat?scenario=hold&id=m0")
+        self.wait_streaming(("m0",))
+        many = {"k%d" % i: i for i in range(65)}
+        rep = self.refused({"cmd": "record_start", "dir": self.tmp.name, "meta": many}, "65 meta keys")
+        self.assertIn("meta has 65 keys; at most 64", rep["error"])
+        rep = self.refused({"cmd": "mark", "device": "m0", "label": "x" * 128}, "a 128-byte label")
+        self.assertIn("'label' is 128 bytes; at most 127", rep["error"])
+        self.ok({"cmd": "mark", "device": "m0", "label": "é" * 63})  # 126 bytes: fits
+        rep = self.ok({"cmd": "record_start", "dir": self.tmp.name, "meta": {"big": 2 ** 62, "n": 64}}, timeout=10)
+        path = rep["recordings"][0]["path"]
+        self.ok({"cmd": "record_stop"}, timeout=10)
+        import h5py
+        with h5py.File(path, "r") as f:
+            big = f.attrs["big"]
+            self.assertEqual((big.decode() if isinstance(big, bytes) else str(big)), str(2 ** 62))
+
 
 class BadRequests(ControlCase):
     """Every kind of bad request: ok:false with a reason, and the daemon
