@@ -536,7 +536,29 @@ static const struct pd_consumer_ops recorder_ops = {
 	.finish = finish,
 };
 
-/* Files a crash left open (kill -9, a power cut) open normally again. */
+/* A file that can never open as a recording (a crash before this pressd
+ * created recordings under a temporary name left some): renamed out of
+ * the way of every script that opens each .h5 there, not deleted. */
+static void move_aside(const char *path, const char *why)
+{
+	char aside[PATH_MAX + 16];
+	snprintf(aside, sizeof aside, "%s.broken", path);
+	if (rename(path, aside) == 0)
+		pd_warn("%s cannot be opened as a recording (%s): moved aside to %s", path, why, aside);
+	else
+		pd_err("%s cannot be opened as a recording (%s), nor moved aside: %s", path, why, strerror(errno));
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+/* What a crash left in the directory: files left open (kill -9, a power
+ * cut) are recovered so they open normally again; recordings it
+ * interrupted while being created (hidden, never named, holding no frame)
+ * are removed; anything else named .h5 that cannot open is moved aside. */
 static void recover_dir(const char *dir)
 {
 	DIR *dp = opendir(dir);
@@ -544,17 +566,28 @@ static void recover_dir(const char *dir)
 		return;
 	struct dirent *e;
 	while ((e = readdir(dp))) {
-		size_t n = strlen(e->d_name);
-		if (n < 4 || strcmp(e->d_name + n - 3, ".h5") != 0)
-			continue;
 		char path[PATH_MAX], err[256];
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (pd_rec_is_unfinished(path, err, sizeof err) != PD_REC_UNFINISHED)
+		if (e->d_name[0] == '.' && ends_with(e->d_name, ".h5" PD_REC_PARTIAL_SUFFIX)) {
+			if (pd_rec_is_unfinished(path, err, sizeof err) == PD_REC_IN_USE)
+				continue; /* being created right now, by another pressd */
+			if (unlink(path) == 0)
+				pd_log(LOG_NOTICE, "removed %s: a crash interrupted its creation, before its first frame", path);
+			continue;
+		}
+		if (!ends_with(e->d_name, ".h5"))
+			continue;
+		int state = pd_rec_is_unfinished(path, err, sizeof err);
+		if (state < 0) {
+			move_aside(path, err);
+			continue;
+		}
+		if (state != PD_REC_UNFINISHED)
 			continue;
 		if (pd_rec_recover(path, err, sizeof err) == 0)
 			pd_log(LOG_NOTICE, "recovered %s, which a crash had left unfinished", path);
 		else
-			pd_err("%s was left unfinished and could not be recovered: %s", path, err);
+			move_aside(path, err);
 	}
 	closedir(dp);
 }

@@ -3,6 +3,7 @@
  * next start) can see, and its superblock's status flags read without
  * HDF5 (which refuses to open a file whose flags say a writer has it). */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,11 +13,19 @@
 
 #include "rec_internal.h"
 
+/* The name of try k: base.h5, base-1.h5, ... (hidden: .base.h5.partial, ...). */
+static int name_of(char *path, size_t pathlen, const char *dir, const char *base, int k, bool hidden)
+{
+	if (hidden)
+		return k ? snprintf(path, pathlen, "%s/.%s-%d.h5%s", dir, base, k, PD_REC_PARTIAL_SUFFIX)
+			 : snprintf(path, pathlen, "%s/.%s.h5%s", dir, base, PD_REC_PARTIAL_SUFFIX);
+	return k ? snprintf(path, pathlen, "%s/%s-%d.h5", dir, base, k) : snprintf(path, pathlen, "%s/%s.h5", dir, base);
+}
+
 int pd_file_create_excl(const char *dir, const char *base, char *path, size_t pathlen, char *err, size_t errlen)
 {
 	for (int k = 0; k < 1000; k++) {
-		int n = k ? snprintf(path, pathlen, "%s/%s-%d.h5", dir, base, k)
-			  : snprintf(path, pathlen, "%s/%s.h5", dir, base);
+		int n = name_of(path, pathlen, dir, base, k, true);
 		if (n < 0 || (size_t)n >= pathlen) {
 			pd_errorf(err, errlen, "recording path too long: %s/%s.h5", dir, base);
 			return -1;
@@ -38,6 +47,35 @@ int pd_file_create_excl(const char *dir, const char *base, char *path, size_t pa
 			return -1;
 		}
 		return fd;
+	}
+	pd_errorf(err, errlen, "%s/.%s.h5%s and its -1 … -999 variants all exist", dir, base, PD_REC_PARTIAL_SUFFIX);
+	return -1;
+}
+
+int pd_file_publish(const char *dir, const char *base, char *path, size_t pathlen, char *err, size_t errlen)
+{
+	char final[4096];
+	for (int k = 0; k < 1000; k++) {
+		int n = name_of(final, sizeof final, dir, base, k, false);
+		if (n < 0 || (size_t)n >= sizeof final || (size_t)n >= pathlen) {
+			pd_errorf(err, errlen, "recording path too long: %s/%s.h5", dir, base);
+			return -1;
+		}
+		/* RENAME_NOREPLACE: an existing recording is never overwritten. */
+		if (renameat2(AT_FDCWD, path, AT_FDCWD, final, RENAME_NOREPLACE) == 0) {
+			snprintf(path, pathlen, "%s", final);
+			/* The new name itself must survive a power cut. */
+			int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (dfd >= 0) {
+				fsync(dfd);
+				close(dfd);
+			}
+			return 0;
+		}
+		if (errno != EEXIST) {
+			pd_errorf(err, errlen, "cannot name %s %s: %s", path, final, strerror(errno));
+			return -1;
+		}
 	}
 	pd_errorf(err, errlen, "%s/%s.h5 and its -1 … -999 variants all exist", dir, base);
 	return -1;

@@ -181,6 +181,9 @@ int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err,
 		pd_errorf(err, errlen, "cannot sync %s: %s", r->path, strerror(errno));
 		goto fail_close;
 	}
+	/* Its layout is on disk: now it may have its name. */
+	if (pd_file_publish(p->dir, base, r->path, sizeof r->path, err, errlen) != 0)
+		goto fail_close;
 	struct stat st;
 	if (fstat(r->fd, &st) == 0)
 		r->file_bytes = (uint64_t)st.st_size;

@@ -121,6 +121,10 @@ void pd_utf8_copy(char *buf, size_t len, const char *s);
 /* Creates dir/<base>.h5, or <base>-1.h5, -2... (O_EXCL, mode 0640 set
  * explicitly), returns its fd (O_RDWR) and the path. -1 with why. */
 int pd_file_create_excl(const char *dir, const char *base, char *path, size_t pathlen, char *err, size_t errlen);
+/* Gives the file at path (a hidden .partial name) its recording name,
+ * base.h5 or the first free base-N.h5, never replacing one, and syncs the
+ * directory; path is then the new name. 0, or -1 with why. */
+int pd_file_publish(const char *dir, const char *base, char *path, size_t pathlen, char *err, size_t errlen);
 /* The pressd recorder's claim on a file: an OFD write lock on fd, which
  * HDF5's own flock()s do not see (HDF5 drops its lock once SWMR writing
  * starts, so it cannot tell a live writer). 0, or -1 with errno EAGAIN

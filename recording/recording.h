@@ -58,6 +58,11 @@
  * the rest NaN; `count` is the set's real count (it may be larger). */
 #define PD_REC_PULSE_DURATIONS 64
 
+/* A recording is created as a hidden ".NAME.h5" + this, and takes its
+ * name only once its layout is on disk: a crash before that leaves no
+ * NAME.h5 at all, only such a file, which holds no frames. */
+#define PD_REC_PARTIAL_SUFFIX ".partial"
+
 struct pd_rec_meta {
 	const char *key, *value;
 };
