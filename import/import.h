@@ -30,6 +30,7 @@ struct pi_geometry {
 	double pitch_x_mm, pitch_y_mm;
 	double period_s;
 	char unit[16]; /* "kPa", "mmHg", "N", "counts" */
+	double saturation; /* the sensor's full scale in `unit` when the file says; 0: unknown */
 };
 
 struct pi_sink {

@@ -115,6 +115,10 @@ static int tk_field(struct tk *p, const char *key, const char *val, char *err, s
 			p->start_frame = l, p->have_start = true;
 		else
 			p->end_frame = l;
+	} else if (!strcmp(key, "SATURATION_PRESSURE")) {
+		double v;
+		if (parse_length(val, &v))
+			p->g.saturation = v; /* informative only: a bad one is kept as text */
 	} else if (!strcmp(key, "UNITS")) {
 		if (!strncasecmp(val, "kpa", 3))
 			snprintf(p->g.unit, sizeof p->g.unit, "kPa");

@@ -90,8 +90,13 @@ static int write_geometry(void *ctx, const struct pi_geometry *g)
 		   : !strcmp(g->unit, "mmHg") ? PD_UNIT_MMHG : PD_UNIT_COUNTS;
 	int64_t scaled_max = j->max / j->divisor;
 	in->cell_bits = scaled_max <= 255 ? 8 : 16;
-	in->full_scale = (uint32_t)(in->cell_bits == 8 ? 255 : 65535);
 	in->units_per_count = in->unit == PD_UNIT_COUNTS ? 0 : (float)pow(10, -j->decimals);
+	/* The analysis' thresholds are fractions of full scale: the sensor's
+	 * saturation where the file gives it, else the largest value in it. */
+	double sat = g->saturation * pow(10, j->decimals);
+	int64_t cap = in->cell_bits == 8 ? 255 : 65535;
+	in->full_scale = (uint32_t)(sat >= 1 && sat <= (double)cap ? (int64_t)llround(sat)
+				    : scaled_max > 0 ? scaled_max : cap);
 	snprintf(in->model, sizeof in->model, "%s", j->ops->name);
 	j->cells = calloc((size_t)g->rows * g->cols, sizeof *j->cells);
 	if (!j->cells)
