@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #define PI_MAX_DECIMALS 6
+#define PI_ONE 1000000 /* 10^PI_MAX_DECIMALS: 1 in fixed point */
 #define PI_ERR_LEN 256
 
 /* One frame: rows × cols values, value[i] / 10^PI_MAX_DECIMALS in the

@@ -162,34 +162,54 @@ static int tk_begin_data(struct tk *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The slow path of one value: spaces, a point, a sign; exact or refused. */
+static int tk_value(struct tk *p, const char *s, size_t a, size_t b, unsigned c, int64_t *out, char *err,
+		    size_t errlen)
+{
+	while (a < b && (s[a] == ' ' || s[a] == '\t'))
+		a++;
+	while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
+		b--;
+	int dec;
+	if (b - a == 1 && s[a] == 'B') {
+		*out = 0;
+	} else if (pi_parse_fixed(s + a, b - a, out, &dec) != 0 || *out < 0) {
+		snprintf(err, errlen, "frame %llu row %u column %u: \"%.*s\" is not a pressure",
+			 (unsigned long long)p->frame_no, p->row + 1, c + 1, (int)(b - a > 20 ? 20 : b - a), s + a);
+		return -1;
+	} else if (dec > p->decimals) {
+		p->decimals = dec;
+	}
+	return 0;
+}
+
 static int tk_row(struct tk *p, const char *s, size_t n, char *err, size_t errlen)
 {
 	int64_t *out = p->value + (size_t)p->row * p->g.cols;
+	const int64_t one = PI_ONE;
 	unsigned c = 0;
 	size_t i = 0;
 	for (;;) {
-		size_t j = i;
-		while (j < n && s[j] != ',')
-			j++;
 		if (c >= p->g.cols) {
 			snprintf(err, errlen, "frame %llu row %u has more than COLS=%u values",
 				 (unsigned long long)p->frame_no, p->row + 1, p->g.cols);
 			return -1;
 		}
-		size_t a = i, b = j;
-		while (a < b && (s[a] == ' ' || s[a] == '\t'))
-			a++;
-		while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t'))
-			b--;
-		int dec;
-		if (b - a == 1 && s[a] == 'B') {
+		/* fast path: up to 12 plain digits or a lone B, then ',' or the end */
+		size_t j = i;
+		int64_t acc = 0;
+		while (j < n && (unsigned)(s[j] - '0') < 10 && j - i < 12)
+			acc = acc * 10 + (s[j++] - '0');
+		if (j > i && (j == n || s[j] == ',')) {
+			out[c] = acc * one;
+		} else if (j == i && s[i] == 'B' && (i + 1 == n || s[i + 1] == ',')) {
 			out[c] = 0;
-		} else if (pi_parse_fixed(s + a, b - a, &out[c], &dec) != 0 || out[c] < 0) {
-			snprintf(err, errlen, "frame %llu row %u column %u: \"%.*s\" is not a pressure",
-				 (unsigned long long)p->frame_no, p->row + 1, c + 1, (int)(b - a > 20 ? 20 : b - a), s + a);
-			return -1;
-		} else if (dec > p->decimals) {
-			p->decimals = dec;
+			j = i + 1;
+		} else {
+			while (j < n && s[j] != ',')
+				j++;
+			if (tk_value(p, s, i, j, c, &out[c], err, errlen) != 0)
+				return -1;
 		}
 		c++;
 		if (j >= n)

@@ -114,17 +114,32 @@ static int write_geometry(void *ctx, const struct pi_geometry *g)
 	return pd_rec_create(&j->rec, &p, j->err, sizeof j->err);
 }
 
+static inline __attribute__((always_inline)) void scale_cells(struct job *j, const int64_t *v, size_t n,
+								int64_t divisor)
+{
+	if (j->info.cell_bits == 8) {
+		uint8_t *c8 = (uint8_t *)j->cells;
+		for (size_t i = 0; i < n; i++)
+			c8[i] = (uint8_t)(v[i] / divisor);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			j->cells[i] = (uint16_t)(v[i] / divisor); /* little-endian hosts, as the daemon's decoders */
+	}
+}
+
 static int write_frame(void *ctx, const struct pi_frame *f)
 {
 	struct job *j = ctx;
 	size_t n = (size_t)j->g.rows * j->g.cols;
-	uint8_t *c8 = (uint8_t *)j->cells;
-	for (size_t i = 0; i < n; i++) {
-		int64_t v = f->value[i] / j->divisor;
-		if (j->info.cell_bits == 8)
-			c8[i] = (uint8_t)v;
-		else
-			j->cells[i] = (uint16_t)v; /* little-endian hosts, as the daemon's decoders */
+	/* constant divisors, so each is a multiply (the hot loop of pass 2) */
+	switch (j->decimals) {
+	case 0: scale_cells(j, f->value, n, PI_ONE); break;
+	case 1: scale_cells(j, f->value, n, PI_ONE / 10); break;
+	case 2: scale_cells(j, f->value, n, PI_ONE / 100); break;
+	case 3: scale_cells(j, f->value, n, PI_ONE / 1000); break;
+	case 4: scale_cells(j, f->value, n, PI_ONE / 10000); break;
+	case 5: scale_cells(j, f->value, n, PI_ONE / 100000); break;
+	default: scale_cells(j, f->value, n, 1); break;
 	}
 	int64_t t_ns = llround(f->t * 1e9);
 	struct pd_frame fr = {
