@@ -97,6 +97,22 @@ class Import(TestCase):
         self.assert_refused(b"\r\n".join(skipped), r'expected "Frame N" or "@@"')
         self.assert_refused(b"not a recording\n", "not a recording of a known vendor format")
 
+    def test_other_vendors_are_recognised_and_refused(self):
+        """The formats without an importer yet (docs/import.md) are told
+        apart by their content and refused cleanly, whatever their name."""
+        for name, what in (("xsensor_data.csv", "XSENSOR CSV"), ("emed_test.lst", "novel emed .lst"),
+                           ("pliance_test.asc", "novel pliance/pedar .asc"),
+                           ("pedar_example.asc", "novel pliance/pedar .asc")):
+            renamed = os.path.join(self.tmp.name, "x.asf")
+            with open(os.path.join(FIXTURES, name), "rb") as a, open(renamed, "wb") as b:
+                b.write(a.read())
+            out = os.path.join(self.tmp.name, "out.h5")
+            r = self.run_import(renamed, "-o", out)
+            self.assertEqual(r.returncode, 65, (name, r.stderr))
+            self.assertIn("no importer yet", r.stderr)
+            self.assertIn("(looks like %s)" % what, r.stderr)
+            self.assertFalse(os.path.exists(out))
+
     def test_imported_walk_replays_as_foot_strikes(self):
         """Each foot strike (pressure on the sensor, then off) is a contact
         whose duration matches the frames with load on them."""
