@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 enum pd_kind { PD_KIND_MAT = 1, PD_KIND_ROLLER = 2 };
-enum pd_unit { PD_UNIT_COUNTS = 0, PD_UNIT_KPA = 1, PD_UNIT_NEWTON = 2 };
+enum pd_unit { PD_UNIT_COUNTS = 0, PD_UNIT_KPA = 1, PD_UNIT_NEWTON = 2, PD_UNIT_MMHG = 3 }; /* mmHg: imported recordings only */
 
 /* Field for field the pmf INFO payload (serial-protocols.md §1). */
 struct pd_device_info {
@@ -59,7 +59,7 @@ static inline size_t pd_frame_cells_bytes(uint16_t rows, uint16_t cols, uint8_t 
 
 static inline const char *pd_unit_name(uint8_t unit)
 {
-	return unit == PD_UNIT_KPA ? "kPa" : unit == PD_UNIT_NEWTON ? "N" : "counts";
+	return unit == PD_UNIT_KPA ? "kPa" : unit == PD_UNIT_NEWTON ? "N" : unit == PD_UNIT_MMHG ? "mmHg" : "counts";
 }
 
 static inline const char *pd_kind_name(uint8_t kind)

@@ -130,7 +130,7 @@ static int read_info(struct pd_rec_reader *rd)
 
 	pd_attr_read_str(rd->frames, "unit", in->unit, sizeof in->unit);
 	in->conversion = num_or(rd->frames, "conversion", 1);
-	d->unit = !strcmp(in->unit, "kPa") ? PD_UNIT_KPA : !strcmp(in->unit, "N") ? PD_UNIT_NEWTON : PD_UNIT_COUNTS;
+	d->unit = !strcmp(in->unit, "kPa") ? PD_UNIT_KPA : !strcmp(in->unit, "N") ? PD_UNIT_NEWTON : !strcmp(in->unit, "mmHg") ? PD_UNIT_MMHG : PD_UNIT_COUNTS;
 	d->units_per_count = d->unit == PD_UNIT_COUNTS ? 0 : (float)in->conversion;
 
 	/* The geometry the data has is the one that counts. */

@@ -29,6 +29,7 @@ static const struct pc_optspec watch_opts[] = {
 	{ "frames", 0, true, false }, { "count", 'n', true, false },
 };
 static const struct pc_optspec export_opts[] = { { "csv", 0, true, false } };
+static const struct pc_optspec import_opts[] = { { "output", 'o', true, false }, { "dir", 'd', true, false } };
 static const struct pc_optspec record_opts[] = {
 	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
 };
@@ -55,6 +56,7 @@ static const struct command commands[] = {
 	{ "info", "info FILE", NULL, 0, pc_cmd_info },
 	{ "export", "export FILE --csv DIR", OPTS(export_opts), pc_cmd_export },
 	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
+	{ "import", "import FILE... [-o OUT.h5 | -d DIR]", OPTS(import_opts), pc_cmd_import },
 	{ "hotplug", "hotplug add|remove PATH", NULL, 0, pc_cmd_hotplug },
 	{ "keygen", "keygen NAME", NULL, 0, pc_cmd_keygen },
 };
@@ -143,6 +145,12 @@ static void help(void)
 "        line), presses.csv, holds.csv, pulses.csv, strokes.csv,\n"
 "        rolls.csv, marks.csv (a header row of field names, one row per\n"
 "        event) and gaps.csv. DIR is made if missing.\n"
+"\n"
+"    import FILE... [-o OUT.h5 | -d DIR]\n"
+"        Other vendors' recordings (Tekscan ASCII movies) as pressd\n"
+"        recordings, one per FILE (default ./NAME.h5); docs/import.md.\n"
+"        Exit 65 when a file is not a complete recording (the file and\n"
+"        line say why), no output then.\n"
 "\n"
 "    recover FILE\n"
 "        Make a file a crash (kill -9, power cut) left unfinished open\n"
