@@ -13,6 +13,27 @@
 
 #define DEFAULT_CONFIG "/etc/pressd/pressd.conf"
 
+/* An installed pressd-web finds its page beside itself, in
+ * <prefix>/share/pressd-web/<what>; a build tree falls back to the
+ * source tree's (compiled in). */
+static char *installed_dir(const char *what, const char *fallback)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			char dir[8192];
+			snprintf(dir, sizeof dir, "%s/../share/pressd-web/%s", exe, what);
+			if (access(dir, R_OK | X_OK) == 0)
+				return strdup(dir);
+		}
+	}
+	return strdup(fallback);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -165,9 +186,9 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 	if (!o->listen)
 		o->listen = strdup("127.0.0.1:8080");
 	if (!o->page_dir)
-		o->page_dir = strdup(PRESSD_WEB_PAGE_DIR);
+		o->page_dir = installed_dir("page", PRESSD_WEB_PAGE_DIR);
 	if (!o->vendor_dir)
-		o->vendor_dir = strdup(PRESSD_WEB_VENDOR_DIR);
+		o->vendor_dir = installed_dir("vendor", PRESSD_WEB_VENDOR_DIR);
 	return 0;
 }
 

@@ -1,0 +1,43 @@
+// Opens the dashboard in Debian's headless chromium (playwright-core) and
+// prints, as one JSON line, what the page shows for each device after a
+// wait: the test compares it with what pressd published.
+// usage: node page_probe.mjs URL SECONDS SCREENSHOT.png [offline]
+import { chromium } from 'playwright-core';
+
+const [url, secs, shot, offline] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const external = [];
+// Anything not served by pressd-web itself would be a network fetch.
+await ctx.route('**/*', route => {
+  const u = new URL(route.request().url());
+  if (u.host !== new URL(url).host) { external.push(u.href); return route.abort(); }
+  return route.continue();
+});
+const page = await ctx.newPage();
+const errors = [];
+page.on('pageerror', e => errors.push(String(e)));
+await page.goto(url);
+await page.waitForTimeout(1000 * Number(secs));
+const devices = await page.evaluate(() => [...document.querySelectorAll('section[role=region]')].map(r => {
+  const id = r.getAttribute('aria-label');
+  const q = name => r.querySelector(`[aria-label="${name} ${id}"]`);
+  const map = q('pressure map');
+  const roller = q('roller map');
+  return {
+    id,
+    hot: map && map.dataset.hotRow !== undefined ? [+map.dataset.hotRow, +map.dataset.hotCol] : null,
+    frame: map ? +map.dataset.frame : null,
+    hold: { text: q('hold timer').textContent, state: q('hold timer').dataset.state },
+    pulses: { text: q('pulses').textContent, count: q('pulses').dataset.count },
+    passes: { text: q('passes').textContent, pass: q('passes').dataset.pass },
+    state: q('state').textContent,
+    badge: r.querySelector('.badge').textContent,
+    rollerColumns: roller ? +roller.dataset.columns : null,
+    buttons: [...r.querySelectorAll('button')].map(b => b.textContent),
+  };
+}));
+const conn = await page.textContent('#conn');
+if (shot) await page.screenshot({ path: shot, fullPage: true });
+console.log(JSON.stringify({ devices, conn, errors, external }));
+await browser.close();
