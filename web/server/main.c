@@ -51,7 +51,13 @@ static int begin_request(struct mg_connection *conn)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	pd_log(4, "refused %s %s from origin %s", ri->request_method, ri->local_uri,
 	       mg_get_header(conn, "Origin"));
-	mg_send_http_error(conn, 403, "Forbidden: cross-origin request");
+	/* Written out rather than mg_send_http_error, which sends nothing
+	 * usable on a WebSocket upgrade. */
+	static const char body[] = "Forbidden: cross-origin request\n";
+	mg_printf(conn,
+		  "HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+		  "Connection: close\r\n\r\n%s",
+		  sizeof body - 1, body);
 	return 403;
 }
 
