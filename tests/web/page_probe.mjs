@@ -19,6 +19,11 @@ const errors = [];
 page.on('pageerror', e => errors.push(String(e)));
 await page.goto(url);
 await page.waitForTimeout(1000 * Number(secs));
+// CLICK=Mark: press the first panel's Mark button, as a person would.
+if (process.env.CLICK) {
+  await page.getByRole('button', { name: process.env.CLICK, exact: true }).first().click();
+  await page.waitForTimeout(500);
+}
 const devices = await page.evaluate(() => [...document.querySelectorAll('section[role=region]')].map(r => {
   const id = r.getAttribute('aria-label');
   const q = name => r.querySelector(`[aria-label="${name} ${id}"]`);
