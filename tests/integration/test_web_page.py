@@ -36,11 +36,19 @@ class WebPage(harness.TestCase):
     def setUp(self):
         super().setUp()
         self.ctx = zmq.Context()
+        self.collectors = []
         os.makedirs(SHOTS, exist_ok=True)
 
     def tearDown(self):
+        for c in self.collectors:
+            c.stop()
         super().tearDown()
         self.ctx.destroy(0)
+
+    def collector(self, *args, **kw):
+        c = Collector(self.ctx, *args, **kw)
+        self.collectors.append(c)
+        return c
 
     def probe(self, web, secs, shot, click=None):
         env = dict(os.environ)
@@ -58,7 +66,7 @@ class WebPage(harness.TestCase):
         d = self.pressd("-d", "sim:mat?scenario=hold&rows=24&cols=40&id=mat0",
                         "-d", "sim:mat?scenario=glide&id=mat1", "-d", "sim:roller?id=roller0",
                         trace=False, cwd=self.tmp.name)
-        sub = Collector(self.ctx, d.pub)
+        sub = self.collector(d.pub)
         web = Web(d.pub, d.control, "--controls", tmpdir=self.tmp.name)
         self.procs.append(web)
         time.sleep(5)

@@ -20,10 +20,18 @@ class WebServer(harness.TestCase):
     def setUp(self):
         super().setUp()
         self.ctx = zmq.Context()
+        self.collectors = []
 
     def tearDown(self):
+        for c in self.collectors:
+            c.stop()
         super().tearDown()
         self.ctx.destroy(0)
+
+    def collector(self, *args, **kw):
+        c = Collector(self.ctx, *args, **kw)
+        self.collectors.append(c)
+        return c
 
     def start(self, *web_args, devices=("sim:mat?scenario=hold&rows=24&cols=40", "sim:roller"), pressd_args=()):
         args = list(pressd_args)
@@ -36,7 +44,7 @@ class WebServer(harness.TestCase):
 
     def test_relays_frames_and_events_as_pressd_published_them(self):
         d, w = self.start()
-        sub = Collector(self.ctx, d.pub)
+        sub = self.collector(d.pub)
         ws = w.ws()
         got = ws.collect(4)
         ws.close()
@@ -60,7 +68,7 @@ class WebServer(harness.TestCase):
 
     def test_late_joiner_gets_every_device_state_at_once(self):
         d, w = self.start()
-        sub = Collector(self.ctx, d.pub, topics=("hold/",))
+        sub = self.collector(d.pub, topics=("hold/",))
         self.assertTrue(sub.wait_for(lambda ms: bodies(ms, "hold"), 15, d.proc))
         time.sleep(0.5)
         ws = w.ws()
@@ -98,7 +106,7 @@ class WebServer(harness.TestCase):
         d, w = self.start()
         cfg = json.loads(w.get("/api/config")[1])
         self.assertEqual(cfg, {"controls": False})
-        sub = Collector(self.ctx, d.pub, topics=("mark/",))
+        sub = self.collector(d.pub, topics=("mark/",))
         ws = w.ws()
         ws.send({"cmd": "mark", "device": "mat0", "label": "x", "token": "guess"})
         reply = ws.collect(5, until=lambda ms: any(m.get("type") == "reply" for m, _ in ms))
@@ -112,7 +120,7 @@ class WebServer(harness.TestCase):
         d, w = self.start("--controls", pressd_args=("-s", "daemon.record_dir=" + "."))
         token = json.loads(w.get("/api/config")[1])["token"]
         self.assertRegex(token, r"^[0-9a-f]{32}$")
-        sub = Collector(self.ctx, d.pub, topics=("mark/", "recording/"))
+        sub = self.collector(d.pub, topics=("mark/", "recording/"))
         ws = w.ws()
         ws.collect(2, until=lambda ms: {m["device"] for m, _ in ms if m["type"] == "status"} >= {"mat0"})
 
