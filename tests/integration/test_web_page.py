@@ -50,12 +50,16 @@ class WebPage(harness.TestCase):
         self.collectors.append(c)
         return c
 
-    def probe(self, web, secs, shot, click=None):
+    def probe(self, web, secs, shot, click=None, during=None):
         env = dict(os.environ)
         if click:
             env["CLICK"] = click
-        r = subprocess.run(["node", PROBE, web.base + "/", str(secs), os.path.join(SHOTS, shot)],
-                           capture_output=True, text=True, timeout=120, env=env)
+        p = subprocess.Popen(["node", PROBE, web.base + "/", str(secs), os.path.join(SHOTS, shot)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        if during:
+            during()
+        stdout, stderr = p.communicate(timeout=120)
+        r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         out = json.loads(r.stdout.strip().splitlines()[-1])
         self.assertEqual(out["errors"], [], out)
@@ -111,6 +115,28 @@ class WebPage(harness.TestCase):
         off = self.probe(web2, 1.5, "controls-off.png")
         self.assertEqual([p["buttons"] for p in off["devices"]], [[], [], []])
         sub.stop()
+
+
+    def test_page_reconnects_when_pressd_web_restarts(self):
+        d = self.pressd("-d", "sim:mat", trace=False, cwd=self.tmp.name)
+        web = Web(d.pub, d.control, tmpdir=self.tmp.name)
+        self.procs.append(web)
+        box = {}
+
+        def restart():
+            time.sleep(4)
+            self.assertEqual(web.stop(), 0)
+            time.sleep(2)
+            box["web"] = Web(d.pub, d.control, tmpdir=self.tmp.name, port=web.port)
+            self.procs.append(box["web"])
+
+        out = self.probe(web, 14, "reconnect.png", during=restart)
+        self.assertTrue(any("reconnecting" in s for s in out["connLog"]), out["connLog"])
+        self.assertEqual(out["conn"], "live", out["connLog"])
+        # frames flowed again after the restart
+        after = json.loads(box["web"].get("/api/stats")[1])
+        self.assertGreater(after["sent"], 0, after)
+        self.assertEqual(out["devices"][0]["id"], "mat0")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,13 @@ const page = await ctx.newPage();
 const errors = [];
 page.on('pageerror', e => errors.push(String(e)));
 await page.goto(url);
+// Every change of the connection line, to see a reconnection happen.
+await page.evaluate(() => {
+  window.connLog = [];
+  const c = document.getElementById('conn');
+  new MutationObserver(() => window.connLog.push(c.dataset.state + ': ' + c.textContent))
+    .observe(c, { childList: true, characterData: true, subtree: true, attributes: true });
+});
 await page.waitForTimeout(1000 * Number(secs));
 // CLICK=Mark: press the first panel's Mark button, as a person would.
 if (process.env.CLICK) {
@@ -43,6 +50,7 @@ const devices = await page.evaluate(() => [...document.querySelectorAll('section
   };
 }));
 const conn = await page.textContent('#conn');
+const connLog = await page.evaluate(() => window.connLog);
 if (shot) await page.screenshot({ path: shot, fullPage: true });
-console.log(JSON.stringify({ devices, conn, errors, external }));
+console.log(JSON.stringify({ devices, conn, connLog, errors, external }));
 await browser.close();
