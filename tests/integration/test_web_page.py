@@ -14,7 +14,7 @@ import unittest
 import zmq
 
 import harness
-from webtools import Web
+from webtools import WebTestCase, Web
 from zmqtools import Collector, bodies
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,23 +32,10 @@ def hottest(cells, rows, cols, dtype):
 
 @unittest.skipUnless(shutil.which("node") and os.path.exists("/usr/bin/chromium") and os.path.isdir(NODE_MODULES),
                      "needs node, /usr/bin/chromium and npm ci (scripts/install-deps)")
-class WebPage(harness.TestCase):
+class WebPage(WebTestCase):
     def setUp(self):
         super().setUp()
-        self.ctx = zmq.Context()
-        self.collectors = []
         os.makedirs(SHOTS, exist_ok=True)
-
-    def tearDown(self):
-        for c in self.collectors:
-            c.stop()
-        super().tearDown()
-        self.ctx.destroy(0)
-
-    def collector(self, *args, **kw):
-        c = Collector(self.ctx, *args, **kw)
-        self.collectors.append(c)
-        return c
 
     def probe(self, web, secs, shot, click=None, during=None):
         env = dict(os.environ)

@@ -12,26 +12,11 @@ import websocket
 import zmq
 
 import harness
-from webtools import WEB, Web
+from webtools import WebTestCase, WEB, Web
 from zmqtools import Collector, bodies
 
 
-class WebServer(harness.TestCase):
-    def setUp(self):
-        super().setUp()
-        self.ctx = zmq.Context()
-        self.collectors = []
-
-    def tearDown(self):
-        for c in self.collectors:
-            c.stop()
-        super().tearDown()
-        self.ctx.destroy(0)
-
-    def collector(self, *args, **kw):
-        c = Collector(self.ctx, *args, **kw)
-        self.collectors.append(c)
-        return c
+class WebServer(WebTestCase):
 
     def start(self, *web_args, devices=("sim:mat?scenario=hold&rows=24&cols=40", "sim:roller"), pressd_args=()):
         args = list(pressd_args)

@@ -11,9 +11,11 @@ import urllib.error
 import urllib.request
 
 import websocket
+import zmq
 
+import harness
 from harness import BIN
-from zmqtools import free_port
+from zmqtools import Collector, free_port
 
 WEB = os.path.join(BIN, "pressd-web")
 
@@ -105,3 +107,23 @@ class Socket:
 
     def close(self):
         self.ws.close()
+
+
+class WebTestCase(harness.TestCase):
+    """A test with a ZeroMQ context and subscribers that stop before it goes."""
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = zmq.Context()
+        self.collectors = []
+
+    def tearDown(self):
+        for c in self.collectors:
+            c.stop()
+        super().tearDown()
+        self.ctx.destroy(0)
+
+    def collector(self, *args, **kw):
+        c = Collector(self.ctx, *args, **kw)
+        self.collectors.append(c)
+        return c
