@@ -81,6 +81,11 @@ class WebServer(WebTestCase):
         self.assertEqual(status, 403)
         with self.assertRaises(websocket.WebSocketException):
             w.ws(origin="http://evil.example").recv(1)
+        # DNS rebinding: a foreign name resolving to loopback, Origin and Host alike
+        status, body = w.get("/api/config", {"Origin": "http://rebind.example:%d" % w.port,
+                                             "Host": "rebind.example:%d" % w.port})
+        self.assertEqual(status, 403)
+        self.assertEqual(w.get("/", {"Host": "localhost:%d" % w.port})[0], 200)
         # the page's own origin is fine, and so is a request with none
         status, body = w.get("/api/config", {"Origin": w.base})
         self.assertEqual(status, 200)

@@ -33,12 +33,31 @@ struct web {
 /* The page's own origin is http://<the Host it was asked for>; a request
  * that names another origin (a foreign page's fetch or WebSocket) is
  * refused. Requests without Origin come from the address bar or tools. */
+static const char *listen_addr; /* the ADDR of -l ADDR:PORT */
+
+/* DNS rebinding: a foreign name that resolves to 127.0.0.1 makes the
+ * browser send Origin and Host both naming it, which look alike. Only the
+ * names this server is reached by pass: loopback's and the listen address. */
+static int host_ok(const char *host)
+{
+	static const char *loopback[] = {"127.0.0.1", "localhost", "[::1]", NULL};
+	size_t n = strcspn(host, ":");
+	if (host[0] == '[')
+		n = strcspn(host, "]") + 1;
+	for (int i = 0; loopback[i]; i++)
+		if (strlen(loopback[i]) == n && strncmp(host, loopback[i], n) == 0)
+			return 1;
+	return strlen(listen_addr) == n && strncmp(host, listen_addr, n) == 0 && strcmp(listen_addr, "0.0.0.0") != 0;
+}
+
 static int origin_ok(const struct mg_connection *conn)
 {
+	const char *host = mg_get_header(conn, "Host");
+	if (host && !host_ok(host))
+		return 0;
 	const char *origin = mg_get_header(conn, "Origin");
 	if (!origin)
 		return 1;
-	const char *host = mg_get_header(conn, "Host");
 	if (!host || strncmp(origin, "http://", 7) != 0)
 		return 0;
 	return strcmp(origin + 7, host) == 0;
@@ -49,8 +68,9 @@ static int begin_request(struct mg_connection *conn)
 	if (origin_ok(conn))
 		return 0;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
-	pd_log(4, "refused %s %s from origin %s", ri->request_method, ri->local_uri,
-	       mg_get_header(conn, "Origin"));
+	pd_log(4, "refused %s %s from origin %s, host %s", ri->request_method, ri->local_uri,
+	       mg_get_header(conn, "Origin") ? mg_get_header(conn, "Origin") : "-",
+	       mg_get_header(conn, "Host") ? mg_get_header(conn, "Host") : "-");
 	/* Written out rather than mg_send_http_error, which sends nothing
 	 * usable on a WebSocket upgrade. */
 	static const char body[] = "Forbidden: cross-origin request\n";
@@ -113,7 +133,7 @@ static int handle_vendor(struct mg_connection *conn, void *cb)
 static int ws_connect(const struct mg_connection *conn, void *cb)
 {
 	if (!origin_ok(conn)) {
-		pd_log(4, "refused WebSocket from origin %s", mg_get_header(conn, "Origin"));
+		pd_log(4, "refused WebSocket from origin %s", mg_get_header(conn, "Origin") ? mg_get_header(conn, "Origin") : "-");
 		return 1; /* civetweb answers 403-ish and closes */
 	}
 	return 0;
@@ -253,6 +273,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+
+	static char addr[256];
+	snprintf(addr, sizeof addr, "%s", w.o.listen);
+	char *colon = strrchr(addr, ':');
+	if (colon)
+		*colon = 0;
+	listen_addr = addr;
 
 	mg_init_library(0);
 	const char *opts[] = {"listening_ports", w.o.listen, "document_root", w.o.page_dir,
