@@ -60,7 +60,15 @@ class Packaging(unittest.TestCase):
             "/usr/share/man/man1/pressd-sim.1": 0o644,
             "/usr/share/man/man5/pressd.conf.5": 0o644,
             "/usr/share/man/man8/pressd.8": 0o644,
+            "/usr/bin/pressd-web": 0o755,
+            os.path.join(cls.unitdir, "pressd-web.service"): 0o644,
+            "/usr/share/man/man1/pressd-web.1": 0o644,
+            "/usr/share/pressd-web/vendor/uPlot.esm.js": 0o644,
+            "/usr/share/pressd-web/vendor/uPlot.min.css": 0o644,
         }
+        page = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web", "page")
+        for f in os.listdir(page):
+            cls.expected["/usr/share/pressd-web/page/" + f] = 0o644
 
     @classmethod
     def tearDownClass(cls):
@@ -113,7 +121,7 @@ class Packaging(unittest.TestCase):
         the instance named (verify takes no bare template)."""
         with open(self.path(os.path.join(self.unitdir, name))) as f:
             unit = f.read()
-        for prog in ("pressd", "pressctl"):
+        for prog in ("pressd", "pressctl", "pressd-web"):
             unit = re.sub(r"^(Exec\w+=-?)/usr/bin/%s " % prog, r"\g<1>%s " % self.path("/usr/bin/" + prog), unit,
                           flags=re.M)
         d = tempfile.mkdtemp(dir=self.tmp)
@@ -124,6 +132,7 @@ class Packaging(unittest.TestCase):
 
     def units(self):
         return [("pressd.service", self.unit_copy()),
+                ("pressd-web.service", self.unit_copy("pressd-web.service")),
                 ("pressd-device@ttyACM0.service", self.unit_copy("pressd-device@.service", "ttyACM0"))]
 
     def test_units_verify(self):
@@ -143,6 +152,18 @@ class Packaging(unittest.TestCase):
                 self.assertTrue(m, r.stdout[-2000:] + r.stderr)
                 self.assertLessEqual(float(m.group(1)), 3.0, r.stdout)
                 print("\n%s exposure %s" % (name, m.group(1)))
+
+    def test_web_unit_is_its_own_user_in_group_pressd(self):
+        with open(self.path(os.path.join(self.unitdir, "pressd-web.service"))) as f:
+            unit = f.read()
+        self.assertIn("\nExecStart=/usr/bin/pressd-web -f\n", unit)
+        for line in ("User=pressd-web", "SupplementaryGroups=pressd", "NoNewPrivileges=yes",
+                     "ProtectSystem=strict", "PrivateDevices=yes"):
+            self.assertRegex(unit, r"(?m)^%s$" % re.escape(line))
+        r = self.systemd_analyze("security", "--offline=true", self.unit_copy("pressd-web.service"))
+        m = re.search(r"Overall exposure level for pressd-web.service: (\d+\.\d+)", r.stdout)
+        self.assertTrue(m, r.stdout[-2000:] + r.stderr)
+        self.assertLessEqual(float(m.group(1)), 2.0, r.stdout)
 
     def test_template_unit_runs_pressctl_hotplug(self):
         with open(self.path(os.path.join(self.unitdir, "pressd-device@.service"))) as f:

@@ -1,0 +1,130 @@
+"""The dashboard in a real browser (Debian's headless chromium through
+playwright-core) against pressd on its simulated devices: what the page
+shows is compared with what pressd published on its ZeroMQ stream.
+Screenshots are kept under the build tree (web-screenshots/)."""
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+import unittest
+
+import zmq
+
+import harness
+from webtools import WebTestCase, Web
+from zmqtools import Collector, bodies
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROBE = os.path.join(HERE, "..", "web", "page_probe.mjs")
+SHOTS = os.path.join(harness.BIN, "..", "web-screenshots")
+NODE_MODULES = os.path.join(HERE, "..", "..", "node_modules", "playwright-core")
+
+
+def hottest(cells, rows, cols, dtype):
+    import numpy as np
+    a = np.frombuffer(cells, dtype="<u2" if dtype == "uint16" else "u1").reshape(rows, cols)
+    i = int(a.argmax())
+    return i // cols, i % cols
+
+
+@unittest.skipUnless(shutil.which("node") and os.path.exists("/usr/bin/chromium") and os.path.isdir(NODE_MODULES),
+                     "needs node, /usr/bin/chromium and npm ci (scripts/install-deps)")
+class WebPage(WebTestCase):
+    def setUp(self):
+        super().setUp()
+        os.makedirs(SHOTS, exist_ok=True)
+
+    def probe(self, web, secs, shot, click=None, during=None):
+        env = dict(os.environ)
+        if click:
+            env["CLICK"] = click
+        p = subprocess.Popen(["node", PROBE, web.base + "/", str(secs), os.path.join(SHOTS, shot)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        if during:
+            during()
+        stdout, stderr = p.communicate(timeout=120)
+        r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["errors"], [], out)
+        self.assertEqual(out["external"], [], "the page fetched from the network")
+        return out
+
+    def test_page_shows_what_pressd_published(self):
+        d = self.pressd("-d", "sim:mat?scenario=hold&rows=24&cols=40&id=mat0",
+                        "-d", "sim:mat?scenario=glide&id=mat1", "-d", "sim:roller?id=roller0",
+                        trace=False, cwd=self.tmp.name)
+        sub = self.collector(d.pub)
+        web = Web(d.pub, d.control, "--controls", tmpdir=self.tmp.name)
+        self.procs.append(web)
+        time.sleep(5)
+        # While the blob is held: the map's hottest cell is the frame's.
+        early = self.probe(web, 3, "early.png", click="Mark")
+        panels = {p["id"]: p for p in early["devices"]}
+        self.assertEqual(set(panels), {"mat0", "mat1", "roller0"})
+        frames = {(m.device, m.get("frame")): m for m in sub.snapshot() if m.type == "frame"}
+        for dev, (rows, cols) in (("mat0", (24, 40)), ("mat1", (32, 32))):
+            p = panels[dev]
+            f = frames[(dev, p["frame"])]
+            self.assertEqual((f.get("rows"), f.get("cols")), (rows, cols))
+            r, c = hottest(f.cells, rows, cols, f.get("dtype"))
+            if dev == "mat0":  # mat1's glide may be between strokes
+                self.assertLessEqual(abs(r - p["hot"][0]), 1, (p, r, c))
+                self.assertLessEqual(abs(c - p["hot"][1]), 1, (p, r, c))
+        self.assertEqual(panels["mat0"]["hold"]["state"], "holding")
+        self.assertIn("raw counts", panels["mat0"]["badge"])
+        self.assertEqual(panels["mat0"]["buttons"], ["Mark", "Tare", "Start recording", "Stop recording"])
+        self.assertTrue(sub.wait_for(lambda ms: bodies(ms, "mark"), 5), "Mark on the page published no mark")
+        # Until the hold reached its target and the glide's passes are done.
+        self.assertTrue(sub.wait_for(lambda ms: [h for h in bodies(ms, "hold", "mat0") if h.get("reached")], 45,
+                                     d.proc), "no hold reached 30 s")
+        strokes = bodies(sub.snapshot(), "stroke", "mat1")
+        self.assertTrue(strokes)
+        time.sleep(1)
+        # A page opened late shows every device's state at once.
+        late = self.probe(web, 1.5, "late.png")
+        panels = {p["id"]: p for p in late["devices"]}
+        holds = bodies(sub.snapshot(), "hold", "mat0")
+        last = holds[-1]
+        self.assertEqual(panels["mat0"]["hold"]["state"], "reached")
+        self.assertTrue(panels["mat0"]["hold"]["text"].startswith("%d s / 30 s" % int(last["duration"])),
+                        (panels["mat0"]["hold"], last))
+        self.assertEqual(int(panels["mat1"]["passes"]["pass"]), bodies(sub.snapshot(), "stroke", "mat1")[-1]["pass"])
+        self.assertGreater(panels["roller0"]["rollerColumns"], 0)
+        self.assertIn("streaming", panels["roller0"]["state"])
+        self.assertEqual(late["conn"], "live")
+        # Controls off: no buttons.
+        web2 = Web(d.pub, d.control, tmpdir=self.tmp.name)
+        self.procs.append(web2)
+        off = self.probe(web2, 1.5, "controls-off.png")
+        self.assertEqual([p["buttons"] for p in off["devices"]], [[], [], []])
+        sub.stop()
+
+
+    def test_page_reconnects_when_pressd_web_restarts(self):
+        d = self.pressd("-d", "sim:mat", trace=False, cwd=self.tmp.name)
+        web = Web(d.pub, d.control, tmpdir=self.tmp.name)
+        self.procs.append(web)
+        box = {}
+
+        def restart():
+            time.sleep(4)
+            self.assertEqual(web.stop(), 0)
+            time.sleep(2)
+            box["web"] = Web(d.pub, d.control, tmpdir=self.tmp.name, port=web.port)
+            self.procs.append(box["web"])
+
+        out = self.probe(web, 14, "reconnect.png", during=restart)
+        self.assertTrue(any("reconnecting" in s for s in out["connLog"]), out["connLog"])
+        self.assertEqual(out["conn"], "live", out["connLog"])
+        # frames flowed again after the restart
+        after = json.loads(box["web"].get("/api/stats")[1])
+        self.assertGreater(after["sent"], 0, after)
+        self.assertEqual(out["devices"][0]["id"], "mat0")
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,182 @@
+"""pressd-web's server side against pressd on its simulated devices: what
+it relays over the WebSocket, late joiners, origin refusal, controls and
+tokens, reconnection when pressd restarts, and its exit statuses."""
+
+import json
+import os
+import subprocess
+import time
+import unittest
+
+import websocket
+import zmq
+
+import harness
+from webtools import WebTestCase, WEB, Web
+from zmqtools import Collector, bodies
+
+
+class WebServer(WebTestCase):
+
+    def start(self, *web_args, devices=("sim:mat?scenario=hold&rows=24&cols=40", "sim:roller"), pressd_args=()):
+        args = list(pressd_args)
+        for d in devices:
+            args += ["-d", d]
+        d = self.pressd(*args, trace=False, cwd=self.tmp.name)
+        w = Web(d.pub, d.control, *web_args, tmpdir=self.tmp.name)
+        self.procs.append(w)
+        return d, w
+
+    def test_relays_frames_and_events_as_pressd_published_them(self):
+        d, w = self.start()
+        sub = self.collector(d.pub)
+        ws = w.ws()
+        got = ws.collect(4)
+        ws.close()
+        zmsgs = sub.stop()
+        frames = [(h, c) for h, c in got if c is not None]
+        self.assertGreater(len(frames), 30, got[:5])
+        by_key = {(m.device, m.get("seq")): m for m in zmsgs if m.type == "frame"}
+        matched = 0
+        for h, cells in frames:
+            self.assertEqual(h["type"], "frame")
+            size = 2 if h["dtype"] == "uint16" else 1
+            self.assertEqual(len(cells), h["rows"] * h["cols"] * size)
+            z = by_key.get((h["device"], h["seq"]))
+            if z is not None:
+                self.assertEqual(z.body, h)
+                self.assertEqual(z.cells, cells)
+                matched += 1
+        self.assertGreater(matched, 20)
+        self.assertEqual({h["device"] for h, _ in frames}, {"mat0", "roller0"})
+        self.assertTrue(any(m.get("type") == "status" for m, c in got if c is None))
+
+    def test_late_joiner_gets_every_device_state_at_once(self):
+        d, w = self.start()
+        sub = self.collector(d.pub, topics=("hold/",))
+        self.assertTrue(sub.wait_for(lambda ms: bodies(ms, "hold"), 15, d.proc))
+        time.sleep(0.5)
+        ws = w.ws()
+        t0 = time.monotonic()
+        first = ws.collect(0.3)
+        took = time.monotonic() - t0
+        ws.close()
+        # Before any live message could arrive in 0.3 s at 1 Hz status: each
+        # device's status, its hold so far and its latest frame.
+        types = {(m["type"], m["device"]) for m, _ in first}
+        for dev in ("mat0", "roller0"):
+            self.assertIn(("status", dev), types, first)
+            self.assertIn(("frame", dev), types, first)
+        self.assertIn(("hold", "mat0"), types)
+        self.assertLess(took, 1.0)
+        # status comes first so the page knows geometry and units before a frame
+        self.assertEqual(first[0][0]["type"], "status")
+
+    def test_other_origins_are_refused_on_http_and_websocket(self):
+        d, w = self.start("--controls")
+        status, body = w.get("/api/config", {"Origin": "http://evil.example"})
+        self.assertEqual(status, 403)
+        self.assertNotIn(b"token", body)
+        status, body = w.get("/", {"Origin": "http://evil.example"})
+        self.assertEqual(status, 403)
+        with self.assertRaises(websocket.WebSocketException):
+            w.ws(origin="http://evil.example").recv(1)
+        # DNS rebinding: a foreign name resolving to loopback, Origin and Host alike
+        status, body = w.get("/api/config", {"Origin": "http://rebind.example:%d" % w.port,
+                                             "Host": "rebind.example:%d" % w.port})
+        self.assertEqual(status, 403)
+        self.assertEqual(w.get("/", {"Host": "localhost:%d" % w.port})[0], 200)
+        # the page's own origin is fine, and so is a request with none
+        status, body = w.get("/api/config", {"Origin": w.base})
+        self.assertEqual(status, 200)
+        self.assertEqual(w.get("/")[0], 200)
+        self.assertIn("refused", w.text())
+
+    def test_controls_off_by_default(self):
+        d, w = self.start()
+        cfg = json.loads(w.get("/api/config")[1])
+        self.assertEqual(cfg, {"controls": False})
+        sub = self.collector(d.pub, topics=("mark/",))
+        ws = w.ws()
+        ws.send({"cmd": "mark", "device": "mat0", "label": "x", "token": "guess"})
+        reply = ws.collect(5, until=lambda ms: any(m.get("type") == "reply" for m, _ in ms))
+        r = [m for m, _ in reply if m.get("type") == "reply"][0]["reply"]
+        self.assertFalse(r["ok"])
+        self.assertIn("controls are off", r["error"])
+        time.sleep(0.5)
+        self.assertEqual(bodies(sub.stop(), "mark"), [])
+
+    def test_controls_on_need_the_token(self):
+        d, w = self.start("--controls", pressd_args=("-s", "daemon.record_dir=" + "."))
+        token = json.loads(w.get("/api/config")[1])["token"]
+        self.assertRegex(token, r"^[0-9a-f]{32}$")
+        sub = self.collector(d.pub, topics=("mark/", "recording/"))
+        ws = w.ws()
+        ws.collect(2, until=lambda ms: {m["device"] for m, _ in ms if m["type"] == "status"} >= {"mat0"})
+
+        def ask(req):
+            ws.send(req)
+            got = ws.collect(8, until=lambda ms: any(m.get("type") == "reply" for m, _ in ms))
+            return [m for m, _ in got if m.get("type") == "reply"][0]["reply"]
+
+        r = ask({"cmd": "mark", "device": "mat0", "label": "bad", "token": "0" * 32})
+        self.assertEqual(r, {"ok": False, "error": "bad token"})
+        r = ask({"cmd": "set", "device": "mat0", "key": "hold_target_s", "value": 1, "token": token})
+        self.assertFalse(r["ok"])  # only the dashboard's four commands pass
+        r = ask({"cmd": "mark", "device": "mat0", "label": "from the page", "token": token})
+        self.assertTrue(r["ok"], r)
+        r = ask({"cmd": "record_start", "device": "mat0", "token": token})
+        self.assertTrue(r["ok"], r)
+        sub.wait_for(lambda ms: bodies(ms, "recording"), 5)
+        r = ask({"cmd": "record_stop", "device": "mat0", "token": token})
+        self.assertTrue(r["ok"], r)
+        sub.wait_for(lambda ms: len(bodies(ms, "recording")) >= 2, 5)
+        msgs = sub.stop()
+        marks = bodies(msgs, "mark")
+        self.assertEqual([m["label"] for m in marks], ["from the page"])
+        # pressd (this branch's base) publishes recording/stop but no
+        # recording/start for a record_start request: see the report.
+        self.assertIn("stop", [m["phase"] for m in bodies(msgs, "recording")], msgs)
+        self.assertTrue(os.path.exists(os.path.join(self.tmp.name, r["recordings"][0]["path"])), r)
+
+    def test_pressd_restart_resumes_the_stream(self):
+        d, w = self.start(devices=("sim:mat",))
+        ws = w.ws()
+        self.assertTrue(ws.collect(3, until=lambda ms: any(c is not None for _, c in ms)))
+        d.proc.terminate()
+        d.proc.wait(20)
+        ws.collect(1)
+        d2 = self.pressd("-d", "sim:mat", "-p", d.pub, "-C", d.control, trace=False)
+        got = ws.collect(15, until=lambda ms: any(c is not None for _, c in ms))
+        frames = [h for h, c in got if c is not None]
+        self.assertTrue(frames, "no frame after pressd restarted: " + w.text()[-2000:])
+        self.assertEqual(d2.proc.poll(), None)
+        ws.close()
+
+    def test_bad_option_and_bad_config(self):
+        r = subprocess.run([WEB, "--nope"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 64)
+        r = subprocess.run([WEB, "-l", "nothing"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("-l", r.stderr)
+        conf = os.path.join(self.tmp.name, "bad.conf")
+        with open(conf, "w") as f:
+            f.write("[web]\ncontrols = maybe\n")
+        r = subprocess.run([WEB, "-c", conf], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("web.controls", r.stderr)
+        with open(conf, "w") as f:
+            f.write("[web]\ncolour = blue\n")
+        r = subprocess.run([WEB, "-c", conf], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 78)
+        self.assertIn("web.colour", r.stderr)
+
+    def test_sigterm_exits_0(self):
+        d, w = self.start(devices=("sim:mat",))
+        ws = w.ws()
+        ws.collect(1)
+        self.assertEqual(w.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,129 @@
+"""pressd-web beside pressd for the dashboard tests: start it on a free
+port, talk to its WebSocket like the page does (websocket-client, Debian's
+python3-websocket), and decode what it relays."""
+
+import json
+import os
+import struct
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import websocket
+import zmq
+
+import harness
+from harness import BIN
+from zmqtools import Collector, free_port
+
+WEB = os.path.join(BIN, "pressd-web")
+
+
+class Web:
+    def __init__(self, pub, control, *args, tmpdir, port=None):
+        self.port = port or free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.log_path = os.path.join(tmpdir, "web-%d.log" % self.port)
+        self.log = open(self.log_path, "a")
+        argv = [WEB, "-f", "-v", "-l", "127.0.0.1:%d" % self.port, "-p", pub]
+        if control:
+            argv += ["-C", control]
+        self.proc = subprocess.Popen(argv + list(args), stdout=subprocess.DEVNULL, stderr=self.log)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                self.get("/api/config")
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("pressd-web did not start: " + self.text())
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def get(self, path, headers=None):
+        """(status, body bytes)"""
+        req = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def ws(self, origin=None):
+        return Socket(self, origin)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        rc = self.proc.wait(timeout=10)
+        self.log.close()
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+
+
+class Socket:
+    """The page's WebSocket: text messages are events (JSON), binary ones
+    frames (u32 LE header length, JSON header, cells)."""
+
+    def __init__(self, web, origin=None):
+        self.ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % web.port, timeout=5,
+                                              origin=origin or web.base)
+
+    def recv(self, timeout=5):
+        """(json dict, cells bytes or None), or None on timeout."""
+        self.ws.settimeout(timeout)
+        try:
+            op, data = self.ws.recv_data()
+        except websocket.WebSocketTimeoutException:
+            return None
+        if op == websocket.ABNF.OPCODE_BINARY:
+            (n,) = struct.unpack_from("<I", data)
+            return json.loads(data[4:4 + n]), data[4 + n:]
+        return json.loads(data), None
+
+    def collect(self, seconds, until=None):
+        out = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            m = self.recv(max(0.05, deadline - time.monotonic()))
+            if m is None:
+                continue
+            out.append(m)
+            if until and until(out):
+                break
+        return out
+
+    def send(self, obj):
+        self.ws.send(json.dumps(obj))
+
+    def close(self):
+        self.ws.close()
+
+
+class WebTestCase(harness.TestCase):
+    """A test with a ZeroMQ context and subscribers that stop before it goes."""
+
+    def setUp(self):
+        super().setUp()
+        self.ctx = zmq.Context()
+        self.collectors = []
+
+    def tearDown(self):
+        for c in self.collectors:
+            c.stop()
+        super().tearDown()
+        self.ctx.destroy(0)
+
+    def collector(self, *args, **kw):
+        c = Collector(self.ctx, *args, **kw)
+        self.collectors.append(c)
+        return c

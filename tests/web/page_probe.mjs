@@ -1,0 +1,56 @@
+// Opens the dashboard in Debian's headless chromium (playwright-core) and
+// prints, as one JSON line, what the page shows for each device after a
+// wait: the test compares it with what pressd published.
+// usage: node page_probe.mjs URL SECONDS SCREENSHOT.png [offline]
+import { chromium } from 'playwright-core';
+
+const [url, secs, shot, offline] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const external = [];
+// Anything not served by pressd-web itself would be a network fetch.
+await ctx.route('**/*', route => {
+  const u = new URL(route.request().url());
+  if (u.host !== new URL(url).host) { external.push(u.href); return route.abort(); }
+  return route.continue();
+});
+const page = await ctx.newPage();
+const errors = [];
+page.on('pageerror', e => errors.push(String(e)));
+await page.goto(url);
+// Every change of the connection line, to see a reconnection happen.
+await page.evaluate(() => {
+  window.connLog = [];
+  const c = document.getElementById('conn');
+  new MutationObserver(() => window.connLog.push(c.dataset.state + ': ' + c.textContent))
+    .observe(c, { childList: true, characterData: true, subtree: true, attributes: true });
+});
+await page.waitForTimeout(1000 * Number(secs));
+// CLICK=Mark: press the first panel's Mark button, as a person would.
+if (process.env.CLICK) {
+  await page.getByRole('button', { name: process.env.CLICK, exact: true }).first().click();
+  await page.waitForTimeout(500);
+}
+const devices = await page.evaluate(() => [...document.querySelectorAll('section[role=region]')].map(r => {
+  const id = r.getAttribute('aria-label');
+  const q = name => r.querySelector(`[aria-label="${name} ${id}"]`);
+  const map = q('pressure map');
+  const roller = q('roller map');
+  return {
+    id,
+    hot: map && map.dataset.hotRow !== undefined ? [+map.dataset.hotRow, +map.dataset.hotCol] : null,
+    frame: map ? +map.dataset.frame : null,
+    hold: { text: q('hold timer').textContent, state: q('hold timer').dataset.state },
+    pulses: { text: q('pulses').textContent, count: q('pulses').dataset.count },
+    passes: { text: q('passes').textContent, pass: q('passes').dataset.pass },
+    state: q('state').textContent,
+    badge: r.querySelector('.badge').textContent,
+    rollerColumns: roller ? +roller.dataset.columns : null,
+    buttons: [...r.querySelectorAll('button')].map(b => b.textContent),
+  };
+}));
+const conn = await page.textContent('#conn');
+const connLog = await page.evaluate(() => window.connLog);
+if (shot) await page.screenshot({ path: shot, fullPage: true });
+console.log(JSON.stringify({ devices, conn, connLog, errors, external }));
+await browser.close();

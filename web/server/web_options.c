@@ -1,0 +1,204 @@
+/* pressd-web's options: command line first, then the config file fills what
+ * the command line left open, then the built-in defaults (dashboard.md). */
+#include "web_options.h"
+
+#include <getopt.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "parse.h"
+
+#define DEFAULT_CONFIG "/etc/pressd/pressd.conf"
+
+/* An installed pressd-web finds its page beside itself, in
+ * <prefix>/share/pressd-web/<what>; a build tree falls back to the
+ * source tree's (compiled in). */
+static char *installed_dir(const char *what, const char *fallback)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = 0;
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			char dir[8192];
+			snprintf(dir, sizeof dir, "%s/../share/pressd-web/%s", exe, what);
+			if (access(dir, R_OK | X_OK) == 0)
+				return strdup(dir);
+		}
+	}
+	return strdup(fallback);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: pressd-web [-c FILE] [-p ENDPOINT]... [-C ENDPOINT]... [-l ADDR:PORT]\n"
+		"                  [--page DIR] [--controls] [-f] [-v|-q] [--version] [--help]\n"
+		"  -c, --config FILE     pressd.conf to read ([daemon] pub/control, [web]); default "
+		DEFAULT_CONFIG " when present\n"
+		"  -p, --pub ENDPOINT    pressd's event endpoint (repeat for several daemons)\n"
+		"  -C, --control ENDPOINT pressd's control endpoint, in the order of -p\n"
+		"  -l, --listen ADDR:PORT where to serve the dashboard (default 127.0.0.1:8080)\n"
+		"      --page DIR        the page's files (default: the installed ones)\n"
+		"      --controls        offer Mark/Tare/Record on the page (tokened)\n"
+		"  -f, --foreground      log to stderr\n"
+		"  -v, -q                more, less logging\n");
+}
+
+struct cfg_ctx {
+	struct web_options *o;
+	bool have_pub, have_control, have_listen, have_controls;
+	char bad[160];
+};
+
+static int add_ep(char **arr, int *n, const char *v)
+{
+	if (*n >= WEB_MAX_ENDPOINTS)
+		return 0;
+	arr[(*n)++] = strdup(v);
+	return 1;
+}
+
+static int on_ini(void *user, const char *sec, const char *key, const char *val)
+{
+	struct cfg_ctx *c = user;
+	struct web_options *o = c->o;
+	if (strcmp(sec, "daemon") == 0) {
+		if (strcmp(key, "pub") == 0 && !c->have_pub)
+			return add_ep(o->pub, &o->n_pub, val) || (snprintf(c->bad, sizeof c->bad, "daemon.pub: too many"), 0);
+		if (strcmp(key, "control") == 0 && !c->have_control)
+			return add_ep(o->control, &o->n_control, val);
+		return 1; /* pressd's own keys */
+	}
+	if (strcmp(sec, "web") == 0) {
+		if (strcmp(key, "listen") == 0) {
+			if (!c->have_listen) {
+				free(o->listen);
+				o->listen = strdup(val);
+			}
+			return 1;
+		}
+		if (strcmp(key, "controls") == 0) {
+			bool b;
+			if (!pd_parse_bool(val, &b)) {
+				snprintf(c->bad, sizeof c->bad, "web.controls: '%s' is not a boolean", val);
+				return 0;
+			}
+			if (!c->have_controls)
+				o->controls = b;
+			return 1;
+		}
+		if (strcmp(key, "recordings") == 0)
+			return 1; /* for the review page, which is not built yet */
+		snprintf(c->bad, sizeof c->bad, "web.%s: unknown key", key);
+		return 0;
+	}
+	return 1; /* [analysis], [device.*]: pressd's */
+}
+
+static bool valid_listen(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	long port;
+	return colon && colon != s && pd_parse_long(colon + 1, 1, 65535, &port);
+}
+
+int web_options_parse(struct web_options *o, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"config", required_argument, 0, 'c'}, {"pub", required_argument, 0, 'p'},
+		{"control", required_argument, 0, 'C'}, {"listen", required_argument, 0, 'l'},
+		{"page", required_argument, 0, 'P'}, {"controls", no_argument, 0, 'X'},
+		{"foreground", no_argument, 0, 'f'}, {"verbose", no_argument, 0, 'v'},
+		{"quiet", no_argument, 0, 'q'}, {"version", no_argument, 0, 'V'},
+		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+	struct cfg_ctx c = {.o = o};
+	memset(o, 0, sizeof *o);
+	int opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:p:C:l:fvq", longs, NULL)) != -1) {
+		switch (opt) {
+		case 'c': o->config = optarg; break;
+		case 'p':
+			if (!add_ep(o->pub, &o->n_pub, optarg)) {
+				fprintf(stderr, "pressd-web: -p: at most %d endpoints\n", WEB_MAX_ENDPOINTS);
+				return 64;
+			}
+			c.have_pub = true;
+			break;
+		case 'C':
+			if (!add_ep(o->control, &o->n_control, optarg)) {
+				fprintf(stderr, "pressd-web: -C: at most %d endpoints\n", WEB_MAX_ENDPOINTS);
+				return 64;
+			}
+			c.have_control = true;
+			break;
+		case 'l':
+			if (!valid_listen(optarg)) {
+				fprintf(stderr, "pressd-web: -l '%s': expected ADDR:PORT\n", optarg);
+				return 64;
+			}
+			free(o->listen);
+			o->listen = strdup(optarg);
+			c.have_listen = true;
+			break;
+		case 'P': free(o->page_dir); o->page_dir = strdup(optarg); break;
+		case 'X': o->controls = true; c.have_controls = true; break;
+		case 'f': o->foreground = true; break;
+		case 'v': o->verbosity++; break;
+		case 'q': o->verbosity--; break;
+		case 'V': printf("pressd-web %s\n", PRESSD_VERSION); return -1;
+		case 'h': usage(stdout); return -1;
+		default: usage(stderr); return 64;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pressd-web: unexpected argument '%s'\n", argv[optind]);
+		return 64;
+	}
+	const char *cfg = o->config;
+	if (!cfg && access(DEFAULT_CONFIG, R_OK) == 0)
+		cfg = DEFAULT_CONFIG;
+	if (cfg) {
+		int r = ini_parse(cfg, on_ini, &c);
+		if (r < 0) {
+			fprintf(stderr, "pressd-web: %s: cannot read\n", cfg);
+			return 78;
+		}
+		if (r > 0) {
+			fprintf(stderr, "pressd-web: %s:%d: %s\n", cfg, r, c.bad[0] ? c.bad : "syntax error");
+			return 78;
+		}
+		if (o->listen && !valid_listen(o->listen)) {
+			fprintf(stderr, "pressd-web: %s: web.listen '%s': expected ADDR:PORT\n", cfg, o->listen);
+			return 78;
+		}
+	}
+	if (o->n_pub == 0)
+		add_ep(o->pub, &o->n_pub, "tcp://127.0.0.1:5555");
+	if (o->n_control == 0 && !c.have_pub)
+		add_ep(o->control, &o->n_control, "tcp://127.0.0.1:5556");
+	if (!o->listen)
+		o->listen = strdup("127.0.0.1:8080");
+	if (!o->page_dir)
+		o->page_dir = installed_dir("page", PRESSD_WEB_PAGE_DIR);
+	if (!o->vendor_dir)
+		o->vendor_dir = installed_dir("vendor", PRESSD_WEB_VENDOR_DIR);
+	return 0;
+}
+
+void web_options_free(struct web_options *o)
+{
+	for (int i = 0; i < o->n_pub; i++)
+		free(o->pub[i]);
+	for (int i = 0; i < o->n_control; i++)
+		free(o->control[i]);
+	free(o->listen);
+	free(o->page_dir);
+	free(o->vendor_dir);
+}

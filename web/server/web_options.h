@@ -1,0 +1,26 @@
+/* pressd-web's command line and the [daemon]/[web] parts of pressd.conf. */
+#ifndef PRESSD_WEB_OPTIONS_H
+#define PRESSD_WEB_OPTIONS_H
+#include <stdbool.h>
+
+#define WEB_MAX_ENDPOINTS 8
+
+struct web_options {
+	const char *config;
+	char *pub[WEB_MAX_ENDPOINTS];
+	int n_pub;
+	char *control[WEB_MAX_ENDPOINTS];
+	int n_control;
+	char *listen;        /* ADDR:PORT */
+	char *page_dir;      /* where index.html lives */
+	char *vendor_dir;    /* where uPlot's dist/ lives */
+	bool controls;
+	bool foreground;
+	int verbosity;
+};
+
+/* 0 to run, -1 when --help/--version were answered, else the exit status
+ * (64 bad option, 78 bad config), after printing what was wrong. */
+int web_options_parse(struct web_options *o, int argc, char **argv);
+void web_options_free(struct web_options *o);
+#endif
