@@ -61,7 +61,7 @@ struct run {
 	void *to_free[2];
 	FILE *events_out;
 	const char *device;
-	uint64_t seq[PD_EV_ROLL + 2]; /* per event type, and marks */
+	uint64_t seq[PD_EV_COUNT + 1]; /* per event type, and marks */
 	double utc_minus_t;
 	int failed;
 };
@@ -119,7 +119,7 @@ static void mark(struct run *run, double utc, uint64_t n)
 		 n % 2 ? "short" :
 			 "a long label that goes on and on past one hundred and twenty-eight bytes, ünïcödé included, "
 			 "to see it cut cleanly");
-	json_t *j = pd_json_message("mark", run->device, run->seq[PD_EV_ROLL + 1]++, -1, 0, utc);
+	json_t *j = pd_json_message("mark", run->device, run->seq[PD_EV_COUNT]++, -1, 0, utc);
 	json_object_set_new(j, "label", json_string(label));
 	record_json(run, j);
 	json_decref(j);
