@@ -158,9 +158,6 @@ const struct pd_analysis_params *pd_analysis_params(const struct pd_analysis *a)
 
 /* Take the next frames as the zero baseline (the control socket's `tare`). */
 void pd_analysis_tare(struct pd_analysis *a);
-/* True while a tare is averaging its frames; *frames (if not NULL): how
- * many frames the baseline in force was averaged over. */
-bool pd_analysis_taring(const struct pd_analysis *a, unsigned *frames);
 /* The baseline in force, rows × cols in counts; NULL when none. */
 const float *pd_analysis_baseline(const struct pd_analysis *a);
 

@@ -268,7 +268,6 @@ struct pd_analysis {
 	bool has_base;
 	uint32_t *tare_sum;
 	unsigned tare_n;
-	unsigned tare_last_n;  /* frames the baseline in force was averaged over */
 	bool taring;
 	double tare_t0;
 

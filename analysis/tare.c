@@ -29,13 +29,12 @@ void an_tare_feed(struct pd_analysis *a, const struct pd_frame *f)
 			a->base[i] = (float)((double)a->tare_sum[i] / a->tare_n);
 		a->has_base = true;
 		a->taring = false;
-		a->tare_last_n = a->tare_n;
-		a->tare_n = 0;
 		/* From this frame on it applies: say so, in the device's unit. */
 		double sum = 0;
 		for (size_t i = 0; i < a->ncells; i++)
 			sum += a->base[i];
-		struct pd_ev_tare e = { .frames = a->tare_last_n, .mean = sum / (double)a->ncells * a->scale };
+		struct pd_ev_tare e = { .frames = a->tare_n, .mean = sum / (double)a->ncells * a->scale };
+		a->tare_n = 0;
 		an_emit(a, PD_EV_TARE, PD_PHASE_NONE, &e, sizeof e);
 	}
 }
@@ -44,13 +43,6 @@ void pd_analysis_tare(struct pd_analysis *a)
 {
 	a->taring = true;
 	a->tare_n = 0;
-}
-
-bool pd_analysis_taring(const struct pd_analysis *a, unsigned *frames)
-{
-	if (frames)
-		*frames = a->tare_last_n;
-	return a->taring;
 }
 
 const float *pd_analysis_baseline(const struct pd_analysis *a)

@@ -50,10 +50,21 @@ struct pd_analysis_worker {
 	struct dev_analysis dev[];
 };
 
+/* A baseline came into force: it answers every tare asked up to now. */
+static void tare_in_force(struct dev_analysis *d, double t, uint32_t frame, unsigned frames)
+{
+	pthread_mutex_lock(&d->w->lock);
+	d->tare_in_force = d->tare_applied;
+	d->tare_result = (struct pd_tare_result){ t, frame, frames };
+	pthread_mutex_unlock(&d->w->lock);
+}
+
 static void publish_event(void *ctx, const struct pd_event *ev)
 {
 	struct dev_analysis *d = ctx;
 	const char *id = d->dev->id;
+	if (ev->type == PD_EV_TARE)
+		tare_in_force(d, ev->t, ev->frame, ev->u.tare.frames);
 	if (pd_log_level() >= LOG_DEBUG) {
 		char line[1024];
 		pd_dbg("%s: %s", id, pd_event_format(line, sizeof line, ev));
@@ -153,14 +164,6 @@ int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *ou
 	return have;
 }
 
-/* A baseline came into force: it answers every tare asked up to now. */
-static void tare_in_force(struct dev_analysis *d, double t, uint32_t frame, unsigned frames)
-{
-	pthread_mutex_lock(&d->w->lock);
-	d->tare_in_force = d->tare_applied;
-	d->tare_result = (struct pd_tare_result){ t, frame, frames };
-	pthread_mutex_unlock(&d->w->lock);
-}
 
 static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
 {
@@ -173,12 +176,8 @@ static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf
 		return;
 	}
 	d->utc_minus_t = (double)f->rx.utc_ns / 1e9 - (double)f->device_time_us / 1e6;
-	bool taring = pd_analysis_taring(d->ctx, NULL);
 	pd_analysis_feed(d->ctx, f);
 	d->open = true;
-	unsigned frames;
-	if (taring && !pd_analysis_taring(d->ctx, &frames)) /* this frame completed the baseline */
-		tare_in_force(d, (double)f->device_time_us / 1e6, f->seq, frames);
 }
 
 /* The reader waits for the analysis, so this means something broke. */

@@ -41,7 +41,7 @@ static void on_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
 	struct seen *s = ctx;
 	s->runner_thread = pthread_self();
 	uint64_t n = atomic_load(&s->frames);
-	if (n > 0 && cf->frame->seq != atomic_load(&s->last_seq) + 1 + 0 && atomic_load(&s->lost) == 0)
+	if (n > 0 && cf->frame->seq != atomic_load(&s->last_seq) + 1 && atomic_load(&s->lost) == 0)
 		atomic_store(&s->out_of_order, 1);
 	if (n == 0 && !cf->new_stream)
 		atomic_store(&s->out_of_order, 1);
