@@ -71,7 +71,32 @@ class Sim:
                 pipe.close()
 
 
-class Pressd:
+class LoggedProcess:
+    """A program under test with its stderr in a log file (.proc, .log,
+    .log_path): its text, a clean stop (SIGTERM, then its exit status) and
+    a kill."""
+
+    def text(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self, timeout=20):
+        """SIGTERM, then the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        rc = self.proc.wait(timeout=timeout)
+        self.log.close()
+        return rc
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
+
+
+class Pressd(LoggedProcess):
     """pressd in the foreground, logging at debug level (and, with trace,
     every frame) to a file."""
 
@@ -90,10 +115,6 @@ class Pressd:
                 "-s", "daemon.stats_interval_s=0", *endpoints, *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log, **popen_kw)
 
-    def text(self):
-        with open(self.log_path) as f:
-            return f.read()
-
     def frames(self, device=None):
         """[(seq, t_us, crc)] of every frame pressd decoded, in order."""
         return [(int(m[2]), int(m[3]), int(m[4], 16)) for m in FRAME_RE.finditer(self.text())
@@ -109,14 +130,6 @@ class Pressd:
             time.sleep(0.05)
         return False
 
-    def stop(self, timeout=20):
-        """SIGTERM, then the exit status and the final per-device stats."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        rc = self.proc.wait(timeout=timeout)
-        self.log.close()
-        return rc
-
     def stats(self):
         """The last stats line per device: {id: {counter: int, 'state': str, 'protocol': str}}."""
         out = {}
@@ -128,13 +141,6 @@ class Pressd:
                     d[k] = int(v)
             out[m[1]] = d
         return out
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
 
 
 class TestCase(unittest.TestCase):

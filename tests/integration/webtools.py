@@ -20,7 +20,7 @@ from zmqtools import Collector, free_port
 WEB = os.path.join(BIN, "pressd-web")
 
 
-class Web:
+class Web(harness.LoggedProcess):
     def __init__(self, pub, control, *args, tmpdir, port=None):
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d" % self.port
@@ -39,10 +39,6 @@ class Web:
                 time.sleep(0.05)
         raise AssertionError("pressd-web did not start: " + self.text())
 
-    def text(self):
-        with open(self.log_path) as f:
-            return f.read()
-
     def get(self, path, headers=None):
         """(status, body bytes)"""
         req = urllib.request.Request(self.base + path, headers=headers or {})
@@ -55,19 +51,8 @@ class Web:
     def ws(self, origin=None):
         return Socket(self, origin)
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        rc = self.proc.wait(timeout=10)
-        self.log.close()
-        return rc
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        if not self.log.closed:
-            self.log.close()
+    def stop(self, timeout=10):
+        return super().stop(timeout)
 
 
 class Socket:
