@@ -49,7 +49,7 @@ struct pd_control {
 	/* ROUTER, not REP: REP must answer each request before it takes the
 	 * next, and a tare's answer waits for frames while other requests
 	 * are answered meanwhile (events.md). REQ clients see no difference. */
-	void *rep;
+	void *sock;
 	unsigned long long requests, refused;
 	struct pending pending[PENDING_MAX];
 	int npending;
@@ -361,15 +361,15 @@ struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_a
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	c->rep = zmq_socket(zctx, ZMQ_ROUTER);
+	c->sock = zmq_socket(zctx, ZMQ_ROUTER);
 	int64_t maxmsg = SOCKET_MAX_MSG;
 	int linger = 0;
-	if (c->rep && pd_auth_prepare(auth, c->rep, endpoint, "control", err, errlen) != 0) {
+	if (c->sock && pd_auth_prepare(auth, c->sock, endpoint, "control", err, errlen) != 0) {
 		pd_control_close(c);
 		return NULL;
 	}
-	if (!c->rep || zmq_setsockopt(c->rep, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
-	    zmq_setsockopt(c->rep, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_bind(c->rep, endpoint) != 0) {
+	if (!c->sock || zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+	    zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 || zmq_bind(c->sock, endpoint) != 0) {
 		snprintf(err, errlen, "cannot bind the control endpoint %s: %s", endpoint, zmq_strerror(zmq_errno()));
 		pd_control_close(c);
 		return NULL;
@@ -381,14 +381,14 @@ void pd_control_close(struct pd_control *c)
 {
 	if (!c)
 		return;
-	if (c->rep)
-		zmq_close(c->rep);
+	if (c->sock)
+		zmq_close(c->sock);
 	free(c);
 }
 
 void *pd_control_socket(struct pd_control *c)
 {
-	return c->rep;
+	return c->sock;
 }
 
 #define PARTS_KEPT (ENVELOPE_PARTS + 2)
@@ -404,7 +404,7 @@ static int receive(struct pd_control *c, struct envelope *env, zmq_msg_t *body, 
 	for (int more = 1; more; total++) {
 		zmq_msg_t m;
 		zmq_msg_init(&m);
-		if (zmq_msg_recv(&m, c->rep, total ? 0 : ZMQ_DONTWAIT) < 0) { /* whole messages or none */
+		if (zmq_msg_recv(&m, c->sock, total ? 0 : ZMQ_DONTWAIT) < 0) { /* whole messages or none */
 			zmq_msg_close(&m);
 			if (total == 0)
 				return 0;
@@ -451,9 +451,9 @@ static void send_reply(struct pd_control *c, const struct envelope *env, json_t 
 	char *text = json_dumps(reply, PD_JSON_FLAGS);
 	json_decref(reply);
 	for (int i = 0; i < env->nparts; i++)
-		zmq_send(c->rep, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT);
-	if (!text || zmq_send(c->rep, text, strlen(text), ZMQ_DONTWAIT) < 0)
-		zmq_send(c->rep, "{\"ok\":false,\"error\":\"internal error\"}", 37, ZMQ_DONTWAIT);
+		zmq_send(c->sock, env->part[i], env->len[i], ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	if (!text || zmq_send(c->sock, text, strlen(text), ZMQ_DONTWAIT) < 0)
+		zmq_send(c->sock, "{\"ok\":false,\"error\":\"internal error\"}", 37, ZMQ_DONTWAIT);
 	free(text);
 }
 
