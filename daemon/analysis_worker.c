@@ -34,10 +34,9 @@ struct dev_analysis {
 	uint64_t tare_applied;      /* the latest ticket handed to the context */
 	uint64_t tare_in_force;     /* under w->lock, with: */
 	struct pd_tare_result tare_result;
-	/* the baseline, copied for other threads (the recorder), under w->lock */
-	float *baseline;
-	size_t baseline_n;
-	int64_t baseline_copied_ns;
+	/* parameters changed, told to the recorder with the next frame (the
+	 * first analysed with them): bit k for pd_analysis_param_name(k) */
+	uint32_t changed;
 };
 
 struct pd_analysis_worker {
@@ -45,7 +44,7 @@ struct pd_analysis_worker {
 	struct pd_outlet out; /* to the event stream */
 	struct pd_outlet rec; /* finished events, to the recorder */
 	uint64_t rec_dropped;
-	pthread_mutex_t lock; /* the baseline copies */
+	pthread_mutex_t lock; /* the tare results */
 	int n;
 	struct dev_analysis dev[];
 };
@@ -81,12 +80,38 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	d->seq[ev->type]++;
 	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
 		pd_device_count_publish_drops(d->dev, 1);
-	/* Finished events, exactly as published, for the recordings' /events
-	 * (a baseline goes to /tare, not to a table). */
-	bool finished = ev->type != PD_EV_CONTACT && ev->type != PD_EV_TARE &&
-			(ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
-	if (finished && len && pd_outlet_send(&d->w->rec, topic, json, len) != 0)
+	/* Finished events, exactly as published, for the recordings' /events,
+	 * and each baseline, with its cells, for their /tare. */
+	bool finished = ev->type != PD_EV_CONTACT && (ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
+	const float *baseline = ev->type == PD_EV_TARE ? pd_analysis_baseline(d->ctx) : NULL;
+	size_t cells = (size_t)d->info.rows * d->info.cols;
+	if (finished && len &&
+	    pd_outlet_send_with(&d->w->rec, topic, json, len, baseline, baseline ? cells * sizeof *baseline : 0) != 0)
 		d->w->rec_dropped++;
+}
+
+/* Parameters changed since the last frame: a `setting` message each, for
+ * the recordings' /events/settings, stamped with the frame they apply
+ * from. */
+static void tell_settings(struct dev_analysis *d, const struct pd_frame *f)
+{
+	for (size_t k = 0; d->changed && pd_analysis_param_name(k); k++) {
+		if (!(d->changed & (1u << k)))
+			continue;
+		char value[64], json[512], topic[64];
+		const char *key = pd_analysis_param_name(k);
+		pd_analysis_params_get(&d->params, key, value, sizeof value);
+		double t = (double)f->device_time_us / 1e6;
+		json_t *j = json_pack("{s:i, s:s, s:s, s:f, s:f, s:I, s:s, s:s}", "v", 1, "type", "setting", "device",
+				      d->dev->id, "t", t, "time", t + d->utc_minus_t, "frame", (json_int_t)f->seq, "key",
+				      key, "value", value);
+		size_t len = pd_json_dump(j, json, sizeof json);
+		json_decref(j);
+		snprintf(topic, sizeof topic, "setting/%s", d->dev->id);
+		if (len == 0 || pd_outlet_send(&d->w->rec, topic, json, len) != 0)
+			d->w->rec_dropped++;
+	}
+	d->changed = 0;
 }
 
 /* What the context had to leave out, said once when it goes. */
@@ -118,6 +143,13 @@ static int ensure_context(struct dev_analysis *d, const struct pd_device_info *i
 	if (d->ctx && memcmp(&d->info, info, sizeof *info) == 0)
 		return 0;
 	log_analysis_stats(d);
+	if (d->ctx && d->w->rec.sock) {
+		/* A fresh context has no baseline: the recorder forgets it. */
+		char topic[64];
+		snprintf(topic, sizeof topic, "tare/%s", d->dev->id);
+		if (pd_outlet_send(&d->w->rec, topic, "{}", 2) != 0)
+			d->w->rec_dropped++;
+	}
 	pd_analysis_free(d->ctx);
 	d->info = *info;
 	d->ctx = pd_analysis_new(&d->info, &d->params, &d->ids, publish_event, d);
@@ -127,43 +159,6 @@ static int ensure_context(struct dev_analysis *d, const struct pd_device_info *i
 	}
 	return 0;
 }
-
-/* Keeps a copy of the baseline others may ask for: a second old at most,
- * a memcpy of one frame's worth per second. */
-static void share_baseline(struct dev_analysis *d)
-{
-	int64_t now = pd_mono_ns();
-	if (!d->ctx || now - d->baseline_copied_ns < 1000000000LL)
-		return;
-	d->baseline_copied_ns = now;
-	const float *b = pd_analysis_baseline(d->ctx);
-	size_t n = (size_t)d->info.rows * d->info.cols;
-	pthread_mutex_lock(&d->w->lock);
-	if (b && n != d->baseline_n) {
-		free(d->baseline);
-		d->baseline = malloc(n * sizeof *d->baseline);
-		d->baseline_n = d->baseline ? n : 0;
-	}
-	if (b && d->baseline)
-		memcpy(d->baseline, b, n * sizeof *b);
-	else if (!b)
-		d->baseline_n = 0; /* none in force */
-	pthread_mutex_unlock(&d->w->lock);
-}
-
-int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *out, size_t n)
-{
-	if (!w || dev < 0 || dev >= w->n)
-		return 0;
-	struct dev_analysis *d = &w->dev[dev];
-	pthread_mutex_lock(&w->lock);
-	int have = d->baseline && d->baseline_n == n;
-	if (have)
-		memcpy(out, d->baseline, n * sizeof *out);
-	pthread_mutex_unlock(&w->lock);
-	return have;
-}
-
 
 static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf)
 {
@@ -176,6 +171,8 @@ static void analyse_frame(void *ctx, int dev, const struct pd_consumer_frame *cf
 		return;
 	}
 	d->utc_minus_t = (double)f->rx.utc_ns / 1e9 - (double)f->device_time_us / 1e6;
+	if (d->changed && d->w->rec.sock)
+		tell_settings(d, f);
 	pd_analysis_feed(d->ctx, f);
 	d->open = true;
 }
@@ -186,11 +183,6 @@ static void analysis_lost(void *ctx, int dev, uint64_t n)
 	struct dev_analysis *d = &((struct pd_analysis_worker *)ctx)->dev[dev];
 	pd_err("%s: %" PRIu64 " frames were not analysed", d->dev->id, n);
 	pd_device_count_analysis_lost(d->dev, n);
-}
-
-static void analysis_caught_up(void *ctx, int dev)
-{
-	share_baseline(&((struct pd_analysis_worker *)ctx)->dev[dev]);
 }
 
 static void flush(struct dev_analysis *d)
@@ -232,7 +224,6 @@ static const struct pd_consumer_ops analysis_ops = {
 	.tick_ms = IDLE_CHECK_MS,
 	.frame = analyse_frame,
 	.lost = analysis_lost,
-	.caught_up = analysis_caught_up,
 	.tick = end_idle_streams,
 	.finish = finish,
 };
@@ -253,6 +244,13 @@ static void apply_params(void *ctx, void *data)
 		struct dev_analysis *d = &w->dev[i];
 		if (q->dev >= 0 && q->dev != i)
 			continue;
+		for (size_t k = 0; pd_analysis_param_name(k) && k < 32; k++) {
+			char was[64], now[64];
+			const char *key = pd_analysis_param_name(k);
+			if (pd_analysis_params_get(&d->params, key, was, sizeof was) == 0 &&
+			    pd_analysis_params_get(&q->params, key, now, sizeof now) == 0 && strcmp(was, now))
+				d->changed |= 1u << k;
+		}
 		d->params = q->params;
 		if (d->ctx && pd_analysis_set_params(d->ctx, &d->params, err, sizeof err) != 0)
 			pd_err("%s: %s", d->dev->id, err);
@@ -347,7 +345,6 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w)
 				w->dev[i].dev->id, w->dev[i].mismatched);
 		log_analysis_stats(&w->dev[i]);
 		pd_analysis_free(w->dev[i].ctx);
-		free(w->dev[i].baseline);
 	}
 	if (w->rec_dropped)
 		pd_warn("analysis: %" PRIu64 " finished events could not be handed to the recorder", w->rec_dropped);

@@ -39,8 +39,5 @@ struct pd_tare_result {
 int pd_analysis_worker_tare_result(struct pd_analysis_worker *w, int dev, uint64_t ticket,
 				   struct pd_tare_result *out);
 
-/* Any thread: a copy of device `dev`'s baseline in force (at most a second
- * old), n = rows × cols floats. 1 when there is one, 0 when none. */
-int pd_analysis_worker_baseline(struct pd_analysis_worker *w, int dev, float *out, size_t n);
 
 #endif

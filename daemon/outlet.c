@@ -30,13 +30,21 @@ void pd_outlet_close(struct pd_outlet *o)
 	o->sock = NULL;
 }
 
-int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, size_t len)
+int pd_outlet_send_with(struct pd_outlet *o, const char *topic, const char *json, size_t len, const void *data,
+			size_t datalen)
 {
 	if (!o->sock)
 		return -1;
 	if (zmq_send(o->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
 		return -1;
-	/* Once the first part is queued the second always is: parts of one
+	/* Once the first part is queued the others always are: parts of one
 	 * message are taken together. */
-	return zmq_send(o->sock, json, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	if (zmq_send(o->sock, json, len, ZMQ_DONTWAIT | (data ? ZMQ_SNDMORE : 0)) < 0)
+		return -1;
+	return data && zmq_send(o->sock, data, datalen, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, size_t len)
+{
+	return pd_outlet_send_with(o, topic, json, len, NULL, 0);
 }

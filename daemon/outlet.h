@@ -20,5 +20,8 @@ void pd_outlet_close(struct pd_outlet *o);
 
 /* [topic][json], without waiting. 0, or -1 when it could not be queued. */
 int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, size_t len);
+/* [topic][json][data] (data NULL: as pd_outlet_send). */
+int pd_outlet_send_with(struct pd_outlet *o, const char *topic, const char *json, size_t len, const void *data,
+			size_t datalen);
 
 #endif

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,6 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "analysis_worker.h"
 #include "clock.h"
 #include "consumer_runner.h"
 #include "event_json.h"
@@ -43,6 +41,11 @@ struct dev_rec {
 	uint64_t archive_lost; /* frames missed while recording (the recorder was let go) */
 	uint64_t seq;        /* `recording` messages */
 	char error[320];     /* why the last recording stopped, if it failed */
+	/* What the analysis said is in force: a new file's /analysis and /tare. */
+	struct pd_analysis_params params;
+	float *baseline;     /* rows × cols counts, baseline_n of them; NULL: none */
+	size_t baseline_n;
+	double baseline_t;
 };
 
 enum request_kind { REQ_START, REQ_STOP };
@@ -60,15 +63,11 @@ struct request {
 
 struct pd_recorder {
 	struct pd_runner *runner;
-	void *sub; /* PULL: finished events from the analysis, marks from control */
+	void *sub; /* PULL: finished events, baselines and settings from the analysis, marks from control */
 	struct pd_outlet out; /* `recording` messages to the event stream */
-	pthread_mutex_t lock; /* baselines */
 	struct pd_recorder_config cfg;
 	struct pd_consumer_ops ops; /* recorder_ops with the configured stall budget */
 	char default_dir[PATH_MAX];
-	struct pd_analysis_worker *baselines; /* under lock: it may go away first */
-	float *tare; /* scratch for a baseline */
-	size_t tare_n;
 	int n;
 	struct dev_rec dev[];
 };
@@ -154,17 +153,16 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 		}
 		meta[nmeta++] = (struct pd_rec_meta){ key, text };
 	}
-	size_t ncells = (size_t)st.info.rows * st.info.cols;
-	struct pd_recorder *r = d->r;
-	if (ncells > r->tare_n) {
-		free(r->tare);
-		r->tare = malloc(ncells * sizeof *r->tare);
-		r->tare_n = r->tare ? ncells : 0;
+	/* The parameters as the analysis has them now, as the config writes them. */
+	struct pd_rec_meta analysis[32];
+	char values[32][64];
+	size_t nanalysis = 0;
+	for (const char *k; nanalysis < 32 && (k = pd_analysis_param_name(nanalysis)); nanalysis++) {
+		pd_analysis_params_get(&d->params, k, values[nanalysis], sizeof values[0]);
+		analysis[nanalysis] = (struct pd_rec_meta){ k, values[nanalysis] };
 	}
-	int idx = (int)(d - r->dev);
-	pthread_mutex_lock(&r->lock);
-	bool have_tare = r->tare && pd_analysis_worker_baseline(r->baselines, idx, r->tare, ncells);
-	pthread_mutex_unlock(&r->lock);
+	bool calibrated = st.info.unit != PD_UNIT_COUNTS && st.info.units_per_count > 0;
+	bool have_tare = d->baseline && d->baseline_n == (size_t)st.info.rows * st.info.cols;
 	const struct pd_rec_params p = {
 		.dir = d->dir,
 		.device_id = d->dev->id,
@@ -175,7 +173,11 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 		.meta = meta,
 		.nmeta = nmeta,
 		.software_version = PRESSD_VERSION,
-		.tare = have_tare ? r->tare : NULL,
+		.tare = have_tare ? d->baseline : NULL,
+		.tare_t = d->baseline_t,
+		.analysis = analysis,
+		.nanalysis = nanalysis,
+		.analysis_units = calibrated ? pd_unit_name(st.info.unit) : "counts",
 	};
 	if (pd_rec_create(&d->rec, &p, err, errlen) != 0) {
 		d->rec = NULL;
@@ -316,8 +318,37 @@ static void flush_due(struct pd_recorder *r, int64_t now, bool force)
 	}
 }
 
-/* A finished event, as published, into its device's file. Returns 0 when
- * none was waiting. */
+/* A baseline came into force (cells: rows × cols floats), or the analysis
+ * started afresh without one (no cells). */
+static void take_baseline(struct dev_rec *d, const json_t *ev, const zmq_msg_t *cells)
+{
+	size_t n = cells ? zmq_msg_size((zmq_msg_t *)cells) / sizeof(float) : 0;
+	if (n != d->baseline_n) {
+		free(d->baseline);
+		d->baseline = n ? malloc(n * sizeof *d->baseline) : NULL;
+		d->baseline_n = d->baseline ? n : 0;
+	}
+	if (!d->baseline)
+		return;
+	memcpy(d->baseline, zmq_msg_data((zmq_msg_t *)cells), n * sizeof *d->baseline);
+	d->baseline_t = json_number_value(json_object_get(ev, "t"));
+	if (d->rec && pd_rec_append_tare(d->rec, d->baseline_t, d->baseline) == PD_REC_FAILED)
+		fail(d);
+}
+
+static void take_setting(struct dev_rec *d, const json_t *ev)
+{
+	char err[256];
+	const char *key = json_string_value(json_object_get(ev, "key"));
+	const char *value = json_string_value(json_object_get(ev, "value"));
+	if (key && value && pd_analysis_params_set(&d->params, key, value, err, sizeof err) != 0)
+		pd_warn("%s: recorder: setting %s=%s: %s", d->dev->id, key, value, err);
+	if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
+		fail(d);
+}
+
+/* One message of the PULL socket: [topic][json], and for a baseline its
+ * cells. 0 when none was waiting. */
 static int take_event(struct pd_recorder *r)
 {
 	char topic[128];
@@ -325,19 +356,23 @@ static int take_event(struct pd_recorder *r)
 	if (tl < 0)
 		return 0;
 	topic[tl < (int)sizeof topic - 1 ? tl : (int)sizeof topic - 1] = '\0';
-	int more = 0;
-	size_t ml = sizeof more;
-	zmq_getsockopt(r->sub, ZMQ_RCVMORE, &more, &ml);
-	if (!more)
-		return 1;
-	zmq_msg_t body;
-	zmq_msg_init(&body);
-	if (zmq_msg_recv(&body, r->sub, ZMQ_DONTWAIT) < 0) {
-		zmq_msg_close(&body);
-		return 1;
+	zmq_msg_t part[2];
+	int nparts = 0;
+	for (int more = 1; more && nparts < 2;) {
+		size_t ml = sizeof more;
+		zmq_getsockopt(r->sub, ZMQ_RCVMORE, &more, &ml);
+		if (!more)
+			break;
+		zmq_msg_init(&part[nparts]);
+		if (zmq_msg_recv(&part[nparts], r->sub, ZMQ_DONTWAIT) < 0) {
+			zmq_msg_close(&part[nparts]);
+			break;
+		}
+		nparts++;
 	}
 	const char *device = strchr(topic, '/');
-	for (int i = 0; device && i < r->n; i++) {
+	size_t type_len = device ? (size_t)(device - topic) : 0;
+	for (int i = 0; nparts && device && i < r->n; i++) {
 		struct dev_rec *d = &r->dev[i];
 		if (strcmp(device + 1, d->dev->id) != 0)
 			continue;
@@ -346,14 +381,19 @@ static int take_event(struct pd_recorder *r)
 		 * first frame's) exists before its first event is written. */
 		if (d->armed)
 			pd_runner_drain(r->runner, i);
-		if (!d->rec)
-			continue;
-		json_t *ev = json_loadb(zmq_msg_data(&body), zmq_msg_size(&body), 0, NULL);
-		if (ev && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
+		json_t *ev = json_loadb(zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), 0, NULL);
+		if (!ev)
+			break;
+		if (type_len == 4 && !strncmp(topic, "tare", 4))
+			take_baseline(d, ev, nparts > 1 ? &part[1] : NULL);
+		else if (type_len == 7 && !strncmp(topic, "setting", 7))
+			take_setting(d, ev);
+		else if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
 			fail(d);
 		json_decref(ev);
 	}
-	zmq_msg_close(&body);
+	for (int k = 0; k < nparts; k++)
+		zmq_msg_close(&part[k]);
 	return 1;
 }
 
@@ -605,7 +645,6 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 	r->cfg.dir = NULL;
 	r->ops = recorder_ops;
 	r->ops.stall_s = cfg->stall_s;
-	pthread_mutex_init(&r->lock, NULL);
 	if (cfg->dir && cfg->dir[0]) {
 		if (mkdirs(cfg->dir, err, errlen) != 0)
 			goto fail;
@@ -626,6 +665,10 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 		d->r = r;
 		d->dev = &devs[i];
 		d->meta = json_object();
+		if (cfg->analysis)
+			d->params = *cfg->analysis;
+		else
+			pd_analysis_params_default(&d->params);
 		if (r->default_dir[0]) { /* -r: every device from the start */
 			snprintf(d->dir, sizeof d->dir, "%s", r->default_dir);
 			d->armed = true;
@@ -640,7 +683,6 @@ fail:
 	pd_outlet_close(&r->out);
 	if (r->sub)
 		zmq_close(r->sub);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 	return NULL;
 }
@@ -650,21 +692,12 @@ void pd_recorder_stop(struct pd_recorder *r)
 	if (!r)
 		return;
 	pd_runner_stop(r->runner);
-	for (int i = 0; i < r->n; i++)
+	for (int i = 0; i < r->n; i++) {
 		json_decref(r->dev[i].meta);
+		free(r->dev[i].baseline);
+	}
 	pd_outlet_close(&r->out);
 	zmq_close(r->sub);
-	pthread_mutex_destroy(&r->lock);
-	free(r->tare);
 	free(r);
 	pd_rec_shutdown();
-}
-
-void pd_recorder_use_baselines(struct pd_recorder *r, struct pd_analysis_worker *w)
-{
-	if (!r)
-		return;
-	pthread_mutex_lock(&r->lock);
-	r->baselines = w;
-	pthread_mutex_unlock(&r->lock);
 }

@@ -10,26 +10,11 @@
 
 int pd_events_append_row(struct pd_rec *r, hid_t ds, const struct pd_table *t, uint64_t *nrows)
 {
-	hsize_t n = *nrows + 1, start = *nrows, one = 1;
-	if (H5Dset_extent(ds, &n) < 0)
-		return pd_rec_fail(r, "extending %s", t->path);
-	hid_t fspace = H5Dget_space(ds);
-	hid_t mspace = H5Screate_simple(1, &one, NULL);
 	hid_t type = pd_schema_h5type(t);
-	herr_t rc = fspace < 0 || mspace < 0 || type < 0 ? -1
-		    : H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &one, NULL);
-	if (rc >= 0)
-		rc = H5Dwrite(ds, type, mspace, fspace, H5P_DEFAULT, r->row);
+	int rc = type < 0 ? -1 : pd_slab_append(ds, type, 1, NULL, nrows, r->row);
 	if (type >= 0)
 		H5Tclose(type);
-	if (mspace >= 0)
-		H5Sclose(mspace);
-	if (fspace >= 0)
-		H5Sclose(fspace);
-	if (rc < 0)
-		return pd_rec_fail(r, "writing a row of %s", t->path);
-	*nrows = n;
-	return 0;
+	return rc ? pd_rec_fail(r, "writing a row of %s", t->path) : 0;
 }
 
 /* Fills one column of r->row from the event; -1 (with a reason in why)
@@ -103,11 +88,33 @@ static int column(uint8_t *dst, const struct pd_col *c, const json_t *v, const c
 /* Types that are published but have no table. */
 static bool untabled(const char *type)
 {
-	static const char *const names[] = { "contact", "status", "recording", "frame" };
+	static const char *const names[] = { "contact", "status", "recording", "frame", "tare" };
 	for (size_t i = 0; i < sizeof names / sizeof *names; i++)
 		if (!strcmp(type, names[i]))
 			return true;
 	return false;
+}
+
+/* A pulse set's durations, a row each (no array fields: every tool reads
+ * a plain table). The set's row is written first; a bad duration is NaN. */
+static int pulse_durations(struct pd_rec *r, const json_t *ev)
+{
+	const struct pd_table *t = &pd_pulse_duration_table;
+	uint32_t id = (uint32_t)json_integer_value(json_object_get(ev, "id"));
+	const json_t *ds = json_object_get(ev, "durations");
+	size_t i;
+	const json_t *d;
+	json_array_foreach(ds, i, d) {
+		uint32_t index = (uint32_t)i;
+		double v = json_is_number(d) ? json_number_value(d) : NAN;
+		memcpy(r->row + t->offset[0], &id, 4);
+		memcpy(r->row + t->offset[1], &index, 4);
+		memcpy(r->row + t->offset[2], &v, 8);
+		int rc = pd_events_append_row(r, r->l.pulse_durations, t, &r->pulse_durations);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 int pd_rec_append_event(struct pd_rec *r, const char *type, const json_t *ev)
@@ -141,7 +148,10 @@ int pd_rec_append_event(struct pd_rec *r, const char *type, const json_t *ev)
 			return pd_rec_reject(r, "%s event: '%s' %s", type, t->cols[i].name, why);
 	}
 	size_t k = (size_t)(t - pd_event_tables);
-	return pd_events_append_row(r, r->l.events[k], t, &r->rows[k]);
+	int rc = pd_events_append_row(r, r->l.events[k], t, &r->rows[k]);
+	if (rc == 0 && !strcmp(type, "pulses"))
+		rc = pulse_durations(r, ev);
+	return rc;
 }
 
 int pd_rec_append_gap(struct pd_rec *r, uint32_t after_seq, uint32_t missing)
@@ -152,4 +162,22 @@ int pd_rec_append_gap(struct pd_rec *r, uint32_t after_seq, uint32_t missing)
 	memcpy(r->row + pd_gap_table.offset[0], &after_seq, 4);
 	memcpy(r->row + pd_gap_table.offset[1], &missing, 4);
 	return pd_events_append_row(r, r->l.gaps, &pd_gap_table, &r->gaps);
+}
+
+int pd_rec_append_tare(struct pd_rec *r, double t, const float *cells)
+{
+	if (!r || r->failed)
+		return PD_REC_FAILED;
+	if (!cells)
+		return pd_rec_reject(r, "tare: no baseline");
+	pd_h5_quiet();
+	hsize_t geo[2] = { r->info.rows, r->info.cols };
+	uint64_t k = r->tares;
+	if (pd_slab_append(r->l.tare, H5T_NATIVE_FLOAT, 3, geo, &k, cells) != 0)
+		return pd_rec_fail(r, "writing /tare");
+	k = r->tares;
+	if (pd_slab_append(r->l.tare_t, H5T_NATIVE_DOUBLE, 1, NULL, &k, &t) != 0)
+		return pd_rec_fail(r, "writing /tare_t");
+	r->tares = k;
+	return 0;
 }

@@ -4,6 +4,7 @@
  * where nothing was recorded yet. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -149,6 +150,48 @@ static int device_attrs(hid_t file, const struct pd_rec_params *p, char *err, si
 	return bad ? -1 : 0;
 }
 
+/* A parameter as the config has it: a number as a number, "4%" (or
+ * "false") as text. */
+static int analysis_value(hid_t g, const char *key, const char *value)
+{
+	char *end;
+	double d = value && *value ? strtod(value, &end) : 0;
+	if (value && *value && !*end && isfinite(d))
+		return pd_attr_num(g, key, H5T_NATIVE_DOUBLE, &d);
+	return pd_attr_str(g, key, value ? value : "");
+}
+
+static int analysis_attrs(hid_t file, const struct pd_rec_params *p, char *err, size_t errlen)
+{
+	hid_t g = H5Gcreate2(file, "analysis", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (g < 0) {
+		pd_h5_errorf(err, errlen, "cannot create /analysis");
+		return -1;
+	}
+	int bad = 0;
+	for (size_t i = 0; !bad && i < p->nanalysis; i++) {
+		const char *k = p->analysis[i].key;
+		if (!k || !*k || !strcmp(k, "units") || H5Aexists(g, k) > 0) {
+			H5Gclose(g);
+			pd_errorf(err, errlen, "analysis: bad or repeated parameter name '%s'", k ? k : "");
+			return -1;
+		}
+		bad = analysis_value(g, k, p->analysis[i].value);
+	}
+	if (!bad)
+		bad = pd_attr_str(g, "units", p->analysis_units ? p->analysis_units : "counts");
+	H5Gclose(g);
+	if (bad)
+		pd_h5_errorf(err, errlen, "cannot write the /analysis attributes");
+	return bad ? -1 : 0;
+}
+
+/* NWB's habit: what a dataset holds, said in the file. */
+static int describe(hid_t obj, const char *unit, const char *description)
+{
+	return (unit && pd_attr_str(obj, "unit", unit)) || pd_attr_str(obj, "description", description);
+}
+
 /* An extendible dataset along time: [0, dims...], chunked [chunk, dims...],
  * shuffle + deflate (or no filters for the small tables). */
 static hid_t extendible(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims1, hsize_t chunk,
@@ -190,7 +233,10 @@ static int frame_datasets(struct pd_layout *l, const struct pd_rec_params *p, in
 	bool calibrated = in->unit != PD_UNIT_COUNTS && in->units_per_count > 0;
 	float conversion = calibrated ? in->units_per_count : 1.0f;
 	if (pd_attr_str(l->frames, "unit", calibrated ? pd_unit_name(in->unit) : "counts") ||
-	    pd_attr_num(l->frames, "conversion", H5T_NATIVE_FLOAT, &conversion)) {
+	    pd_attr_num(l->frames, "conversion", H5T_NATIVE_FLOAT, &conversion) ||
+	    describe(l->frames, NULL,
+		     "The cells of each frame exactly as the device sent them (no tare, no calibration), "
+		     "[frame, row, column]; multiply by `conversion` for `unit`.")) {
 		pd_h5_errorf(err, errlen, "cannot write the /frames attributes");
 		return -1;
 	}
@@ -202,6 +248,14 @@ static int frame_datasets(struct pd_layout *l, const struct pd_rec_params *p, in
 		l->encoder = extendible(l->file, "encoder", H5T_STD_I32LE, 1, NULL, l->chunk_1d, 0, true);
 	if (l->frame_seq < 0 || l->t < 0 || l->time < 0 || (in->kind == PD_KIND_ROLLER && l->encoder < 0)) {
 		pd_h5_errorf(err, errlen, "cannot create the per-frame datasets");
+		return -1;
+	}
+	if (describe(l->frame_seq, NULL, "The device's sequence number of each frame of /frames.") ||
+	    describe(l->t, "seconds", "Device time of each frame of /frames.") ||
+	    describe(l->time, "seconds", "Host UTC time each frame of /frames arrived, seconds since 1970.") ||
+	    (l->encoder >= 0 && describe(l->encoder, "counts",
+					 "The roller's encoder position at each frame (counts_per_rev a turn)."))) {
+		pd_h5_errorf(err, errlen, "cannot describe the per-frame datasets");
 		return -1;
 	}
 	return 0;
@@ -216,6 +270,10 @@ static hid_t table(hid_t file, const struct pd_table *t)
 	hsize_t chunk = t->row_bytes >= 4096 ? 1 : 4096 / t->row_bytes;
 	hid_t d = extendible(file, t->path, type, 1, NULL, chunk, 0, false);
 	H5Tclose(type);
+	if (d >= 0 && describe(d, NULL, t->description) != 0) {
+		H5Dclose(d);
+		return H5I_INVALID_HID;
+	}
 	return d;
 }
 
@@ -240,21 +298,31 @@ static int tables(struct pd_layout *l, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	l->pulse_durations = table(l->file, &pd_pulse_duration_table);
+	if (l->pulse_durations < 0) {
+		pd_h5_errorf(err, errlen, "cannot create %s", pd_pulse_duration_table.path);
+		return -1;
+	}
 	return 0;
 }
 
-static int tare(hid_t file, const struct pd_rec_params *p, char *err, size_t errlen)
+/* /tare and /tare_t, empty: every baseline is appended (pd_rec_append_tare),
+ * the one in force at the start first. */
+static int tare(struct pd_layout *l, const struct pd_rec_params *p, char *err, size_t errlen)
 {
-	hsize_t dims[2] = { p->info->rows, p->info->cols };
-	hid_t space = H5Screate_simple(2, dims, NULL);
-	hid_t d = H5Dcreate2(file, "tare", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-	int rc = d >= 0 && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, p->tare) >= 0 ? 0 : -1;
-	if (d >= 0)
-		H5Dclose(d);
-	H5Sclose(space);
-	if (rc)
-		pd_h5_errorf(err, errlen, "cannot write /tare");
-	return rc;
+	hsize_t geo[2] = { p->info->rows, p->info->cols };
+	l->tare = extendible(l->file, "tare", H5T_IEEE_F32LE, 3, geo, 1, 0, false);
+	l->tare_t = extendible(l->file, "tare_t", H5T_IEEE_F64LE, 1, NULL, 64, 0, false);
+	if (l->tare < 0 || l->tare_t < 0 ||
+	    describe(l->tare, "counts",
+		     "Every zero baseline in force during the file, [baseline, row, column], in counts: the one "
+		     "in force at the start first (if any), then each one taken during the file. Subtract it "
+		     "from /frames from its /tare_t on.") ||
+	    describe(l->tare_t, "seconds", "Device time from which each baseline of /tare applied.")) {
+		pd_h5_errorf(err, errlen, "cannot create /tare");
+		return -1;
+	}
+	return 0;
 }
 
 int pd_layout_create(struct pd_layout *l, const struct pd_rec_params *p, char *err, size_t errlen)
@@ -268,15 +336,16 @@ int pd_layout_create(struct pd_layout *l, const struct pd_rec_params *p, char *e
 		H5Gclose(root);
 	if (root < 0)
 		pd_h5_errorf(err, errlen, "cannot open the root group");
-	if (rc || device_attrs(l->file, p, err, errlen) || frame_datasets(l, p, level, err, errlen) ||
-	    tables(l, err, errlen) || (p->tare && tare(l->file, p, err, errlen)))
+	if (rc || device_attrs(l->file, p, err, errlen) || analysis_attrs(l->file, p, err, errlen) ||
+	    frame_datasets(l, p, level, err, errlen) || tables(l, err, errlen) || tare(l, p, err, errlen))
 		return -1;
 	return 0;
 }
 
 void pd_layout_close(struct pd_layout *l)
 {
-	hid_t *ids[] = { &l->frames, &l->frame_seq, &l->t, &l->time, &l->encoder, &l->gaps };
+	hid_t *ids[] = { &l->frames, &l->frame_seq, &l->t, &l->time, &l->encoder, &l->gaps,
+			 &l->pulse_durations, &l->tare, &l->tare_t };
 	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
 		if (*ids[i] >= 0)
 			H5Dclose(*ids[i]), *ids[i] = H5I_INVALID_HID;

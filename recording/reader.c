@@ -13,11 +13,16 @@ struct pd_rec_reader {
 	char err[512];
 	hid_t file, frames, seq, t, time, encoder, gaps;
 	hid_t events[PD_NTABLES];
+	hid_t pulse_durations, tare_ds, tare_t_ds; /* version 2 */
 	bool swmr;
 	struct pd_rec_file_info info;
-	struct pd_rec_meta *meta;
-	size_t nmeta;
-	float *tare;
+	struct pd_rec_meta *meta, *analysis;
+	size_t nmeta, nanalysis;
+	float *tare;      /* ntares × rows × cols */
+	double *tare_t;
+	size_t ntares;
+	struct pd_duration { uint32_t pulse_id, index; double duration; } *durv; /* /events/pulse_durations */
+	size_t ndur;
 	struct pd_rec_gap *gapv;
 	size_t ngaps;
 	uint64_t nrows[PD_NTABLES];
@@ -94,8 +99,8 @@ static int read_info(struct pd_rec_reader *rd)
 		return -1;
 	}
 	in->format_version = (int)num_or(rd->file, "format_version", 0);
-	if (in->format_version != PD_REC_FORMAT_VERSION) {
-		pd_errorf(rd->err, sizeof rd->err, "recording format version %d (this pressd reads %d)",
+	if (in->format_version < 1 || in->format_version > PD_REC_FORMAT_VERSION) {
+		pd_errorf(rd->err, sizeof rd->err, "recording format version %d (this pressd reads 1 to %d)",
 			  in->format_version, PD_REC_FORMAT_VERSION);
 		return -1;
 	}
@@ -162,58 +167,154 @@ static int read_info(struct pd_rec_reader *rd)
 static const char *const own_attrs[] = { "format", "format_version", "software", "device_id",
 					 "session_start_time" };
 
+struct attr_list {
+	struct pd_rec_meta **v;
+	size_t *n;
+	bool skip_own; /* the root: leave out the format's own attributes */
+};
+
+/* Attributes as text, numbers formatted exactly. */
 static herr_t meta_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *data)
 {
-	struct pd_rec_reader *rd = data;
+	struct attr_list *l = data;
 	(void)ai;
-	for (size_t i = 0; i < sizeof own_attrs / sizeof *own_attrs; i++)
+	for (size_t i = 0; l->skip_own && i < sizeof own_attrs / sizeof *own_attrs; i++)
 		if (!strcmp(name, own_attrs[i]))
 			return 0;
 	char value[4096];
 	double v;
 	if (pd_attr_read_str(loc, name, value, sizeof value) != 0) {
-		if (pd_attr_read_num(loc, name, &v) == 0)
-			snprintf(value, sizeof value, "%.17g", v);
+		if (pd_attr_read_num(loc, name, &v) == 0) {
+			/* The shortest text that reads back as the same number:
+			 * 0.1, not 0.10000000000000001. */
+			for (int prec = 15; prec <= 17; prec++) {
+				snprintf(value, sizeof value, "%.*g", prec, v);
+				if (strtod(value, NULL) == v)
+					break;
+			}
+		}
 		else
 			snprintf(value, sizeof value, "(unreadable)");
 	}
 	H5Eclear2(H5E_DEFAULT);
-	struct pd_rec_meta *m = realloc(rd->meta, (rd->nmeta + 1) * sizeof *m);
+	size_t n = *l->n;
+	struct pd_rec_meta *m = realloc(*l->v, (n + 1) * sizeof *m);
 	if (!m)
 		return -1;
-	rd->meta = m;
-	m[rd->nmeta].key = strdup(name);
-	m[rd->nmeta].value = strdup(value);
-	if (!m[rd->nmeta].key || !m[rd->nmeta].value) {
-		free((void *)m[rd->nmeta].key);
-		free((void *)m[rd->nmeta].value);
+	*l->v = m;
+	m[n].key = strdup(name);
+	m[n].value = strdup(value);
+	if (!m[n].key || !m[n].value) {
+		free((void *)m[n].key);
+		free((void *)m[n].value);
 		return -1;
 	}
-	rd->nmeta++;
+	*l->n = n + 1;
 	return 0;
 }
 
+static void free_list(struct pd_rec_meta *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((void *)m[i].key);
+		free((void *)m[i].value);
+	}
+	free(m);
+}
+
+static int read_attrs(struct pd_rec_reader *rd)
+{
+	struct attr_list root = { &rd->meta, &rd->nmeta, true }, an = { &rd->analysis, &rd->nanalysis, false };
+	if (H5Aiterate2(rd->file, H5_INDEX_NAME, H5_ITER_INC, NULL, meta_cb, &root) < 0)
+		return fail(rd, "cannot read the root attributes");
+	if (H5Lexists(rd->file, "analysis", H5P_DEFAULT) <= 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return 0; /* version 1 */
+	}
+	hid_t g = H5Gopen2(rd->file, "analysis", H5P_DEFAULT);
+	herr_t rc = g < 0 ? -1 : H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_INC, NULL, meta_cb, &an);
+	if (g >= 0)
+		H5Gclose(g);
+	return rc < 0 ? fail(rd, "cannot read /analysis") : 0;
+}
+
+/* Version 1: one [rows, cols] baseline, or none; version 2: [K, rows,
+ * cols] with /tare_t, read again at every refresh (a live file grows). */
 static int read_tare(struct pd_rec_reader *rd)
 {
 	if (H5Lexists(rd->file, "tare", H5P_DEFAULT) <= 0) {
 		H5Eclear2(H5E_DEFAULT);
 		return 0;
 	}
-	hid_t d = H5Dopen2(rd->file, "tare", H5P_DEFAULT);
-	size_t n = (size_t)rd->info.device.rows * rd->info.device.cols;
-	rd->tare = malloc(n * sizeof *rd->tare);
-	hsize_t dims[2] = { 0 };
-	hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
-	int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 2 && H5Sget_simple_extent_dims(sp, dims, NULL) == 2 &&
-		 dims[0] == rd->info.device.rows && dims[1] == rd->info.device.cols && rd->tare &&
-		 H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, rd->tare) >= 0;
+	if (rd->tare_ds < 0 && (rd->tare_ds = H5Dopen2(rd->file, "tare", H5P_DEFAULT)) < 0)
+		return fail(rd, "cannot open /tare");
+	const struct pd_device_info *dv = &rd->info.device;
+	hsize_t dims[3] = { 0 };
+	hid_t sp = H5Dget_space(rd->tare_ds);
+	int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
 	if (sp >= 0)
 		H5Sclose(sp);
-	if (d >= 0)
-		H5Dclose(d);
-	if (!ok)
+	hsize_t k = rank == 2 ? 1 : dims[0];
+	const hsize_t *geo = rank == 2 ? dims : dims + 1;
+	if ((rank != 2 && rank != 3) || geo[0] != dv->rows || geo[1] != dv->cols)
+		return fail(rd, "/tare is not [K, rows, cols] (or version 1's [rows, cols])");
+	size_t cells = (size_t)dv->rows * dv->cols;
+	float *v = k ? malloc(k * cells * sizeof *v) : NULL;
+	double *tv = k ? malloc(k * sizeof *tv) : NULL;
+	if (k && (!v || !tv)) {
+		free(v);
+		free(tv);
+		return fail(rd, "out of memory");
+	}
+	hsize_t start[3] = { 0 }, count[3] = { k, dv->rows, dv->cols };
+	int rc = k ? pd_slab_io(rd->tare_ds, H5T_NATIVE_FLOAT, rank, start, rank == 2 ? count + 1 : count, v, false) : 0;
+	for (hsize_t i = 0; i < k; i++)
+		tv[i] = NAN;
+	if (rc == 0 && k && rank == 3) {
+		if (rd->tare_t_ds < 0)
+			rd->tare_t_ds = H5Dopen2(rd->file, "tare_t", H5P_DEFAULT);
+		rc = rd->tare_t_ds < 0 || length(rd->tare_t_ds) < k
+			     ? -1 : pd_slab_io(rd->tare_t_ds, H5T_NATIVE_DOUBLE, 1, start, count, tv, false);
+	}
+	if (rc) {
+		free(v);
+		free(tv);
 		return fail(rd, "cannot read /tare");
-	rd->info.has_tare = true;
+	}
+	free(rd->tare);
+	free(rd->tare_t);
+	rd->tare = v;
+	rd->tare_t = tv;
+	rd->ntares = (size_t)k;
+	rd->info.has_tare = k > 0;
+	return 0;
+}
+
+/* Version 2's /events/pulse_durations, all of it (a few rows a minute). */
+static int read_durations(struct pd_rec_reader *rd)
+{
+	if (rd->pulse_durations < 0)
+		return 0;
+	uint64_t n = length(rd->pulse_durations);
+	struct pd_duration *v = n ? malloc(n * sizeof *v) : NULL;
+	if (n && !v)
+		return fail(rd, "out of memory");
+	if (n) {
+		hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof *v);
+		H5Tinsert(mt, "pulse_id", offsetof(struct pd_duration, pulse_id), H5T_NATIVE_UINT32);
+		H5Tinsert(mt, "index", offsetof(struct pd_duration, index), H5T_NATIVE_UINT32);
+		H5Tinsert(mt, "duration", offsetof(struct pd_duration, duration), H5T_NATIVE_DOUBLE);
+		hsize_t start = 0, cnt = n;
+		int rc = pd_slab_io(rd->pulse_durations, mt, 1, &start, &cnt, v, false);
+		H5Tclose(mt);
+		if (rc) {
+			free(v);
+			return fail(rd, "cannot read /events/pulse_durations");
+		}
+	}
+	free(rd->durv);
+	rd->durv = v;
+	rd->ndur = (size_t)n;
 	return 0;
 }
 
@@ -229,12 +330,7 @@ static int read_gaps(struct pd_rec_reader *rd)
 		H5Tinsert(mt, "after_seq", offsetof(struct pd_rec_gap, after_seq), H5T_NATIVE_UINT32);
 		H5Tinsert(mt, "missing", offsetof(struct pd_rec_gap, missing), H5T_NATIVE_UINT32);
 		hsize_t start = 0, cnt = n;
-		hid_t fs = H5Dget_space(rd->gaps);
-		hid_t ms = H5Screate_simple(1, &cnt, NULL);
-		H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &cnt, NULL);
-		herr_t rc = H5Dread(rd->gaps, mt, ms, fs, H5P_DEFAULT, g);
-		H5Sclose(ms);
-		H5Sclose(fs);
+		int rc = pd_slab_io(rd->gaps, mt, 1, &start, &cnt, g, false);
 		H5Tclose(mt);
 		if (rc < 0) {
 			free(g);
@@ -264,6 +360,7 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		return -1;
 	}
 	rd->frames = rd->seq = rd->t = rd->time = rd->encoder = rd->gaps = H5I_INVALID_HID;
+	rd->pulse_durations = rd->tare_ds = rd->tare_t_ds = H5I_INVALID_HID;
 	for (size_t i = 0; i < PD_NTABLES; i++)
 		rd->events[i] = H5I_INVALID_HID;
 	/* As an SWMR reader first: that also opens a file being recorded.
@@ -293,15 +390,23 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		rc = -1;
 	if (rc == 0)
 		rd->encoder = open_ds(rd, "encoder", false);
-	for (size_t i = 0; rc == 0 && i < PD_NTABLES; i++)
-		if ((rd->events[i] = open_ds(rd, pd_event_tables[i].path, true)) < 0)
-			rc = -1;
 	if (rc == 0)
 		rc = read_info(rd);
-	if (rc == 0 && H5Aiterate2(rd->file, H5_INDEX_NAME, H5_ITER_INC, NULL, meta_cb, rd) < 0)
-		rc = fail(rd, "cannot read the root attributes");
+	/* Version 1 had no settings and no pulse_durations. */
+	bool v2 = rd->info.format_version >= 2;
+	for (size_t i = 0; rc == 0 && i < PD_NTABLES; i++) {
+		bool required = v2 || strcmp(pd_event_tables[i].type, "setting");
+		if ((rd->events[i] = open_ds(rd, pd_event_tables[i].path, required)) < 0 && required)
+			rc = -1;
+	}
+	if (rc == 0 && v2 && (rd->pulse_durations = open_ds(rd, pd_pulse_duration_table.path, true)) < 0)
+		rc = -1;
+	if (rc == 0)
+		rc = read_attrs(rd);
 	if (rc == 0)
 		rc = read_tare(rd);
+	if (rc == 0)
+		rc = read_durations(rd);
 	if (rc == 0)
 		rc = read_gaps(rd);
 	if (rc == 0) {
@@ -318,6 +423,8 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		for (size_t i = 0; i < PD_NTABLES; i++)
 			if (pd_event_tables[i].row_bytes > row)
 				row = pd_event_tables[i].row_bytes;
+		if (pd_pulses_v1_table.row_bytes > row)
+			row = pd_pulses_v1_table.row_bytes;
 		rd->cells = malloc(c * rd->frame_bytes);
 		rd->seqv = malloc(c * sizeof *rd->seqv);
 		rd->tv = malloc(c * sizeof *rd->tv);
@@ -341,7 +448,8 @@ void pd_rec_reader_close(struct pd_rec_reader *rd)
 	if (!rd)
 		return;
 	pd_h5_quiet();
-	hid_t ids[] = { rd->frames, rd->seq, rd->t, rd->time, rd->encoder, rd->gaps };
+	hid_t ids[] = { rd->frames, rd->seq, rd->t, rd->time, rd->encoder, rd->gaps,
+			rd->pulse_durations, rd->tare_ds, rd->tare_t_ds };
 	for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
 		if (ids[i] >= 0)
 			H5Dclose(ids[i]);
@@ -351,12 +459,11 @@ void pd_rec_reader_close(struct pd_rec_reader *rd)
 	if (rd->file >= 0)
 		H5Fclose(rd->file);
 	H5Eclear2(H5E_DEFAULT);
-	for (size_t i = 0; i < rd->nmeta; i++) {
-		free((void *)rd->meta[i].key);
-		free((void *)rd->meta[i].value);
-	}
-	free(rd->meta);
+	free_list(rd->meta, rd->nmeta);
+	free_list(rd->analysis, rd->nanalysis);
 	free(rd->tare);
+	free(rd->tare_t);
+	free(rd->durv);
 	free(rd->gapv);
 	free(rd->cells);
 	free(rd->seqv);
@@ -387,9 +494,33 @@ const struct pd_rec_meta *pd_rec_reader_meta(const struct pd_rec_reader *rd, siz
 	return i < rd->nmeta ? &rd->meta[i] : NULL;
 }
 
+size_t pd_rec_reader_analysis_count(const struct pd_rec_reader *rd)
+{
+	return rd->nanalysis;
+}
+
+const struct pd_rec_meta *pd_rec_reader_analysis(const struct pd_rec_reader *rd, size_t i)
+{
+	return i < rd->nanalysis ? &rd->analysis[i] : NULL;
+}
+
+size_t pd_rec_reader_tare_count(const struct pd_rec_reader *rd)
+{
+	return rd->ntares;
+}
+
+const float *pd_rec_reader_tare_at(const struct pd_rec_reader *rd, size_t k, double *t)
+{
+	if (k >= rd->ntares)
+		return NULL;
+	if (t)
+		*t = rd->tare_t[k];
+	return rd->tare + k * (size_t)rd->info.device.rows * rd->info.device.cols;
+}
+
 const float *pd_rec_reader_tare(const struct pd_rec_reader *rd)
 {
-	return rd->tare;
+	return pd_rec_reader_tare_at(rd, 0, NULL);
 }
 
 const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size_t *n)
@@ -399,20 +530,11 @@ const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size
 }
 
 /* Rows [first, first + n) of a per-frame dataset into buf. */
-static herr_t read_rows(hid_t ds, hid_t mtype, int rank, const struct pd_device_info *d, uint64_t first, uint64_t n,
-			void *buf)
+static int read_rows(hid_t ds, hid_t mtype, int rank, const struct pd_device_info *d, uint64_t first, uint64_t n,
+		     void *buf)
 {
 	hsize_t start[3] = { first, 0, 0 }, count[3] = { n, d->rows, d->cols };
-	hid_t fs = H5Dget_space(ds);
-	hid_t ms = H5Screate_simple(rank, count, NULL);
-	herr_t rc = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-	if (rc >= 0)
-		rc = H5Dread(ds, mtype, ms, fs, H5P_DEFAULT, buf);
-	if (ms >= 0)
-		H5Sclose(ms);
-	if (fs >= 0)
-		H5Sclose(fs);
-	return rc;
+	return pd_slab_io(ds, mtype, rank, start, count, buf, false);
 }
 
 static int load_block(struct pd_rec_reader *rd, uint64_t i)
@@ -471,7 +593,7 @@ uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *t
 	return t ? rd->nrows[t - pd_event_tables] : 0;
 }
 
-static json_t *column_json(const struct pd_col *c, const uint8_t *p, uint64_t count)
+static json_t *column_json(const struct pd_col *c, const uint8_t *p)
 {
 	switch (c->kind) {
 	case PD_COL_U32: {
@@ -502,20 +624,47 @@ static json_t *column_json(const struct pd_col *c, const uint8_t *p, uint64_t co
 		json_t *j = json_string(s);
 		return j ? j : json_string("(not UTF-8)");
 	}
-	case PD_COL_F64_ARRAY: {
-		/* As published: the first min(count, len) durations. */
-		json_t *a = json_array();
-		for (uint64_t k = 0; k < c->len && k < count; k++) {
-			double v;
-			memcpy(&v, p + 8 * k, 8);
-			if (isnan(v))
-				break;
-			json_array_append_new(a, json_real(v));
-		}
-		return a;
-	}
+	case PD_COL_F64_ARRAY: return NULL; /* version 1's durations: durations() */
 	}
 	return NULL;
+}
+
+/* A pulse set's durations as published: version 2 from its rows of
+ * /events/pulse_durations, version 1 from its array field (the first
+ * min(count, 64)). */
+static json_t *durations(struct pd_rec_reader *rd, uint64_t row, uint32_t id, uint32_t count)
+{
+	json_t *a = json_array();
+	if (rd->info.format_version >= 2) {
+		for (size_t i = 0, next = 0; i < rd->ndur; i++)
+			if (rd->durv[i].pulse_id == id && rd->durv[i].index == next) {
+				json_array_append_new(a, json_real(rd->durv[i].duration));
+				next++;
+			}
+		return a;
+	}
+	double v[PD_REC_PULSE_DURATIONS];
+	hsize_t dn = PD_REC_PULSE_DURATIONS, start = row, one = 1;
+	hid_t arr = H5Tarray_create2(H5T_NATIVE_DOUBLE, 1, &dn);
+	hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof v);
+	H5Tinsert(mt, "durations", 0, arr);
+	size_t k = (size_t)(pd_schema_find("pulses") - pd_event_tables);
+	int rc = pd_slab_io(rd->events[k], mt, 1, &start, &one, v, false);
+	H5Tclose(mt);
+	H5Tclose(arr);
+	for (uint32_t i = 0; rc == 0 && i < count && i < PD_REC_PULSE_DURATIONS && !isnan(v[i]); i++)
+		json_array_append_new(a, json_real(v[i]));
+	H5Eclear2(H5E_DEFAULT);
+	return a;
+}
+
+static uint32_t u32_column(const struct pd_table *t, const uint8_t *row, const char *name)
+{
+	uint32_t v = 0;
+	for (size_t c = 0; c < t->ncols; c++)
+		if (!strcmp(t->cols[c].name, name) && t->cols[c].kind == PD_COL_U32)
+			memcpy(&v, row + t->offset[c], 4);
+	return v;
 }
 
 json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t i)
@@ -532,17 +681,10 @@ json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t
 			  (unsigned long long)rd->nrows[k]);
 		return NULL;
 	}
+	/* Version 2's columns: HDF5 converts a version 1 row by name. */
 	hsize_t start = i, one = 1;
 	hid_t type_id = pd_schema_h5type(t);
-	hid_t fs = H5Dget_space(rd->events[k]);
-	hid_t ms = H5Screate_simple(1, &one, NULL);
-	herr_t rc = type_id < 0 || fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
-	if (rc >= 0)
-		rc = H5Dread(rd->events[k], type_id, ms, fs, H5P_DEFAULT, rd->row);
-	if (ms >= 0)
-		H5Sclose(ms);
-	if (fs >= 0)
-		H5Sclose(fs);
+	int rc = type_id < 0 ? -1 : pd_slab_io(rd->events[k], type_id, 1, &start, &one, rd->row, false);
 	if (type_id >= 0)
 		H5Tclose(type_id);
 	if (rc < 0) {
@@ -555,18 +697,14 @@ json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t
 	json_object_set_new(j, "device", json_string(rd->info.device_id));
 	if (t->phase)
 		json_object_set_new(j, "phase", json_string(t->phase));
-	uint64_t count = UINT64_MAX;
-	for (size_t c = 0; c < t->ncols; c++)
-		if (!strcmp(t->cols[c].name, "count") && t->cols[c].kind == PD_COL_U32) {
-			uint32_t v;
-			memcpy(&v, rd->row + t->offset[c], 4);
-			count = v;
-		}
 	for (size_t c = 0; c < t->ncols; c++) {
-		json_t *v = column_json(&t->cols[c], rd->row + t->offset[c], count);
+		json_t *v = column_json(&t->cols[c], rd->row + t->offset[c]);
 		if (v)
 			json_object_set_new(j, t->cols[c].name, v);
 	}
+	if (!strcmp(t->type, "pulses"))
+		json_object_set_new(j, "durations", durations(rd, i, u32_column(t, rd->row, "id"),
+							      u32_column(t, rd->row, "count")));
 	return j;
 }
 
@@ -579,11 +717,17 @@ int pd_rec_reader_refresh(struct pd_rec_reader *rd)
 			if (ids[i] >= 0 && H5Drefresh(ids[i]) < 0)
 				return fail(rd, "cannot refresh");
 		for (size_t i = 0; i < PD_NTABLES; i++)
-			if (H5Drefresh(rd->events[i]) < 0)
+			if (rd->events[i] >= 0 && H5Drefresh(rd->events[i]) < 0)
+				return fail(rd, "cannot refresh");
+		hid_t v2[] = { rd->pulse_durations, rd->tare_ds, rd->tare_t_ds };
+		for (size_t i = 0; i < sizeof v2 / sizeof *v2; i++)
+			if (v2[i] >= 0 && H5Drefresh(v2[i]) < 0)
 				return fail(rd, "cannot refresh");
 	}
 	count_frames(rd);
 	count_rows(rd);
 	rd->blockn = 0; /* the last block may have grown */
-	return read_gaps(rd);
+	if (read_gaps(rd) || read_durations(rd))
+		return -1;
+	return rd->info.format_version >= 2 ? read_tare(rd) : 0;
 }

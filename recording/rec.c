@@ -130,6 +130,7 @@ int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err,
 	}
 	r->fd = -1;
 	r->l.file = r->l.frames = r->l.frame_seq = r->l.t = r->l.time = r->l.encoder = r->l.gaps = H5I_INVALID_HID;
+	r->l.pulse_durations = r->l.tare = r->l.tare_t = H5I_INVALID_HID;
 	for (size_t i = 0; i < PD_NTABLES; i++)
 		r->l.events[i] = H5I_INVALID_HID;
 	r->info = *p->info;
@@ -160,7 +161,8 @@ int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err,
 		pd_h5_errorf(err, errlen, "cannot create %s", r->path);
 		goto fail_unlink;
 	}
-	size_t row = pd_gap_table.row_bytes;
+	size_t row = pd_gap_table.row_bytes > pd_pulse_duration_table.row_bytes ? pd_gap_table.row_bytes
+										 : pd_pulse_duration_table.row_bytes;
 	for (size_t i = 0; i < PD_NTABLES; i++)
 		if (pd_event_tables[i].row_bytes > row)
 			row = pd_event_tables[i].row_bytes;
@@ -169,6 +171,10 @@ int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err,
 		goto fail_close;
 	if (pd_frames_init(r, p->info->rate_hz, p->deflate_level)) {
 		pd_errorf(err, errlen, "recording: out of memory");
+		goto fail_close;
+	}
+	if (p->tare && pd_rec_append_tare(r, p->tare_t, p->tare) != 0) {
+		pd_errorf(err, errlen, "%s", r->err);
 		goto fail_close;
 	}
 	/* From here on readers may open the file; nothing is created any

@@ -58,10 +58,16 @@ size_t pd_deflate_planes(const void *in, size_t n, size_t planes, void *out, siz
 
 enum pd_col_kind { PD_COL_U32, PD_COL_U64, PD_COL_I32, PD_COL_F64, PD_COL_BOOL, PD_COL_STR, PD_COL_F64_ARRAY };
 
+/* A column's unit (pd_col.unit) that is the row's `units` column, or
+ * those units times seconds (an impulse). */
+#define PD_U_P PD_REC_UNIT_ROW
+#define PD_U_PS PD_REC_UNIT_ROW_S
+
 struct pd_col {
 	const char *name;
 	enum pd_col_kind kind;
-	uint16_t len; /* STR: bytes; F64_ARRAY: elements */
+	uint16_t len;     /* STR: bytes; F64_ARRAY: elements */
+	const char *unit; /* "s", "mm", PD_U_P...; NULL: none (counts, ids, text) */
 };
 
 struct pd_table {
@@ -71,13 +77,16 @@ struct pd_table {
 	bool frame_fields; /* t and frame: produced by a frame (all but mark) */
 	const struct pd_col *cols;
 	size_t ncols;
+	const char *description; /* the table's `description` attribute */
 	size_t row_bytes;  /* packed, as in the file */
 	size_t offset[24]; /* of each column in a packed row */
 };
 
-#define PD_NTABLES 6
+#define PD_NTABLES 7
 extern struct pd_table pd_event_tables[PD_NTABLES];
 extern struct pd_table pd_gap_table;
+extern struct pd_table pd_pulse_duration_table;
+extern struct pd_table pd_pulses_v1_table; /* format_version 1's /events/pulses */
 
 /* Computes the packed offsets (once, idempotent). */
 void pd_schema_init(void);
@@ -92,8 +101,9 @@ size_t pd_col_bytes(const struct pd_col *c);
 struct pd_layout {
 	hid_t file;
 	hid_t frames, frame_seq, t, time, encoder; /* encoder: H5I_INVALID_HID unless a roller */
-	hid_t gaps;
+	hid_t gaps, pulse_durations;
 	hid_t events[PD_NTABLES];
+	hid_t tare, tare_t;                        /* [K, rows, cols] and [K] */
 	uint32_t chunk_frames, chunk_1d;           /* rows per chunk of /frames and of the 1-D datasets */
 };
 
@@ -115,6 +125,15 @@ int pd_attr_read_num(hid_t obj, const char *name, double *v);
 /* Copies s into buf (len bytes), cutting at a UTF-8 boundary, replacing
  * bytes that are not UTF-8 with '?'. */
 void pd_utf8_copy(char *buf, size_t len, const char *s);
+
+/* ---- slab.c: blocks of rows ---------------------------------------------- */
+
+/* Reads (or writes) rows [start, start + count) of ds, of rank 1..3,
+ * from (to) buf in mtype. 0 or -1 (HDF5's stack says why). */
+int pd_slab_io(hid_t ds, hid_t mtype, int rank, const hsize_t *start, const hsize_t *count, void *buf, bool write);
+/* Extends ds (rows of dims1: rank - 1 sizes) by one row and writes it
+ * from buf; *nrows is its length, before and after. 0 or -1. */
+int pd_slab_append(hid_t ds, hid_t mtype, int rank, const hsize_t *dims1, uint64_t *nrows, const void *buf);
 
 /* ---- fileio.c: the file itself ------------------------------------------ */
 

@@ -48,14 +48,16 @@
 #define PD_REC_REJECTED (-2)
 
 #define PD_REC_FORMAT "pressd-recording"
-#define PD_REC_FORMAT_VERSION 1
+#define PD_REC_FORMAT_VERSION 2 /* what is written; 1 and 2 are read */
 
 /* Fixed sizes of the text columns of /events (bytes, NUL-padded; a longer
  * text is cut at a UTF-8 character boundary). */
 #define PD_REC_LABEL_BYTES 128
 #define PD_REC_UNITS_BYTES 8
-/* /events/pulses: `durations` holds the first this many durations of a set,
- * the rest NaN; `count` is the set's real count (it may be larger). */
+/* /events/settings: key and value. */
+#define PD_REC_SETTING_BYTES 32
+/* format_version 1's /events/pulses: `durations` held the first this many
+ * durations of a set, the rest NaN (version 2: /events/pulse_durations). */
 #define PD_REC_PULSE_DURATIONS 64
 
 /* A recording is created as a hidden ".NAME.h5" + this, and takes its
@@ -74,7 +76,11 @@ struct pd_rec_params {
 	const char *protocol;                /* "pmf", "ascii", "sensitronics", "sim"... */
 	const char *uri;                     /* the device URI as configured */
 	int64_t start_utc_ns;                /* names the file; the root's session_start_time */
-	const float *tare;                   /* rows × cols baseline, counts; NULL: no /tare */
+	const float *tare;                   /* rows × cols baseline in force at the start, counts; NULL: none */
+	double tare_t;                       /* the device time it applied from (NaN: unknown) */
+	const struct pd_rec_meta *analysis;  /* /analysis: the parameters in force, as in the config */
+	size_t nanalysis;
+	const char *analysis_units;          /* /analysis `units`: the device's unit (kPa, N, counts) */
 	const struct pd_rec_meta *meta;      /* root attributes (record_start's meta) */
 	size_t nmeta;
 	const char *software_version;        /* "X.Y.Z" → software = "pressd X.Y.Z"; NULL: this build's */
@@ -105,14 +111,21 @@ int pd_rec_append_frame(struct pd_rec *r, const struct pd_frame *f);
 int pd_rec_append_gap(struct pd_rec *r, uint32_t after_seq, uint32_t missing);
 
 /* One published event (events.md's JSON object) as one row of its table:
- * press → /events/presses, hold (phase end) → holds, pulses, stroke →
- * strokes, roll → rolls, mark → marks. `type` may be NULL (the object's
- * own "type" is used). What has no table — contact, status, recording,
- * frame, and hold start/progress (not finished events) — is accepted and
- * not written (0), so the caller may pass every event it has; an unknown
- * type, or an object missing a numeric field its table needs, is
- * PD_REC_REJECTED. A missing real-valued field is stored as NaN. */
+ * press → /events/presses, hold (phase end) → holds, pulses (and a row of
+ * /events/pulse_durations per duration), stroke → strokes, roll → rolls,
+ * mark → marks, and "setting" ({t, frame, key, value}: a parameter that
+ * changed) → settings. `type` may be NULL (the object's own "type" is
+ * used). What has no table — contact, status, recording, frame, tare (its
+ * baseline goes to pd_rec_append_tare), and hold start/progress (not
+ * finished events) — is accepted and not written (0), so the caller may
+ * pass every event it has; an unknown type, or an object missing a
+ * numeric field its table needs, is PD_REC_REJECTED. A missing
+ * real-valued field is stored as NaN. */
 int pd_rec_append_event(struct pd_rec *r, const char *type, const json_t *event);
+
+/* A baseline (rows × cols, counts) that came into force at device time t:
+ * the next row of /tare and /tare_t. */
+int pd_rec_append_tare(struct pd_rec *r, double t, const float *cells);
 
 /* Makes everything appended so far visible to SWMR readers and durable:
  * the full chunks waiting in memory and the chunk still being filled
@@ -183,7 +196,7 @@ struct pd_rec_file_info {
 	double conversion;             /* /frames conversion: units per count */
 	int format_version;
 	struct pd_device_info device;  /* rebuilt from /device and /frames' attributes */
-	bool has_encoder, has_tare;
+	bool has_encoder, has_tare;    /* has_tare: at least one baseline */
 	uint64_t frames;               /* N, as of open or the last refresh */
 	uint32_t chunk_frames;         /* /frames chunk length */
 };
@@ -205,7 +218,17 @@ const struct pd_rec_file_info *pd_rec_reader_info(const struct pd_rec_reader *rd
 size_t pd_rec_reader_meta_count(const struct pd_rec_reader *rd);
 const struct pd_rec_meta *pd_rec_reader_meta(const struct pd_rec_reader *rd, size_t i);
 
-/* The baseline (rows × cols), or NULL without /tare. */
+/* The analysis parameters of /analysis (version 2; none in version 1), as
+ * in the config, `units` included. */
+size_t pd_rec_reader_analysis_count(const struct pd_rec_reader *rd);
+const struct pd_rec_meta *pd_rec_reader_analysis(const struct pd_rec_reader *rd, size_t i);
+
+/* The baselines of /tare, in the order they came into force (version 1:
+ * at most one, its t NaN): how many, and the k-th (rows × cols counts)
+ * with the device time it applied from. pd_rec_reader_tare is the first
+ * (the one in force at the start), or NULL when there is none. */
+size_t pd_rec_reader_tare_count(const struct pd_rec_reader *rd);
+const float *pd_rec_reader_tare_at(const struct pd_rec_reader *rd, size_t k, double *t);
 const float *pd_rec_reader_tare(const struct pd_rec_reader *rd);
 
 /* Frame i (0 ≤ i < frames) as pd_frame: cells (valid until the next call),
@@ -219,12 +242,36 @@ int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f
 const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size_t *n);
 
 /* Event tables by event type ("press", "hold", "pulses", "stroke", "roll",
- * "mark"): how many rows, and row i as the JSON object that was published
- * (v, type, device, then the stored fields; NaN fields left out, as the
- * publisher leaves out fields with no value). The caller json_decref()s
- * it; NULL with why in pd_rec_reader_error. */
+ * "mark", "setting"): how many rows, and row i as the JSON object that
+ * was published (v, type, device, then the stored fields; NaN fields left
+ * out, as the publisher leaves out fields with no value; a pulse set's
+ * `durations` as the array it was published with, from either version).
+ * The caller json_decref()s it; NULL with why in pd_rec_reader_error. */
 uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *type);
 json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t i);
+
+/* ---- the tables' columns ------------------------------------------------- */
+
+/* A column's unit that is the row's own `units` (kPa, N, counts), or those
+ * units times seconds (an impulse, kPa·s). */
+#define PD_REC_UNIT_ROW "@"
+#define PD_REC_UNIT_ROW_S "@*s"
+
+enum pd_rec_col_type { PD_REC_COL_INT, PD_REC_COL_REAL, PD_REC_COL_BOOL, PD_REC_COL_TEXT };
+
+struct pd_rec_column {
+	const char *name;
+	const char *unit;           /* "s", "mm", "mm/s", "deg", PD_REC_UNIT_ROW...; NULL: none */
+	enum pd_rec_col_type type;
+};
+
+/* The event types that have a table, in file order ("press" ... "setting"),
+ * and each one's path ("/events/presses"), description and columns as
+ * version 2 writes them. NULL past the last. */
+const char *pd_rec_event_type(size_t i);
+const char *pd_rec_event_path(const char *type);
+const char *pd_rec_event_description(const char *type);
+size_t pd_rec_event_columns(const char *type, struct pd_rec_column *out, size_t max);
 
 /* A file being written: picks up what the writer has flushed since. */
 int pd_rec_reader_refresh(struct pd_rec_reader *rd);

@@ -56,7 +56,7 @@ struct pd_rec {
 	uint64_t frames;     /* appended */
 	uint64_t visible;    /* the datasets' length after the last commit */
 	uint64_t file_bytes; /* the file's size after the last commit */
-	uint64_t rows[PD_NTABLES], gaps;
+	uint64_t rows[PD_NTABLES], gaps, pulse_durations, tares;
 	uint8_t *row;        /* one table row being built */
 };
 

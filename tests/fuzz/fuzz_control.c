@@ -99,7 +99,6 @@ static void warm_up(struct pd_device *d)
 
 static void teardown(void)
 {
-	pd_recorder_use_baselines(g.recorder, NULL);
 	pd_analysis_worker_stop(g.analysis);
 	pd_recorder_stop(g.recorder);
 	pd_status_pub_fini(&g.status);
@@ -142,7 +141,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("recorder", err);
 	if (!(g.analysis = pd_analysis_worker_start(g.devs, NDEVS, &g.defaults, g.zctx, err, sizeof err)))
 		die("analysis", err);
-	pd_recorder_use_baselines(g.recorder, g.analysis);
 	warm_up(&g.devs[0]);
 
 	g.target = (struct pd_control_target){ .devs = g.devs, .ndevs = NDEVS, .params = g.params,

@@ -40,7 +40,11 @@ import numpy as np
 REC_WRITE = os.environ.get("REC_WRITE", "")
 
 RECORDED = {"press": "presses", "hold": "holds", "pulses": "pulses", "stroke": "strokes", "roll": "rolls",
-            "mark": "marks"}
+            "mark": "marks", "setting": "settings"}
+ANALYSIS_DEFAULTS = {"noise": "1%", "contact_on": "4%", "contact_off": "2%", "release_s": 0.1,
+                     "min_separation_mm": 20, "contact_rate_hz": 10, "press_min_s": 0.25, "hold_min_s": 3,
+                     "hold_radius_mm": 10, "hold_target_s": 30, "pulse_radius_mm": 15, "pulse_gap_s": 20,
+                     "stroke_min_mm": 40, "tare_at_start": "false"}
 DEVICE_ATTRS = {"kind": str, "model": str, "serial": str, "firmware": str, "protocol": str, "uri": str,
                 "rows": np.uint16, "cols": np.uint16, "pitch_x_mm": np.float32, "pitch_y_mm": np.float32,
                 "rate_hz": np.float32, "cell_bits": np.uint8, "full_scale": np.uint32}
@@ -140,7 +144,8 @@ class RecordingFiles(unittest.TestCase):
         os.mkdir(out_dir)
         old = os.umask(0o077)  # the file's mode must not depend on it
         try:
-            p = run(["--events", "--tare", "--meta", "subject=S01", "--meta", "notes=left calf, Übung",
+            p = run(["--events", "--tare", "--tare-at", "3000", "--set-at", "4000:hold_min_s=2.5",
+                     "--meta", "subject=S01", "--meta", "notes=left calf, Übung",
                      "--drop-every", "500", "--raw", raw_path, "--events-out", ev_path, "--flush-frames", "100",
                      out_dir])
         finally:
@@ -157,7 +162,7 @@ class RecordingFiles(unittest.TestCase):
             # root
             a = f.attrs
             self.assertEqual(a["format"], "pressd-recording")
-            self.assertEqual(a["format_version"], 1)
+            self.assertEqual(a["format_version"], 2)
             self.assertTrue(np.issubdtype(type(a["format_version"]), np.integer))
             self.assertRegex(a["software"], r"^pressd \d+\.\d+\.\d+$")
             self.assertEqual(a["device_id"], "mat0")
@@ -195,9 +200,39 @@ class RecordingFiles(unittest.TestCase):
             n = self.check_lengths_equal(f)
             self.assertEqual(n, len(raw))
             self.assertEqual(self.check_frames(f, raw), n)
-            # /tare
+            # /analysis: the parameters in force at the start, as in the config
+            an = dict(f["analysis"].attrs)
+            self.assertEqual(an.pop("units"), "counts")
+            self.assertEqual(an, ANALYSIS_DEFAULTS)
+            # /tare: the baseline given at the start, then the one taken from frame 3000
             self.assertEqual(f["tare"].dtype, np.dtype("<f4"))
-            np.testing.assert_array_equal(f["tare"][:].ravel(), (np.arange(32 * 32) % 7) * 0.5)
+            self.assertEqual(f["tare"].shape, (2, 32, 32))
+            np.testing.assert_array_equal(f["tare"][0].ravel(), (np.arange(32 * 32) % 7) * 0.5)
+            tares = [e for e in events if e["type"] == "tare"]
+            self.assertEqual(len(tares), 1)
+            self.assertEqual(list(f["tare_t"][:]), [0.0, tares[0]["t"]])
+            # the analysis' baseline: the mean of the 16 frames from frame 3000 on
+            first = int(np.nonzero(raw["t"] >= raw["t"][3000])[0][0])
+            self.assertAlmostEqual(float(f["tare"][1].mean()) * 1, float(raw["cells"][first:first + 16].mean()),
+                                   delta=0.01 * max(1.0, float(raw["cells"][first:first + 16].mean())))
+            for name, unit in (("t", "seconds"), ("time", "seconds"), ("tare", "counts"), ("tare_t", "seconds")):
+                self.assertEqual(f[name].attrs["unit"], unit, name)
+            for name in ("frames", "frame_seq", "t", "time", "gaps", "tare", "tare_t", "events/pulse_durations") + \
+                    tuple("events/" + t for t in RECORDED.values()):
+                self.assertGreater(len(f[name].attrs["description"]), 20, name)
+            # /events/settings: the set at frame 4000
+            st = f["events/settings"][:]
+            self.assertEqual(len(st), 1)
+            self.assertEqual((st["key"][0], st["value"][0]), (b"hold_min_s", b"2.5"))
+            self.assertEqual((st["t"][0], st["frame"][0]), (raw["t"][4000], raw["seq"][4000]))
+            # no array fields anywhere: pandas takes every table as it is
+            for table in RECORDED.values():
+                dt = f["events"][table].dtype
+                self.assertTrue(all(dt[n].shape == () for n in dt.names), table)
+            # /events/pulse_durations: each set's durations, a row each
+            pdur = f["events/pulse_durations"][:]
+            want = [(e["id"], i, d) for e in events if e["type"] == "pulses" for i, d in enumerate(e["durations"])]
+            self.assertEqual([(int(r["pulse_id"]), int(r["index"]), float(r["duration"])) for r in pdur], want)
             # /gaps: 3 frames lost after every 500
             g = f["gaps"]
             self.assertEqual(g.dtype, np.dtype([("after_seq", "<u4"), ("missing", "<u4")]))
@@ -207,7 +242,7 @@ class RecordingFiles(unittest.TestCase):
             np.testing.assert_array_equal(g["after_seq"], seq[jumps])
             np.testing.assert_array_equal(g["missing"], seq[jumps + 1] - seq[jumps] - 1)
             # /events, field for field
-            self.assertEqual(set(f["events"].keys()), set(RECORDED.values()))
+            self.assertEqual(set(f["events"].keys()), set(RECORDED.values()) | {"pulse_durations"})
             for typ, table in RECORDED.items():
                 want = [e for e in events if e["type"] == typ and (typ != "hold" or e.get("phase") == "end")]
                 self.check_table(f["events"][table], want, typ)
@@ -223,6 +258,11 @@ class RecordingFiles(unittest.TestCase):
         self.assertEqual(back["cells_crc32"], zlib.crc32(raw["cells"].tobytes()))
         self.assertEqual(back["seq_crc32"], zlib.crc32(raw["seq"].astype("<u4").tobytes()))
         self.assertEqual(back["meta"], {"subject": "S01", "notes": "left calf, Übung"})
+        self.assertEqual(back["analysis"], {**{k: v if isinstance(v, str) else "%g" % v
+                                                for k, v in ANALYSIS_DEFAULTS.items()}, "units": "counts"})
+        with h5py.File(path, "r") as f:
+            self.assertEqual(back["tares"], [{"t": float(t), "sum": float(b.astype(np.float64).sum())}
+                                             for t, b in zip(f["tare_t"][:], f["tare"][:])])
         for typ in RECORDED:
             want = [e for e in events if e["type"] == typ and (typ != "hold" or e.get("phase") == "end")]
             if typ == "mark":  # the label column keeps 128 bytes
@@ -235,16 +275,11 @@ class RecordingFiles(unittest.TestCase):
         names = table.dtype.names
         for row, ev in zip(table[:], want):
             # every published field has a column (v, type, device, phase: the file's and the table's)
-            self.assertLessEqual(set(ev) - {"v", "type", "device", "phase"}, set(names), typ)
+            self.assertLessEqual(set(ev) - {"v", "type", "device", "phase", "durations"}, set(names), typ)
             for name in names:
                 value = row[name]
                 if name not in ev:
                     self.assertTrue(np.isnan(value), (typ, name))
-                elif name == "durations":
-                    listed = ev["durations"]
-                    self.assertEqual(value.shape, (64,))
-                    np.testing.assert_array_equal(value[:len(listed)], listed)
-                    self.assertTrue(np.isnan(value[len(listed):]).all())
                 elif isinstance(ev[name], str):
                     width = table.dtype[name].itemsize
                     self.assertEqual(value, utf8_cut(ev[name], width), (typ, name))
@@ -275,7 +310,8 @@ class RecordingFiles(unittest.TestCase):
             self.check_frames(f, raw)
             np.testing.assert_array_equal(f["encoder"][:], raw["enc"])
             self.assertGreater(len(f["events/rolls"]), 0)
-            self.assertNotIn("tare", f)
+            self.assertEqual(f["tare"].shape, (0, 1, int(d["cols"])))  # no baseline
+            self.assertEqual(f["tare_t"].shape, (0,))
 
     def test_h5dump_and_h5ls(self):
         p = run(["--events", "--frames", "700", "--tare", "--drop-every", "300", "--meta", "notes=x", self.dir])

@@ -97,10 +97,16 @@ class RecordingLive(TestCase):
                 self.assertEqual(len(rows), len(pub), typ)
                 for row, ev in zip(rows, pub):
                     for k, v in ev.items():
-                        if k in ("v", "type", "device", "phase"):
+                        if k in ("v", "type", "device", "phase", "durations"):
                             continue
                         self.assertIn(k, row, (typ, k))
                         self.assertTrue(same_value(row[k], v), (typ, k, row[k], v))
+            # a pulse set's durations: rows of their own table, in order
+            want = [(b["id"], i, d) for b in bodies(msgs, "pulses") for i, d in enumerate(b["durations"])]
+            got = [(int(r["pulse_id"]), int(r["index"]), float(r["duration"]))
+                   for r in f["events/pulse_durations"][:]]
+            self.assertEqual(got, want)
+            self.assertGreater(len(got), 0)
             kinds = {t: len(f["events"][t]) for t in RECORDED.values()}
             for t in ("presses", "holds", "pulses", "strokes"):
                 self.assertGreater(kinds[t], 0, kinds)
@@ -151,15 +157,22 @@ class RecordingLive(TestCase):
         self.assertEqual(d.stop(), 0, tail(d.text()))
 
     def test_tare_in_force_is_stored(self):
-        """/tare is the baseline in force when the recording started, and
-        absent when there was none."""
+        """/tare starts with the baseline in force when the recording
+        started; a tare and a `set` during the recording add a baseline
+        (with its /tare_t) and a row of /events/settings; /analysis holds
+        the parameters the file started with."""
         rec = self.recdir("tare")
         d = self.pressd("-d", "sim:mat?scenario=idle&id=flat", "-s", "analysis.tare_at_start=true",
                         "-d", "sim:mat?scenario=idle&id=raw", trace=False)
         ctl = Control(zmq.Context.instance(), d.control)
         self.assertTrue(d.wait_for(lambda: "opened sim:mat" in d.text(), 10), tail(d.text()))
-        time.sleep(2.0)  # the tare averages the first 0.5 s; it is shared within a second
+        time.sleep(1.0)  # the tare averages the first frames
         rep = ctl.call({"cmd": "record_start", "dir": rec})
+        self.assertTrue(rep["ok"], rep)
+        time.sleep(0.5)
+        tared = ctl.call({"cmd": "tare", "device": "flat"})
+        self.assertTrue(tared["ok"], tared)
+        rep = ctl.call({"cmd": "set", "key": "hold_min_s", "value": 2.5, "device": "flat"})
         self.assertTrue(rep["ok"], rep)
         time.sleep(0.5)
         rep = ctl.call({"cmd": "record_stop"})
@@ -167,16 +180,33 @@ class RecordingLive(TestCase):
         paths = {r["device"]: r["path"] for r in rep["recordings"]}
         self.assertEqual(d.stop(), 0, tail(d.text()))
         with h5py.File(paths["flat"], "r") as f:
-            self.assertIn("tare", f)
             tare = f["tare"][:]
             self.assertEqual(tare.dtype, np.float32)
-            self.assertEqual(tare.shape, f["frames"].shape[1:])
-            # the idle mat is noise only: the baseline is that noise's level
+            self.assertEqual(tare.shape, (2,) + f["frames"].shape[1:])
+            t = f["t"][:]
+            tare_t = f["tare_t"][:]
+            self.assertLess(tare_t[0], t[0])  # in force before the file began
+            self.assertEqual(tare_t[1], tared["t"])  # from where the control reply said
+            self.assertTrue(t[0] < tare_t[1] < t[-1])
+            # the idle mat is noise only: each baseline is that noise's level
             frames = f["frames"][:].astype(np.float64)
-            self.assertLess(abs(tare.mean() - frames.mean()), 0.01 * 4095)
-        # tare_at_start applies to every device (it is an analysis parameter)
+            for b in tare:
+                self.assertLess(abs(b.mean() - frames.mean()), 0.01 * 4095)
+            self.assertEqual(f["analysis"].attrs["tare_at_start"], "true")
+            self.assertEqual(f["analysis"].attrs["hold_min_s"], 3.0)
+            self.assertEqual(f["analysis"].attrs["contact_on"], "4%")
+            st = f["events/settings"][:]
+            self.assertEqual(len(st), 1, st)
+            self.assertEqual((st["key"][0], st["value"][0]), (b"hold_min_s", b"2.5"))
+            # from a frame of the file, after the tare's
+            seq = list(f["frame_seq"][:])
+            self.assertIn(int(st["frame"][0]), seq)
+            self.assertEqual(st["t"][0], t[seq.index(int(st["frame"][0]))])
+            self.assertGreaterEqual(st["t"][0], tare_t[1])
+        # tare_at_start applies to every device (it is an analysis parameter); set was for flat only
         with h5py.File(paths["raw"], "r") as f:
-            self.assertIn("tare", f)
+            self.assertEqual(f["tare"].shape[0], 1)
+            self.assertEqual(len(f["events/settings"]), 0)
 
     def test_no_tare_no_dataset(self):
         rec = self.recdir("notare")
@@ -186,7 +216,8 @@ class RecordingLive(TestCase):
         self.assertEqual(d.stop(), 0, tail(d.text()))
         path = [os.path.join(rec, n) for n in os.listdir(rec) if n.endswith(".h5")][0]
         with h5py.File(path, "r") as f:
-            self.assertNotIn("tare", f)
+            self.assertEqual(f["tare"].shape, (0,) + f["frames"].shape[1:])
+            self.assertEqual(f["tare_t"].shape, (0,))
 
     def test_swmr_reader_sees_frames_grow(self):
         rec = self.recdir()

@@ -18,11 +18,15 @@
  * write(2) per frame, so a kill leaves every frame before it),
  * --events-out FILE (the JSON of each event handed to the recording, one
  * per line), --chunk-frames N, --level L, --no-sync, --break-io-after N
- * (every HDF5 write fails from frame N on: an I/O error).
+ * (every HDF5 write fails from frame N on: an I/O error), --tare-at N
+ * (with --events: take a baseline from frame N on; it goes to /tare when
+ * it comes into force), --set-at N:KEY=VALUE (with --events: change an
+ * analysis parameter from frame N on, a row of /events/settings).
  *
  * Exit status: 0, 2 for bad usage, 3 when recording failed (the message
  * on stdout as "failed ..." and on stderr). */
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +54,9 @@ struct opts {
 	int level;
 	uint64_t frames, flush_frames, drop_every, break_after;
 	bool slow, tare, events, no_sync;
+	uint64_t tare_at;
+	uint64_t set_at;
+	char set_key[64], set_value[64];
 	struct pd_rec_meta meta[MAX_META];
 	size_t nmeta;
 };
@@ -105,6 +112,8 @@ static void record_json(struct run *run, json_t *j)
 static void on_event(void *ctx, const struct pd_event *ev)
 {
 	struct run *run = ctx;
+	if (ev->type == PD_EV_TARE && pd_rec_append_tare(run->rec, ev->t, pd_analysis_baseline(run->an)) != 0)
+		die_failed(run);
 	json_t *j = pd_json_event(ev, run->device, run->seq[ev->type]++, ev->t + run->utc_minus_t);
 	record_json(run, j);
 	json_decref(j);
@@ -160,6 +169,21 @@ static int read_file(const char *path)
 	for (size_t i = 0; i < ng; i++)
 		json_array_append_new(gaps, json_pack("[II]", (json_int_t)g[i].after_seq, (json_int_t)g[i].missing));
 	json_object_set_new(j, "gaps", gaps);
+	json_t *an = json_object();
+	for (size_t i = 0; i < pd_rec_reader_analysis_count(rd); i++)
+		json_object_set_new(an, pd_rec_reader_analysis(rd, i)->key, json_string(pd_rec_reader_analysis(rd, i)->value));
+	json_object_set_new(j, "analysis", an);
+	json_t *tares = json_array();
+	for (size_t k = 0; k < pd_rec_reader_tare_count(rd); k++) {
+		double t;
+		const float *b = pd_rec_reader_tare_at(rd, k, &t);
+		double sum = 0;
+		for (size_t c = 0; c < (size_t)in->device.rows * in->device.cols; c++)
+			sum += b[c];
+		json_array_append_new(tares, isnan(t) ? json_pack("{s:n, s:f}", "t", "sum", sum)
+						      : json_pack("{s:f, s:f}", "t", t, "sum", sum));
+	}
+	json_object_set_new(j, "tares", tares);
 	/* CRC-32s of every frame's cells and of the sequence numbers (u32
 	 * LE), in order: what the reader returns, for Python's zlib.crc32. */
 	uLong cells_crc = crc32(0, NULL, 0), seq_crc = crc32(0, NULL, 0);
@@ -175,8 +199,8 @@ static int read_file(const char *path)
 	json_object_set_new(j, "cells_crc32", json_integer((json_int_t)cells_crc));
 	json_object_set_new(j, "seq_crc32", json_integer((json_int_t)seq_crc));
 	json_t *events = json_object();
-	static const char *const types[] = { "press", "hold", "pulses", "stroke", "roll", "mark" };
-	for (size_t t = 0; t < 6; t++) {
+	static const char *const types[] = { "press", "hold", "pulses", "stroke", "roll", "mark", "setting" };
+	for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
 		json_t *rows = json_array();
 		for (uint64_t i = 0; i < pd_rec_reader_event_count(rd, types[t]); i++)
 			json_array_append_new(rows, pd_rec_reader_event(rd, types[t], i));
@@ -194,12 +218,13 @@ static int read_file(const char *path)
 static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_SCEN = 256, O_KIND, O_ROWS, O_COLS, O_RATE, O_BITS, O_SEED, O_FRAMES, O_SLOW, O_FLUSH, O_TARE,
-	       O_META, O_EVENTS, O_DROP, O_RAW, O_EVOUT, O_CHUNK, O_LEVEL, O_NOSYNC, O_RECOVER, O_STATE, O_READ, O_BREAK };
+	       O_META, O_EVENTS, O_DROP, O_RAW, O_EVOUT, O_CHUNK, O_LEVEL, O_NOSYNC, O_RECOVER, O_STATE, O_READ, O_BREAK,
+	       O_TARE_AT, O_SET_AT };
 	static const struct option lo[] = {
 		{ "scenario", 1, 0, O_SCEN }, { "kind", 1, 0, O_KIND }, { "rows", 1, 0, O_ROWS },
 		{ "cols", 1, 0, O_COLS }, { "rate", 1, 0, O_RATE }, { "cell-bits", 1, 0, O_BITS },
 		{ "seed", 1, 0, O_SEED }, { "frames", 1, 0, O_FRAMES }, { "slow", 0, 0, O_SLOW },
-		{ "flush-frames", 1, 0, O_FLUSH }, { "tare", 0, 0, O_TARE }, { "meta", 1, 0, O_META },
+		{ "tare-at", 1, 0, O_TARE_AT }, { "set-at", 1, 0, O_SET_AT }, { "flush-frames", 1, 0, O_FLUSH }, { "tare", 0, 0, O_TARE }, { "meta", 1, 0, O_META },
 		{ "events", 0, 0, O_EVENTS }, { "drop-every", 1, 0, O_DROP }, { "raw", 1, 0, O_RAW },
 		{ "events-out", 1, 0, O_EVOUT }, { "chunk-frames", 1, 0, O_CHUNK }, { "level", 1, 0, O_LEVEL },
 		{ "no-sync", 0, 0, O_NOSYNC }, { "recover", 1, 0, O_RECOVER }, { "state", 1, 0, O_STATE },
@@ -220,6 +245,16 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_SLOW: o->slow = true; break;
 		case O_FLUSH: o->flush_frames = strtoull(optarg, NULL, 10); break;
 		case O_TARE: o->tare = true; break;
+		case O_TARE_AT: o->tare_at = strtoull(optarg, NULL, 10); break;
+		case O_SET_AT: {
+			char *colon = strchr(optarg, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+			if (!eq)
+				usage();
+			o->set_at = strtoull(optarg, NULL, 10);
+			snprintf(o->set_key, sizeof o->set_key, "%.*s", (int)(eq - colon - 1), colon + 1);
+			snprintf(o->set_value, sizeof o->set_value, "%s", eq + 1);
+			break;
+		}
 		case O_META: {
 			char *eq = strchr(optarg, '=');
 			if (!eq || o->nmeta == MAX_META)
@@ -286,11 +321,21 @@ int main(int argc, char **argv)
 			tare[i] = (float)(i % 7) * 0.5f;
 	}
 	int64_t start = o.slow ? pd_utc_ns() : (int64_t)1790000000 * 1000000000; /* 2026-09-21 */
+	struct pd_analysis_params ap;
+	pd_analysis_params_default(&ap);
+	struct pd_rec_meta analysis[32];
+	char values[32][32];
+	size_t nanalysis = 0;
+	for (const char *k; nanalysis < 32 && (k = pd_analysis_param_name(nanalysis)); nanalysis++) {
+		pd_analysis_params_get(&ap, k, values[nanalysis], sizeof values[0]);
+		analysis[nanalysis] = (struct pd_rec_meta){ k, values[nanalysis] };
+	}
 	struct pd_rec_params p = {
 		.dir = o.dir, .device_id = info.kind == PD_KIND_ROLLER ? "roller0" : "mat0", .info = &info,
 		.protocol = "sim", .uri = "sim:mat?scenario=all", .start_utc_ns = start, .tare = tare,
 		.meta = o.meta, .nmeta = o.nmeta, .chunk_frames = o.chunk_frames, .deflate_level = o.level,
-		.no_sync = o.no_sync,
+		.no_sync = o.no_sync, .tare_t = 0, .analysis = analysis, .nanalysis = nanalysis,
+		.analysis_units = pd_unit_name(info.unit),
 	};
 	struct run run = { .device = p.device_id };
 	if (pd_rec_create(&run.rec, &p, err, sizeof err)) {
@@ -304,8 +349,6 @@ int main(int argc, char **argv)
 	if (run.events_out)
 		setvbuf(run.events_out, NULL, _IOLBF, 0);
 
-	struct pd_analysis_params ap;
-	pd_analysis_params_default(&ap);
 	struct pd_analysis_ids ids = { { 0 } };
 	struct pd_analysis *an = o.events ? pd_analysis_new(&info, &ap, &ids, on_event, &run) : NULL;
 
@@ -358,6 +401,23 @@ int main(int argc, char **argv)
 		if (rc) {
 			fprintf(stderr, "rec_write: %s\n", pd_rec_error(run.rec));
 			return 1;
+		}
+		if (an && o.tare_at && n == o.tare_at)
+			pd_analysis_tare(an);
+		if (an && o.set_at && n == o.set_at) {
+			if (pd_analysis_params_set(&ap, o.set_key, o.set_value, err, sizeof err) ||
+			    pd_analysis_set_params(an, &ap, err, sizeof err)) {
+				fprintf(stderr, "rec_write: %s\n", err);
+				return 2;
+			}
+			char v[32];
+			pd_analysis_params_get(&ap, o.set_key, v, sizeof v);
+			json_t *j = json_pack("{s:i, s:s, s:s, s:f, s:I, s:s, s:s}", "v", 1, "type", "setting", "device",
+					      run.device, "t",
+					      (double)f.device_time_us / 1e6, "frame", (json_int_t)f.seq, "key", o.set_key,
+					      "value", v);
+			record_json(&run, j);
+			json_decref(j);
 		}
 		if (an) {
 			run.utc_minus_t = (double)f.rx.utc_ns / 1e9 - (double)f.device_time_us / 1e6;

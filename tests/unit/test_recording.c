@@ -94,9 +94,11 @@ static struct pd_frame make_frame(const struct pd_device_info *in, uint8_t *cell
 static struct pd_rec *create(const char *d, const struct pd_device_info *in, const float *tare, uint32_t chunk)
 {
 	static const struct pd_rec_meta meta[] = { { "subject", "S01" }, { "notes", "left calf, Übung" } };
+	static const struct pd_rec_meta analysis[] = { { "contact_on", "4%" }, { "release_s", "0.1" } };
 	struct pd_rec_params p = { .dir = d, .device_id = "mat0", .info = in, .protocol = "pmf",
 				   .uri = "/dev/ttyACM0?protocol=pmf", .start_utc_ns = 1790000000123456789ll,
-				   .tare = tare, .meta = meta, .nmeta = 2, .chunk_frames = chunk, .no_sync = true };
+				   .tare = tare, .tare_t = 1.0, .meta = meta, .nmeta = 2, .chunk_frames = chunk,
+				   .no_sync = true, .analysis = analysis, .nanalysis = 2, .analysis_units = "kPa" };
 	struct pd_rec *r = NULL;
 	char err[512];
 	int rc = pd_rec_create(&r, &p, err, sizeof err);
@@ -174,7 +176,10 @@ static json_t **published_events(size_t *n)
 	/* A mark, as status_pub.c makes it. */
 	j[6] = pd_json_message("mark", "mat0", 3, -1, 0, 1790000095.25);
 	json_object_set_new(j[6], "label", json_string("baseline done — ok"));
-	*n = 7;
+	/* A parameter changed, as the analysis worker tells the recorder. */
+	j[7] = json_pack("{s:i, s:s, s:s, s:f, s:i, s:s, s:s}", "v", 1, "type", "setting", "device", "mat0", "t", 75.5,
+			 "frame", 8550, "key", "contact_on", "value", "5%");
+	*n = 8;
 	return j;
 }
 
@@ -202,6 +207,10 @@ static void round_trip(void **state)
 	json_t **ev = published_events(&ne);
 	for (size_t i = 0; i < ne; i++)
 		assert_int_equal(pd_rec_append_event(r, NULL, ev[i]), 0);
+	float tare2[12 * 16];
+	for (int i = 0; i < 12 * 16; i++)
+		tare2[i] = 100.0f + (float)i;
+	assert_int_equal(pd_rec_append_tare(r, 7.25, tare2), 0);
 	assert_int_equal(pd_rec_frames(r), N);
 	assert_true(pd_rec_bytes(r) > 0);
 	char path[512];
@@ -224,7 +233,7 @@ static void round_trip(void **state)
 	assert_string_equal(fi->uri, "/dev/ttyACM0?protocol=pmf");
 	assert_string_equal(fi->unit, "kPa");
 	assert_true(fi->conversion == 0.25);
-	assert_int_equal(fi->format_version, 1);
+	assert_int_equal(fi->format_version, 2);
 	assert_int_equal(fi->chunk_frames, 32);
 	assert_false(fi->has_encoder);
 	assert_true(fi->has_tare);
@@ -243,6 +252,21 @@ static void round_trip(void **state)
 	assert_string_equal(pd_rec_reader_meta(rd, 0)->value, "left calf, Übung");
 	assert_string_equal(pd_rec_reader_meta(rd, 1)->key, "subject");
 	assert_memory_equal(pd_rec_reader_tare(rd), tare, sizeof tare);
+	assert_int_equal(pd_rec_reader_tare_count(rd), 2);
+	double tt = 0;
+	assert_memory_equal(pd_rec_reader_tare_at(rd, 0, &tt), tare, sizeof tare);
+	assert_true(tt == 1.0);
+	assert_memory_equal(pd_rec_reader_tare_at(rd, 1, &tt), tare2, sizeof tare2);
+	assert_true(tt == 7.25);
+	assert_null(pd_rec_reader_tare_at(rd, 2, NULL));
+	/* /analysis as given: numbers as numbers (read back as their shortest text), the rest as text. */
+	assert_int_equal(pd_rec_reader_analysis_count(rd), 3);
+	assert_string_equal(pd_rec_reader_analysis(rd, 0)->key, "contact_on");
+	assert_string_equal(pd_rec_reader_analysis(rd, 0)->value, "4%");
+	assert_string_equal(pd_rec_reader_analysis(rd, 1)->key, "release_s");
+	assert_string_equal(pd_rec_reader_analysis(rd, 1)->value, "0.1");
+	assert_string_equal(pd_rec_reader_analysis(rd, 2)->key, "units");
+	assert_string_equal(pd_rec_reader_analysis(rd, 2)->value, "kPa");
 	check_frames(rd, &in, N);
 	/* Backwards too: blocks reload. */
 	struct pd_frame f;
@@ -257,7 +281,7 @@ static void round_trip(void **state)
 	assert_int_equal(g[1].after_seq, 1500);
 
 	/* Field for field what the publisher sent. */
-	static const char *const types[] = { "press", "hold", "pulses", "pulses", "stroke", "roll", "mark" };
+	static const char *const types[] = { "press", "hold", "pulses", "pulses", "stroke", "roll", "mark", "setting" };
 	uint64_t row[8] = { 0 };
 	for (size_t i = 0; i < ne; i++) {
 		size_t k = i == 3 ? 2 : i;
