@@ -30,6 +30,10 @@ suppressPackageStartupMessages(library(hdf5r))
 .pd_table <- function(ds) {
   m <- ds$dims
   cols <- as.list(ds$read(flags = .pd_flags))
+  # hdf5r gives a uint64 column as int when every value fits (always when
+  # empty), else as double: seq as double whatever it holds.
+  big <- vapply(ds$get_type()$get_cpd_types(), function(t) inherits(t, "H5T_INTEGER") && t$get_size() == 8, NA)
+  cols[big] <- lapply(cols[big], as.numeric)
   wide <- vapply(cols, function(v) is.matrix(v) || length(v) != m, NA)
   df <- data.frame(cols[!wide], stringsAsFactors = FALSE, check.names = FALSE)
   if (any(wide)) attr(df, "arrays") <- lapply(cols[wide], function(v) {
