@@ -55,7 +55,9 @@ suppressPackageStartupMessages(library(hdf5r))
 }
 
 .pd_open <- function(path, swmr) {
+  if (!file.exists(path)) stop(path, ": no such file", call. = FALSE)
   if (!swmr) {
+    # A file pressd is writing refuses a plain open ("already open for write").
     return(tryCatch(hdf5r::H5File$new(path, mode = "r"), error = function(e)
       stop(path, ": cannot open it as HDF5 (if pressd is still recording it, use swmr = TRUE)", call. = FALSE)))
   }
@@ -104,7 +106,7 @@ pressd_read <- function(path, swmr = FALSE) {
     for (name in f[["events"]]$names) events[[name]] <- .pd_table(f[["events"]][[name]])
   if (!is.null(events$pulses) && "durations" %in% names(attr(events$pulses, "arrays")))
     events$pulse_durations <- .pd_durations_long(events$pulses, attr(events$pulses, "arrays")$durations)
-  if (is.null(events$pulse_durations))
+  if (is.null(events$pulse_durations))  # no pulses table at all: still the 0-row table
     events$pulse_durations <- .pd_durations_long(data.frame(), matrix(0, 0, 0))
   if (is.null(events$settings))  # v1 files have none
     events$settings <- data.frame(t = numeric(0), frame = integer(0), key = character(0),
@@ -116,7 +118,7 @@ pressd_read <- function(path, swmr = FALSE) {
   tare <- array(numeric(0), dim = c(0, rows, cols)); tare_t <- numeric(0)
   if (f$exists("tare")) {
     tare <- .pd_array(f[["tare"]])
-    if (length(dim(tare)) == 2) { tare <- array(tare, dim = c(1, dim(tare))); tare_t <- NA_real_ }
+    if (length(dim(tare)) < 3) { tare <- array(tare, dim = c(1, rows, cols)); tare_t <- NA_real_ }
     if (f$exists("tare_t")) tare_t <- as.vector(f[["tare_t"]]$read())
   }
   c(list(path = path, format_version = root$format_version, attrs = root,
@@ -138,8 +140,10 @@ pressd_read <- function(path, swmr = FALSE) {
 
 #' Convert a recording to the list the R package pressuRe works on
 #'
-#' Modelled on pressuRe 0.2.4 (CRAN; Telfer/pressuRe, load_emed() and
-#' load_xsensor()); pressuRe is not a dependency. It indexes the list by
+#' Modelled on pressuRe 0.2.4 (CRAN, 2024; the 2-D layout of load_emed() and
+#' load_xsensor() in Telfer/pressuRe's R/pressuRe_functions.R; pressuRe 0.1
+#' had a 3-D array and sens_size c(width, height) instead). pressuRe is not
+#' a dependency and was not available to test against. It indexes the list by
 #' position, so the order matters: pressure_array (frames x active sensors,
 #' kPa), pressure_system, sens_size (each sensor's area, m^2), time (s between
 #' frames), masks, events, sens_polygons (x, y in m, id), max_matrix.
