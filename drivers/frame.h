@@ -57,6 +57,13 @@ static inline size_t pd_frame_cells_bytes(uint16_t rows, uint16_t cols, uint8_t 
 	return (size_t)rows * cols * (cell_bits == 16 ? 2u : 1u);
 }
 
+/* Cell i (row-major) of a frame: cells are little-endian. */
+static inline unsigned pd_frame_cell(const struct pd_frame *f, size_t i)
+{
+	const uint8_t *c = f->cells;
+	return f->cell_bits == 16 ? (unsigned)c[2 * i] | (unsigned)c[2 * i + 1] << 8 : c[i];
+}
+
 static inline const char *pd_unit_name(uint8_t unit)
 {
 	return unit == PD_UNIT_KPA ? "kPa" : unit == PD_UNIT_NEWTON ? "N" : unit == PD_UNIT_MMHG ? "mmHg" : "counts";

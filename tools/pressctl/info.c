@@ -1,6 +1,7 @@
 /* pressctl info FILE (what a recording holds) and pressctl recover FILE
  * (make a file a crash left open readable again). */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -8,8 +9,9 @@
 #include "offline.h"
 #include "recording.h"
 
-const char *const pc_event_types[PC_EVENT_TYPES] = { "press", "hold", "pulses", "stroke", "roll", "mark" };
-const char *const pc_event_tables[PC_EVENT_TYPES] = { "presses", "holds", "pulses", "strokes", "rolls", "marks" };
+const char *const pc_event_types[PC_EVENT_TYPES] = { "press", "hold", "pulses", "stroke", "roll", "mark", "setting" };
+const char *const pc_event_tables[PC_EVENT_TYPES] = { "presses", "holds", "pulses", "strokes", "rolls", "marks",
+						      "settings" };
 
 static int one_file(const struct pc_args *a, const char *cmd)
 {
@@ -95,7 +97,25 @@ int pc_cmd_info(const struct pc_global *g, const struct pc_args *a)
 		printf(" %s %llu%s", pc_event_types[i],
 		       (unsigned long long)pd_rec_reader_event_count(rd, pc_event_types[i]),
 		       i + 1 < PC_EVENT_TYPES ? "," : "\n");
-	printf("tare      %s\n", fi->has_tare ? "yes" : "no");
+	size_t ntares = pd_rec_reader_tare_count(rd);
+	printf("tare      %zu baseline%s", ntares, ntares == 1 ? "" : "s");
+	for (size_t k = 0; k < ntares; k++) {
+		double t;
+		pd_rec_reader_tare_at(rd, k, &t);
+		if (isnan(t))
+			printf("%s", k ? ", ?" : " (from t=?");
+		else
+			printf(k ? ", %.3f" : " (from t=%.3f", t);
+		printf("%s", k + 1 == ntares ? " s)" : "");
+	}
+	printf("\n");
+	size_t nan = pd_rec_reader_analysis_count(rd);
+	if (nan) {
+		printf("analysis ");
+		for (size_t i = 0; i < nan; i++)
+			printf(" %s=%s", pd_rec_reader_analysis(rd, i)->key, pd_rec_reader_analysis(rd, i)->value);
+		printf("\n");
+	}
 	size_t nmeta = pd_rec_reader_meta_count(rd);
 	for (size_t i = 0; i < nmeta; i++) {
 		const struct pd_rec_meta *m = pd_rec_reader_meta(rd, i);

@@ -28,7 +28,7 @@ static const struct pc_optspec watch_opts[] = {
 	{ "type", 'T', true, true }, { "device", 'd', true, true }, { "map", 'm', false, false },
 	{ "frames", 0, true, false }, { "count", 'n', true, false },
 };
-static const struct pc_optspec export_opts[] = { { "csv", 0, true, false } };
+static const struct pc_optspec export_opts[] = { { "csv", 0, true, false }, { "mat", 0, true, false } };
 static const struct pc_optspec import_opts[] = { { "output", 'o', true, false }, { "dir", 'd', true, false } };
 static const struct pc_optspec record_opts[] = {
 	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
@@ -54,7 +54,7 @@ static const struct command commands[] = {
 	{ "set", "set KEY VALUE [--device D]", OPTS(device_opt), pc_cmd_set },
 	{ "version", "version", NULL, 0, pc_cmd_version },
 	{ "info", "info FILE", NULL, 0, pc_cmd_info },
-	{ "export", "export FILE --csv DIR", OPTS(export_opts), pc_cmd_export },
+	{ "export", "export FILE --csv DIR | --mat OUT.mat", OPTS(export_opts), pc_cmd_export },
 	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
 	{ "import", "import FILE... [-o OUT.h5 | -d DIR]", OPTS(import_opts), pc_cmd_import },
 	{ "hotplug", "hotplug add|remove PATH", NULL, 0, pc_cmd_hotplug },
@@ -140,12 +140,16 @@ static void help(void)
 "        gaps (count and frames missing), events per type, meta.\n"
 "\n"
 "    export FILE --csv DIR\n"
-"        Write DIR/frames.csv (a comment header with the unit and its\n"
-"        conversion, then per frame a line 'Frame N,seq S,t T,time U'\n"
-"        and rows lines of raw counts, blocks separated by a blank\n"
-"        line), presses.csv, holds.csv, pulses.csv, strokes.csv,\n"
-"        rolls.csv, marks.csv (a header row of field names, one row per\n"
-"        event) and gaps.csv. DIR is made if missing.\n"
+"        Write DIR/frames.csv (a header row, then one frame per line:\n"
+"        frame (device sequence), t_s, time_s, [encoder,] r1c1_<unit>...\n"
+"        in physical units), one CSV per table (presses, holds, pulses,\n"
+"        pulse_durations, strokes, rolls, marks, settings, gaps; every\n"
+"        column named with its unit: t_s, peak_kPa), tare.csv and\n"
+"        recording.csv (key,value). DIR is made if missing.\n"
+"    export FILE --mat OUT.mat\n"
+"        Write a MAT 5 file for Octave's and MATLAB's load: frames\n"
+"        [rows, cols, N] raw counts, conversion, unit, t, time, tare,\n"
+"        device, analysis, meta, and events.<table> struct arrays.\n"
 "\n"
 "    import FILE... [-o OUT.h5 | -d DIR]\n"
 "        Other vendors' recordings (Tekscan ASCII movies) as pressd\n"

@@ -16,6 +16,6 @@ int pc_cmd_recover(const struct pc_global *g, const struct pc_args *a); /* info.
 /* The event types a recording has tables for, and their CSV file names. */
 extern const char *const pc_event_types[];
 extern const char *const pc_event_tables[];
-#define PC_EVENT_TYPES 6
+#define PC_EVENT_TYPES 7
 
 #endif
