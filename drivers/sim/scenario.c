@@ -412,6 +412,8 @@ static int resolve(struct pd_scenario *sc, const struct pd_scenario_params *p, c
 	}
 	uint32_t max_fs = sc->cell_bits == 8 ? 255 : 65535;
 	sc->full_scale = p->full_scale ? p->full_scale : sc->cell_bits == 8 ? 254 : 4095;
+	sc->unit = p->units_per_count > 0 ? p->unit : PD_UNIT_COUNTS;
+	sc->units_per_count = sc->unit == PD_UNIT_COUNTS ? 0 : p->units_per_count;
 	if (sc->full_scale > max_fs) {
 		snprintf(err, errlen, "full_scale %u does not fit %u-bit cells (at most %u)", sc->full_scale,
 			 sc->cell_bits, max_fs);
@@ -489,7 +491,8 @@ void pd_scenario_info(const struct pd_scenario *sc, struct pd_device_info *info)
 		.protocol_version = 1,
 		.kind = sc->kind,
 		.cell_bits = sc->cell_bits,
-		.unit = PD_UNIT_COUNTS,
+		.unit = sc->unit,
+		.units_per_count = sc->units_per_count,
 		.rows = sc->rows,
 		.cols = sc->cols,
 		.pitch_x_mm = (float)sc->pitch,

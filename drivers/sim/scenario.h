@@ -27,6 +27,9 @@ struct pd_scenario_params {
 	uint32_t full_scale; /* 0: 4095 for 16-bit cells, 254 for 8-bit */
 	uint32_t seed;      /* noise seed */
 	bool loop;          /* start over at the end instead of finishing */
+	/* A calibrated device: the INFO's unit and units per count (0: counts). */
+	uint8_t unit;
+	float units_per_count;
 	/* Blob shape; 0 means the default. Mostly for tests. */
 	float peak_fraction; /* blob peak as a fraction of full_scale (0.6); > 1 saturates */
 	float sigma_mm;      /* Gaussian sigma (12 mm) */

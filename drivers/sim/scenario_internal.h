@@ -51,6 +51,8 @@ struct pd_scenario {
 	uint8_t kind, cell_bits;
 	uint16_t rows, cols;
 	uint32_t full_scale, seed;
+	uint8_t unit;
+	float units_per_count;
 	double pitch, sigma, blob_peak; /* blob_peak in counts */
 	double rate, duration;
 	bool loop, done;

@@ -331,20 +331,105 @@ class RecordingLive(TestCase):
         self.assertEqual(len(rot), len(files) - 1, [b for b in bodies(msgs, "recording")])
 
 
-def read_frames_csv(path):
-    """[(header fields, rows × cols array)] of frames.csv's blocks, and its comment lines."""
-    blocks, comments, cur = [], [], None
-    with open(path) as fp:
-        for line in fp:
-            line = line.rstrip("\n")
-            if line.startswith("#"):
-                comments.append(line)
-            elif line.startswith("Frame "):
-                cur = (line.split(","), [])
-                blocks.append(cur)
-            elif line:
-                cur[1].append([int(v) for v in line.split(",")])
-    return [(h, np.array(rows)) for h, rows in blocks], comments
+class PressctlOffline(TestCase):
+    def recording(self):
+        rec = os.path.join(self.tmp.name, "rec")
+        os.mkdir(rec)
+        sim, d, msgs = record_sim(self, ["--scenario", "pump", "--speed", "max"], rec, marks=("a, \"quoted\" mark",))
+        return recordings(rec)[0], sim, msgs
+
+    def test_info_export_recover(self):
+        path, sim, msgs = self.recording()
+        n = len(sim.truth())
+        p = subprocess.run([PRESSCTL, "info", path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout
+        self.assertRegex(out, r"frames\s+%d\n" % n)
+        self.assertRegex(out, r"duration\s+%.3f s" % (n / 100.0))
+        self.assertRegex(out, r"device\s+mat7 \(mat\)")
+        presses = len(bodies(msgs, "press"))
+        self.assertGreater(presses, 0)
+        self.assertIn("press %d," % presses, out)
+        self.assertIn("pulses %d," % len(bodies(msgs, "pulses")), out)
+        self.assertIn("mark 1,", out)
+        self.assertIn("setting 0", out)
+        self.assertRegex(out, r"tare\s+0 baselines")
+        self.assertIn("analysis  contact_off=2% contact_on=4%", out)
+        self.assertRegex(out, r"gaps\s+0 \(0 frames missing\)")
+
+        # export: test_export.py
+        p = subprocess.run([PRESSCTL, "recover", path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("recovered", p.stdout)
+        with h5py.File(path, "r") as f:
+            n = f["frames"].shape[0]
+            self.assertGreater(n, 100)
+            check_against_truth(self, f, truth, prefix=True)
+            # at most about a second lost (the sim may have queued a bit more in the pty)
+            self.assertLessEqual(len(truth) - n, 150, (len(truth), n))
+        p = subprocess.run([PRESSCTL, "recover", path], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+        # the same, but pressd recovers it at its next start
+        os.unlink(path)
+        os.rename(spare, path)
+        d2 = self.pressd("-d", "sim:mat?scenario=idle", "-r", rec, trace=False)
+        self.assertTrue(d2.wait_for(lambda: "recovered %s" % path in d2.text(), 10), tail(d2.text()))
+        with h5py.File(path, "r") as f:
+            check_against_truth(self, f, truth, prefix=True)
+        self.assertEqual(d2.stop(), 0, tail(d2.text()))
+
+    def test_disk_full_stops_recording_not_daemon(self):
+        # outside self.tmp, which tearDown removes before cleanups run
+        rec = tempfile.mkdtemp(prefix="pressd-full-")
+        self.addCleanup(os.rmdir, rec)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", rec], capture_output=True, text=True)
+        if r.returncode != 0:
+            self.skipTest("cannot mount a tmpfs here: %s" % r.stderr.strip())
+        self.addCleanup(subprocess.run, ["umount", rec])
+        # realtime at 1 kHz: the 2 MiB fill in a few seconds, after the subscriber is in
+        d = self.pressd("-d", "sim:mat?scenario=all&rate=1000", "-r", rec, trace=False)
+        col = Collector(zmq.Context.instance(), d.pub, topics=EVENT_TOPICS + ("frame/",))
+        try:
+            self.assertTrue(wait_status(col))
+            stopped = col.wait_for(lambda ms: [b for b in bodies(ms, "recording") if b.get("phase") == "stop"], 30)
+            self.assertTrue(stopped, tail(d.text()))
+            n_at_stop = len(col.snapshot())
+            time.sleep(1.5)
+            after = col.snapshot()[n_at_stop:]
+            self.assertTrue(bodies(after, "frame"), "no frames published after the recording failed")
+            self.assertTrue(bodies(after, "contact") or bodies(after, "hold") or bodies(after, "press"),
+                            "no events after the recording failed")
+            errs = [b for b in bodies(col.snapshot(), "status") if b.get("error")]
+            self.assertTrue(errs, "no status with an error")
+            ctl = Control(zmq.Context.instance(), d.control)
+            st = ctl.call({"cmd": "status"})
+            self.assertTrue(st["ok"], st)
+        finally:
+            col.stop()
+        self.assertEqual(d.stop(), 0, tail(d.text()))
+        files = recordings(rec)
+        self.assertEqual(len(files), 1, files)
+        with h5py.File(files[0], "r") as f:
+            n = f["frames"].shape[0]
+            self.assertGreater(n, 0)
+            self.assertEqual(f["frame_seq"].shape[0], n)
+            f["frames"][n - 1]
+
+    def test_rotation_loses_and_duplicates_nothing(self):
+        rec = self.recdir()
+        sim, d, msgs = record_sim(self, ["--scenario", "all", "--speed", "max", "--duration", "60"], rec,
+                                  extra=("-s", "daemon.record_max_s=2"))
+        files = recordings(rec)
+        self.assertGreater(len(files), 3, files)
+        parts = []
+        for p in files:
+            with h5py.File(p, "r") as f:
+                parts.append(f["frame_seq"][:].tolist())
+        seqs = [s for part in sorted(parts, key=lambda x: x[0] if x else -1) for s in part]
+        self.assertEqual(seqs, [s for s, _, _ in sim.truth()])
+        rot = [b for b in bodies(msgs, "recording") if b.get("phase") == "rotate"]
+        self.assertEqual(len(rot), len(files) - 1, [b for b in bodies(msgs, "recording")])
 
 
 class PressctlOffline(TestCase):
@@ -367,7 +452,10 @@ class PressctlOffline(TestCase):
         self.assertGreater(presses, 0)
         self.assertIn("press %d," % presses, out)
         self.assertIn("pulses %d," % len(bodies(msgs, "pulses")), out)
-        self.assertIn("mark 1", out)
+        self.assertIn("mark 1,", out)
+        self.assertIn("setting 0", out)
+        self.assertRegex(out, r"tare\s+0 baselines")
+        self.assertIn("analysis  contact_off=2% contact_on=4%", out)
         self.assertRegex(out, r"gaps\s+0 \(0 frames missing\)")
 
         csv = os.path.join(self.tmp.name, "csv")

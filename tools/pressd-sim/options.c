@@ -80,6 +80,9 @@ static void help(FILE *out)
 "    --full-scale N\n"
 "        Largest count (default 4095 for 16-bit cells, 254 for 8-bit).\n"
 "        Blobs peak at 60 % of it; noise is 0.3 %.\n"
+"    --calibrated UNIT:PER_COUNT\n"
+"        A calibrated mat (pmf): the INFO says each count is PER_COUNT\n"
+"        UNIT (kPa, N or mmHg), e.g. kPa:0.05 (default: counts).\n"
 "    --seed N\n"
 "        Noise and fault seed (default 0).\n"
 "    --encoding raw|zero-run\n"
@@ -279,7 +282,7 @@ static int get_char(const char *opt, const char *arg, int *out)
 }
 
 enum {
-	O_ROWS = 256, O_COLS, O_PITCH, O_RATE, O_CELL_BITS, O_FULL_SCALE, O_SEED, O_ENCODING,
+	O_ROWS = 256, O_COLS, O_PITCH, O_RATE, O_CELL_BITS, O_FULL_SCALE, O_CALIBRATED, O_SEED, O_ENCODING,
 	O_ASCII_FORM, O_HEADER, O_POLL, O_NO_WAIT_START, O_LOOP, O_SPEED, O_DURATION, O_FRAMES,
 	O_GARBAGE, O_CORRUPT_CRC, O_SKIP_SEQ, O_UNPLUG_AT, O_UNPLUG_FOR, O_UNPLUG_EVERY,
 	O_UNPLUG_RESTART, O_INFO_RATE, O_SEQ_START, O_CLOCK_START, O_CLOCK_JUMP_AT, O_CLOCK_JUMP_US,
@@ -296,6 +299,7 @@ static const struct option longopts[] = {
 	{ "rate", required_argument, NULL, O_RATE },
 	{ "cell-bits", required_argument, NULL, O_CELL_BITS },
 	{ "full-scale", required_argument, NULL, O_FULL_SCALE },
+	{ "calibrated", required_argument, NULL, O_CALIBRATED },
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "encoding", required_argument, NULL, O_ENCODING },
 	{ "ascii-form", required_argument, NULL, O_ASCII_FORM },
@@ -456,6 +460,20 @@ int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 			rc = get_u64(name, optarg, 1, 65535, &u);
 			o->sp.full_scale = (uint32_t)u;
 			break;
+		case O_CALIBRATED: {
+			const char *colon = strchr(optarg, ':');
+			char *end = NULL;
+			double per = colon ? strtod(colon + 1, &end) : 0;
+			size_t ul = colon ? (size_t)(colon - optarg) : 0;
+			o->sp.unit = ul == 3 && !strncmp(optarg, "kPa", 3)    ? PD_UNIT_KPA
+				   : ul == 1 && optarg[0] == 'N'               ? PD_UNIT_NEWTON
+				   : ul == 4 && !strncmp(optarg, "mmHg", 4)    ? PD_UNIT_MMHG
+									       : PD_UNIT_COUNTS;
+			if (o->sp.unit == PD_UNIT_COUNTS || !end || *end || !(per > 0) || per > 1e6)
+				rc = bad(name, optarg, "expected UNIT:PER_COUNT, UNIT kPa, N or mmHg, e.g. kPa:0.05");
+			o->sp.units_per_count = (float)per;
+			break;
+		}
 		case O_SEED:
 			rc = get_u64(name, optarg, 0, UINT32_MAX, &u);
 			o->sp.seed = (uint32_t)u;
