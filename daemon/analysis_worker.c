@@ -301,6 +301,21 @@ struct pd_analysis_worker *pd_analysis_worker_start(struct pd_device *devs, int 
 	return NULL;
 }
 
+static void sync_dev(void *ctx, void *data)
+{
+	struct pd_analysis_worker *w = ctx;
+	int dev = *(const int *)data;
+	for (int i = 0; i < w->n; i++)
+		if (dev < 0 || dev == i)
+			pd_runner_drain(w->runner, i);
+}
+
+void pd_analysis_worker_sync(struct pd_analysis_worker *w, int dev)
+{
+	if (w && pd_runner_call(w->runner, sync_dev, &dev, sizeof dev, NULL, 5000) != 0)
+		pd_warn("analysis: did not catch up within 5 s");
+}
+
 void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const struct pd_analysis_params *params)
 {
 	struct params_request q = { dev, *params };

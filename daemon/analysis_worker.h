@@ -23,6 +23,10 @@ void pd_analysis_worker_stop(struct pd_analysis_worker *w);
 /* New parameters for device `dev` (an index), or every device when dev < 0;
  * applied between frames. */
 void pd_analysis_worker_set_params(struct pd_analysis_worker *w, int dev, const struct pd_analysis_params *params);
+/* Returns once the analysis has taken every frame device `dev` (every
+ * device: dev < 0) has delivered so far, and handed over its events. */
+void pd_analysis_worker_sync(struct pd_analysis_worker *w, int dev);
+
 /* Take device `dev`'s next frames as its zero baseline. Returns a ticket
  * for pd_analysis_worker_tare_result (0: not passed on). */
 uint64_t pd_analysis_worker_tare(struct pd_analysis_worker *w, int dev);

@@ -22,6 +22,8 @@
 #define REQUEST_WAIT_MS 10000
 #define TICK_MS 200
 #define EVENT_MAX (64u << 10)
+#define HELD_MAX 256                /* events kept for a file about to start */
+#define CLOSING_MAX_NS 5000000000LL /* a stopped file waits this long at most for its last events */
 
 struct dev_rec {
 	struct pd_recorder *r;
@@ -36,6 +38,15 @@ struct dev_rec {
 	uint32_t last_seq;
 	double file_t0;      /* device time of the file's first frame (for rotation) */
 	bool file_started;
+	double last_t;       /* device time of the file's last frame */
+	/* record_stop: no more frames; the events of the frames in the file
+	 * that the analysis has yet to say still go in, then it closes. */
+	bool closing;
+	int64_t closing_since;
+	/* The analysis may be ahead of us: events of frames this file will
+	 * start with can come before it has its first frame. */
+	json_t *held[HELD_MAX];
+	unsigned nheld;
 	int64_t last_flush_ns;
 	uint64_t archived;   /* frames recorded, every file together */
 	uint64_t archive_lost; /* frames missed while recording (the recorder was let go) */
@@ -48,7 +59,7 @@ struct dev_rec {
 	double baseline_t;
 };
 
-enum request_kind { REQ_START, REQ_STOP };
+enum request_kind { REQ_START, REQ_STOP, REQ_CLOSE };
 
 /* record_start / record_stop, run on the recorder's thread. */
 struct request {
@@ -240,10 +251,51 @@ static void give_up(struct dev_rec *d, const char *why)
 	update_device(d);
 }
 
+static void forget_held(struct dev_rec *d)
+{
+	for (unsigned i = 0; i < d->nheld; i++)
+		json_decref(d->held[i]);
+	d->nheld = 0;
+}
+
+/* An event that came before the frames it belongs to were in a file:
+ * kept (the latest HELD_MAX) for the file that starts with them. */
+static void hold_event(struct dev_rec *d, json_t *ev)
+{
+	if (d->nheld == HELD_MAX) {
+		json_decref(d->held[0]);
+		memmove(d->held, d->held + 1, (HELD_MAX - 1) * sizeof *d->held);
+		d->nheld--;
+	}
+	d->held[d->nheld++] = json_incref(ev);
+}
+
+/* The file has its first frame: the held events of its frames go in. */
+static void write_held(struct dev_rec *d)
+{
+	for (unsigned i = 0; i < d->nheld && d->rec; i++) {
+		double t = json_number_value(json_object_get(d->held[i], "t"));
+		if (t >= d->file_t0 && pd_rec_append_event(d->rec, NULL, d->held[i]) == PD_REC_FAILED)
+			fail(d);
+	}
+	forget_held(d);
+}
+
 static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t stream)
 {
-	if (!d->have_stream || stream != d->stream)
+	if (!d->have_stream || stream != d->stream) {
 		d->have_last = false; /* a new stream numbers its frames afresh */
+		forget_held(d);      /* and its times too */
+	}
+	/* Not recording: what is held is only for frames still to come. */
+	double ft = (double)f->device_time_us / 1e6;
+	unsigned old = 0;
+	while (!d->armed && old < d->nheld && json_number_value(json_object_get(d->held[old], "t")) < ft)
+		json_decref(d->held[old++]);
+	if (old) {
+		memmove(d->held, d->held + old, (d->nheld - old) * sizeof *d->held);
+		d->nheld -= old;
+	}
 	d->stream = stream;
 	d->have_stream = true;
 	if (d->armed) {
@@ -279,7 +331,9 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		if (!d->file_started) {
 			d->file_t0 = t;
 			d->file_started = true;
+			write_held(d);
 		}
+		d->last_t = t;
 		d->archived++;
 	}
 seen:
@@ -347,6 +401,24 @@ static void take_setting(struct dev_rec *d, const json_t *ev)
 		fail(d);
 }
 
+/* A finished event (or a mark): into the file its frame is in. One from
+ * a frame (it has t) that came before the file's first frame waits for
+ * it; once the file is stopped, only those of its frames still go in. */
+static void take_finished(struct dev_rec *d, json_t *ev)
+{
+	json_t *jt = json_object_get(ev, "t");
+	double t = json_number_value(jt);
+	if (d->closing) {
+		if (!jt || t > d->last_t)
+			return;
+	} else if (jt && (!d->rec || !d->file_started)) {
+		hold_event(d, ev); /* a recording may start before its frames come */
+		return;
+	}
+	if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
+		fail(d);
+}
+
 /* One message of the PULL socket: [topic][json], and for a baseline its
  * cells. 0 when none was waiting. */
 static int take_event(struct pd_recorder *r)
@@ -388,8 +460,8 @@ static int take_event(struct pd_recorder *r)
 			take_baseline(d, ev, nparts > 1 ? &part[1] : NULL);
 		else if (type_len == 7 && !strncmp(topic, "setting", 7))
 			take_setting(d, ev);
-		else if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
-			fail(d);
+		else
+			take_finished(d, ev);
 		json_decref(ev);
 	}
 	for (int k = 0; k < nparts; k++)
@@ -465,9 +537,29 @@ static void serve_stop(struct pd_recorder *r, struct request *q)
 			frames = pd_rec_frames(d->rec);
 		}
 		d->armed = false;
-		close_file(d, "stop");
+		forget_held(d);
+		/* Closed by REQ_CLOSE, once the analysis has said what it found
+		 * in these frames (or by the tick, if that never comes). */
+		d->closing = d->rec != NULL;
+		d->closing_since = pd_mono_ns();
 		add_result(q->result, d, path[0] ? path : NULL, true, frames);
 	}
+}
+
+/* The analysis has handed over the events of every frame the stopped
+ * files hold: take them, then close the files. */
+static void serve_close(struct pd_recorder *r, struct request *q)
+{
+	while (take_event(r)) {
+	}
+	for (int i = 0; i < r->n; i++) {
+		struct dev_rec *d = &r->dev[i];
+		if ((q->dev < 0 || q->dev == i) && d->closing) {
+			d->closing = false;
+			close_file(d, "stop");
+		}
+	}
+	q->result = json_array();
 }
 
 static void serve(void *ctx, void *data)
@@ -475,8 +567,10 @@ static void serve(void *ctx, void *data)
 	struct request *q = data;
 	if (q->kind == REQ_START)
 		serve_start(ctx, q);
-	else
+	else if (q->kind == REQ_STOP)
 		serve_stop(ctx, q);
+	else
+		serve_close(ctx, q);
 	json_decref(q->meta);
 	q->meta = NULL;
 }
@@ -528,6 +622,13 @@ json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_
 	return ask(r, REQ_STOP, dev, NULL, NULL, err, errlen);
 }
 
+int pd_recorder_record_close(struct pd_recorder *r, int dev, char *err, size_t errlen)
+{
+	json_t *done = ask(r, REQ_CLOSE, dev, NULL, NULL, err, errlen);
+	json_decref(done);
+	return done ? 0 : -1;
+}
+
 /* ---- the consumer ------------------------------------------------------------ */
 
 static int poll_items(void *ctx, zmq_pollitem_t *items, int max)
@@ -548,7 +649,13 @@ static void events_ready(void *ctx, int item, short revents)
 
 static void tick(void *ctx, int64_t now)
 {
-	flush_due(ctx, now, false);
+	struct pd_recorder *r = ctx;
+	flush_due(r, now, false);
+	for (int i = 0; i < r->n; i++)
+		if (r->dev[i].closing && pd_mono_ns() - r->dev[i].closing_since > CLOSING_MAX_NS) {
+			r->dev[i].closing = false;
+			close_file(&r->dev[i], "stop");
+		}
 }
 
 /* The readers have stopped and the analysis has said its last: take
@@ -558,8 +665,10 @@ static void finish(void *ctx)
 	struct pd_recorder *r = ctx;
 	while (take_event(r)) {
 	}
-	for (int i = 0; i < r->n; i++)
+	for (int i = 0; i < r->n; i++) {
+		r->dev[i].closing = false;
 		close_file(&r->dev[i], "stop");
+	}
 }
 
 /* Lossless, but a disk that stops may hold the reader back only so long
@@ -695,6 +804,7 @@ void pd_recorder_stop(struct pd_recorder *r)
 	for (int i = 0; i < r->n; i++) {
 		json_decref(r->dev[i].meta);
 		free(r->dev[i].baseline);
+		forget_held(&r->dev[i]);
 	}
 	pd_outlet_close(&r->out);
 	zmq_close(r->sub);

@@ -45,5 +45,9 @@ void pd_recorder_stop(struct pd_recorder *r);
 json_t *pd_recorder_record_start(struct pd_recorder *r, int dev, const char *dir, const json_t *meta,
 				 char *err, size_t errlen);
 json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_t errlen);
+/* After record_stop, once the analysis has handed over the events of every
+ * frame recorded (pd_analysis_worker_sync): writes them and closes the
+ * files. Until then (at most 5 s) a stopped file waits for them. */
+int pd_recorder_record_close(struct pd_recorder *r, int dev, char *err, size_t errlen);
 
 #endif

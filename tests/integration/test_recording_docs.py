@@ -289,18 +289,13 @@ class Expected:
         for typ, table in TABLES.items():
             pub = [b for b in bodies(s.msgs, typ, dev) if typ != "hold" or b.get("phase") == "end"]
             rows = tables[table]
-            # The file's rows are the published events of the file's
-            # stretch, in order; those within a few frames of its start or
-            # end may be cut off by the record_start/stop race (reported).
-            window = [b for b in pub if s0 <= b["frame"] <= s1]
-            if len(rows):
-                lo, hi = int(rows["seq"][0]), int(rows["seq"][-1])
-                exp = [b for b in pub if lo <= b["seq"] <= hi]
-            else:
-                exp = []
-            assert [b["seq"] for b in exp] == [int(x) for x in rows["seq"]], (dev, table, "rows are not the published events")
-            missing = [b for b in window if b not in exp]
-            assert len(missing) <= 3, (dev, table, "events of the file's frames missing from it", missing)
+            # The file's rows are exactly the published events of the
+            # file's frames, in order: none lost at record_start or
+            # record_stop however far apart the analysis and the recorder are.
+            exp = [b for b in pub if s0 <= b["frame"] <= s1]
+            assert [b["seq"] for b in exp] == [int(x) for x in rows["seq"]], \
+                (dev, table, "rows are not the published events of the file's frames",
+                 [b["seq"] for b in exp], [int(x) for x in rows["seq"]])
             self.published[table] = exp
         holds = self.published["holds"]
         v["holds"] = len(holds)
