@@ -263,11 +263,7 @@ static json_t *cmd_record_stop(const struct pd_control_target *t, json_t *req)
 	json_t *list = pd_recorder_record_stop(t->recorder, i, err, sizeof err);
 	if (!list)
 		return fail("%s", err);
-	/* The analysis may be behind the recorder: the events of the last
-	 * frames recorded go in the files before they close. */
-	pd_analysis_worker_sync(t->analysis, i);
-	if (pd_recorder_record_close(t->recorder, i, err, sizeof err) != 0)
-		pd_warn("record_stop: %s", err);
+
 	reply = ok();
 	json_object_set_new(reply, "recordings", list);
 	return reply;

@@ -394,6 +394,7 @@ static int start_service(struct daemon *dm)
 		pd_err("%s", err);
 		return -1;
 	}
+	pd_recorder_use_analysis(dm->recorder, dm->analysis);
 	dm->control = pd_control_open(dm->zctx, dm->cfg.control, dm->auth, err, sizeof err);
 	if (!dm->control) {
 		pd_err("%s", err);
@@ -413,6 +414,7 @@ static void shutdown_all(struct daemon *dm)
 	for (int i = 0; i < dm->ndevs; i++)
 		pd_device_stop(&dm->devs[i]);
 	pd_frame_trace_stop(dm->trace); /* these drain what was read */
+	pd_recorder_use_analysis(dm->recorder, NULL);
 	pd_analysis_worker_stop(dm->analysis); /* its last events are queued */
 	pd_recorder_stop(dm->recorder);        /* records them, closes the files */
 	if (dm->status.dev) {

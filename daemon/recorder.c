@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "analysis_worker.h"
 #include "clock.h"
 #include "consumer_runner.h"
 #include "event_json.h"
@@ -22,8 +24,7 @@
 #define REQUEST_WAIT_MS 10000
 #define TICK_MS 200
 #define EVENT_MAX (64u << 10)
-#define HELD_MAX 256                /* events kept for a file about to start */
-#define CLOSING_MAX_NS 5000000000LL /* a stopped file waits this long at most for its last events */
+#define HELD_MAX 1024 /* events kept for frames the recorder has yet to take */
 
 struct dev_rec {
 	struct pd_recorder *r;
@@ -39,10 +40,6 @@ struct dev_rec {
 	double file_t0;      /* device time of the file's first frame (for rotation) */
 	bool file_started;
 	double last_t;       /* device time of the file's last frame */
-	/* record_stop: no more frames; the events of the frames in the file
-	 * that the analysis has yet to say still go in, then it closes. */
-	bool closing;
-	int64_t closing_since;
 	/* The analysis may be ahead of us: events of frames this file will
 	 * start with can come before it has its first frame. */
 	json_t *held[HELD_MAX];
@@ -59,7 +56,7 @@ struct dev_rec {
 	double baseline_t;
 };
 
-enum request_kind { REQ_START, REQ_STOP, REQ_CLOSE };
+enum request_kind { REQ_START, REQ_STOP };
 
 /* record_start / record_stop, run on the recorder's thread. */
 struct request {
@@ -79,6 +76,11 @@ struct pd_recorder {
 	struct pd_recorder_config cfg;
 	struct pd_consumer_ops ops; /* recorder_ops with the configured stall budget */
 	char default_dir[PATH_MAX];
+	/* The analysis, to wait for before a file closes (under lock: it
+	 * stops before we do). */
+	pthread_mutex_t lock;
+	struct pd_analysis_worker *analysis;
+	bool in_frame; /* inside the runner's frame op: take no frames */
 	int n;
 	struct dev_rec dev[];
 };
@@ -224,6 +226,28 @@ static void close_file(struct dev_rec *d, const char *phase)
 	update_device(d);
 }
 
+static int take_event(struct pd_recorder *r);
+
+/* The file has had its last frame (a rotation, record_stop): the
+ * analysis, which may be behind us, first says what it found in its
+ * frames, then it closes with every event of its frames in it. */
+static void finish_file(struct dev_rec *d, const char *phase)
+{
+	struct pd_recorder *r = d->r;
+	if (!d->rec)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (r->analysis)
+		pd_analysis_worker_sync(r->analysis, (int)(d - r->dev));
+	pthread_mutex_unlock(&r->lock);
+	bool was = r->in_frame;
+	r->in_frame = true; /* the events only: this file takes no more frames */
+	while (take_event(r)) {
+	}
+	r->in_frame = was;
+	close_file(d, phase);
+}
+
 /* A write failed (a full disk, an I/O error): this recording is over, the
  * rest of the daemon goes on. */
 static void fail(struct dev_rec *d)
@@ -258,11 +282,13 @@ static void forget_held(struct dev_rec *d)
 	d->nheld = 0;
 }
 
-/* An event that came before the frames it belongs to were in a file:
- * kept (the latest HELD_MAX) for the file that starts with them. */
+/* An event that came before the frame it belongs to was in a file: kept
+ * (the latest HELD_MAX) until that frame is. */
 static void hold_event(struct dev_rec *d, json_t *ev)
 {
 	if (d->nheld == HELD_MAX) {
+		pd_warn("%s: recorder: more than %d events ahead of the frames; the oldest is not recorded",
+			d->dev->id, HELD_MAX);
 		json_decref(d->held[0]);
 		memmove(d->held, d->held + 1, (HELD_MAX - 1) * sizeof *d->held);
 		d->nheld--;
@@ -270,15 +296,24 @@ static void hold_event(struct dev_rec *d, json_t *ev)
 	d->held[d->nheld++] = json_incref(ev);
 }
 
-/* The file has its first frame: the held events of its frames go in. */
-static void write_held(struct dev_rec *d)
+/* A frame is in the file: the held events of it and of the frames
+ * before it go in (events come in frame order), those of frames before
+ * the file's first nowhere. */
+static void write_held(struct dev_rec *d, double upto)
 {
-	for (unsigned i = 0; i < d->nheld && d->rec; i++) {
-		double t = json_number_value(json_object_get(d->held[i], "t"));
-		if (t >= d->file_t0 && pd_rec_append_event(d->rec, NULL, d->held[i]) == PD_REC_FAILED)
+	unsigned n = 0;
+	for (; n < d->nheld; n++) {
+		double t = json_number_value(json_object_get(d->held[n], "t"));
+		if (t > upto)
+			break;
+		if (d->rec && t >= d->file_t0 && pd_rec_append_event(d->rec, NULL, d->held[n]) == PD_REC_FAILED)
 			fail(d);
+		json_decref(d->held[n]);
 	}
-	forget_held(d);
+	if (n) {
+		memmove(d->held, d->held + n, (d->nheld - n) * sizeof *d->held);
+		d->nheld -= n;
+	}
 }
 
 static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t stream)
@@ -302,7 +337,7 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		char err[256];
 		double t = (double)f->device_time_us / 1e6;
 		if (rotation_due(d, t))
-			close_file(d, "rotate"); /* this frame is the next file's first: none lost or twice */
+			finish_file(d, "rotate"); /* this frame is the next file's first: none lost or twice */
 		if (!d->rec && open_file(d, &stream, err, sizeof err) != 0) {
 			give_up(d, err);
 			goto seen;
@@ -317,7 +352,7 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		}
 		int rc = pd_rec_append_frame(d->rec, f);
 		if (rc == PD_REC_REJECTED) { /* the device changed its geometry: a file holds one */
-			close_file(d, "rotate");
+			finish_file(d, "rotate");
 			if (open_file(d, &stream, err, sizeof err) != 0) {
 				give_up(d, err);
 				goto seen;
@@ -331,9 +366,10 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		if (!d->file_started) {
 			d->file_t0 = t;
 			d->file_started = true;
-			write_held(d);
 		}
 		d->last_t = t;
+		if (d->nheld)
+			write_held(d, t);
 		d->archived++;
 	}
 seen:
@@ -401,20 +437,21 @@ static void take_setting(struct dev_rec *d, const json_t *ev)
 		fail(d);
 }
 
-/* A finished event (or a mark): into the file its frame is in. One from
- * a frame (it has t) that came before the file's first frame waits for
- * it; once the file is stopped, only those of its frames still go in. */
+/* A finished event (or a mark): into the file its frame is in. The
+ * analysis and the recorder each go at their own pace: an event of frames
+ * the recorder has yet to take waits for the file that starts with them
+ * (take_event takes the frames first when it may); one of frames before
+ * the file's first goes nowhere. */
 static void take_finished(struct dev_rec *d, json_t *ev)
 {
 	json_t *jt = json_object_get(ev, "t");
 	double t = json_number_value(jt);
-	if (d->closing) {
-		if (!jt || t > d->last_t)
-			return;
-	} else if (jt && (!d->rec || !d->file_started)) {
-		hold_event(d, ev); /* a recording may start before its frames come */
+	if (jt && (!d->rec || !d->file_started || t > d->last_t)) {
+		hold_event(d, ev); /* its frame is still to come (a recording may start with it) */
 		return;
 	}
+	if (jt && t < d->file_t0)
+		return; /* of frames before this file's first: in no file open now */
 	if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
 		fail(d);
 }
@@ -448,20 +485,33 @@ static int take_event(struct pd_recorder *r)
 		struct dev_rec *d = &r->dev[i];
 		if (strcmp(device + 1, d->dev->id) != 0)
 			continue;
-		/* The analysis may be ahead of us: the frames it came from are
-		 * in the ring, so take them first, and the file they open (the
-		 * first frame's) exists before its first event is written. */
-		if (d->armed)
-			pd_runner_drain(r->runner, i);
 		json_t *ev = json_loadb(zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), 0, NULL);
 		if (!ev)
 			break;
-		if (type_len == 4 && !strncmp(topic, "tare", 4))
-			take_baseline(d, ev, nparts > 1 ? &part[1] : NULL);
-		else if (type_len == 7 && !strncmp(topic, "setting", 7))
-			take_setting(d, ev);
-		else
-			take_finished(d, ev);
+		/* The analysis may be ahead of us: the frames an event came from
+		 * are in the ring, so take them first, and the file they go to
+		 * exists before the event is written. An event of frames the file
+		 * has already must not wait: taking more could close that file. */
+		json_t *jt = json_object_get(ev, "t");
+		bool taken = jt && d->rec && d->file_started && json_number_value(jt) <= d->last_t;
+		bool finished = !(type_len == 4 && !strncmp(topic, "tare", 4)) &&
+				!(type_len == 7 && !strncmp(topic, "setting", 7));
+		if (finished && jt && !taken) {
+			/* It goes in with its frame, in whichever file that lands
+			 * (taking frames may rotate the file). */
+			hold_event(d, ev);
+			if (d->armed && !r->in_frame)
+				pd_runner_drain(r->runner, i);
+		} else {
+			if (d->armed && !r->in_frame && !taken)
+				pd_runner_drain(r->runner, i);
+			if (!finished && type_len == 4)
+				take_baseline(d, ev, nparts > 1 ? &part[1] : NULL);
+			else if (!finished)
+				take_setting(d, ev);
+			else
+				take_finished(d, ev);
+		}
 		json_decref(ev);
 	}
 	for (int k = 0; k < nparts; k++)
@@ -537,29 +587,10 @@ static void serve_stop(struct pd_recorder *r, struct request *q)
 			frames = pd_rec_frames(d->rec);
 		}
 		d->armed = false;
+		finish_file(d, "stop");
 		forget_held(d);
-		/* Closed by REQ_CLOSE, once the analysis has said what it found
-		 * in these frames (or by the tick, if that never comes). */
-		d->closing = d->rec != NULL;
-		d->closing_since = pd_mono_ns();
 		add_result(q->result, d, path[0] ? path : NULL, true, frames);
 	}
-}
-
-/* The analysis has handed over the events of every frame the stopped
- * files hold: take them, then close the files. */
-static void serve_close(struct pd_recorder *r, struct request *q)
-{
-	while (take_event(r)) {
-	}
-	for (int i = 0; i < r->n; i++) {
-		struct dev_rec *d = &r->dev[i];
-		if ((q->dev < 0 || q->dev == i) && d->closing) {
-			d->closing = false;
-			close_file(d, "stop");
-		}
-	}
-	q->result = json_array();
 }
 
 static void serve(void *ctx, void *data)
@@ -567,10 +598,8 @@ static void serve(void *ctx, void *data)
 	struct request *q = data;
 	if (q->kind == REQ_START)
 		serve_start(ctx, q);
-	else if (q->kind == REQ_STOP)
-		serve_stop(ctx, q);
 	else
-		serve_close(ctx, q);
+		serve_stop(ctx, q);
 	json_decref(q->meta);
 	q->meta = NULL;
 }
@@ -622,11 +651,13 @@ json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_
 	return ask(r, REQ_STOP, dev, NULL, NULL, err, errlen);
 }
 
-int pd_recorder_record_close(struct pd_recorder *r, int dev, char *err, size_t errlen)
+void pd_recorder_use_analysis(struct pd_recorder *r, struct pd_analysis_worker *w)
 {
-	json_t *done = ask(r, REQ_CLOSE, dev, NULL, NULL, err, errlen);
-	json_decref(done);
-	return done ? 0 : -1;
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->analysis = w;
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* ---- the consumer ------------------------------------------------------------ */
@@ -649,13 +680,7 @@ static void events_ready(void *ctx, int item, short revents)
 
 static void tick(void *ctx, int64_t now)
 {
-	struct pd_recorder *r = ctx;
-	flush_due(r, now, false);
-	for (int i = 0; i < r->n; i++)
-		if (r->dev[i].closing && pd_mono_ns() - r->dev[i].closing_since > CLOSING_MAX_NS) {
-			r->dev[i].closing = false;
-			close_file(&r->dev[i], "stop");
-		}
+	flush_due(ctx, now, false);
 }
 
 /* The readers have stopped and the analysis has said its last: take
@@ -665,10 +690,8 @@ static void finish(void *ctx)
 	struct pd_recorder *r = ctx;
 	while (take_event(r)) {
 	}
-	for (int i = 0; i < r->n; i++) {
-		r->dev[i].closing = false;
+	for (int i = 0; i < r->n; i++)
 		close_file(&r->dev[i], "stop");
-	}
 }
 
 /* Lossless, but a disk that stops may hold the reader back only so long
@@ -754,6 +777,7 @@ struct pd_recorder *pd_recorder_start(void *zctx, struct pd_device *devs, int nd
 	r->cfg.dir = NULL;
 	r->ops = recorder_ops;
 	r->ops.stall_s = cfg->stall_s;
+	pthread_mutex_init(&r->lock, NULL);
 	if (cfg->dir && cfg->dir[0]) {
 		if (mkdirs(cfg->dir, err, errlen) != 0)
 			goto fail;
@@ -792,6 +816,7 @@ fail:
 	pd_outlet_close(&r->out);
 	if (r->sub)
 		zmq_close(r->sub);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 	return NULL;
 }
@@ -808,6 +833,7 @@ void pd_recorder_stop(struct pd_recorder *r)
 	}
 	pd_outlet_close(&r->out);
 	zmq_close(r->sub);
+	pthread_mutex_destroy(&r->lock);
 	free(r);
 	pd_rec_shutdown();
 }

@@ -45,9 +45,10 @@ void pd_recorder_stop(struct pd_recorder *r);
 json_t *pd_recorder_record_start(struct pd_recorder *r, int dev, const char *dir, const json_t *meta,
 				 char *err, size_t errlen);
 json_t *pd_recorder_record_stop(struct pd_recorder *r, int dev, char *err, size_t errlen);
-/* After record_stop, once the analysis has handed over the events of every
- * frame recorded (pd_analysis_worker_sync): writes them and closes the
- * files. Until then (at most 5 s) a stopped file waits for them. */
-int pd_recorder_record_close(struct pd_recorder *r, int dev, char *err, size_t errlen);
+/* The analysis a file waits for before it closes (record_stop, a
+ * rotation), so it holds every event of its frames. NULL before that
+ * worker stops: once this returns the recorder no longer calls into it. */
+struct pd_analysis_worker;
+void pd_recorder_use_analysis(struct pd_recorder *r, struct pd_analysis_worker *w);
 
 #endif

@@ -329,6 +329,18 @@ class RecordingLive(TestCase):
         self.assertEqual(seqs, [s for s, _, _ in sim.truth()])
         rot = [b for b in bodies(msgs, "recording") if b.get("phase") == "rotate"]
         self.assertEqual(len(rot), len(files) - 1, [b for b in bodies(msgs, "recording")])
+        # every finished event is in the file of its frame, once
+        for typ, table in RECORDED.items():
+            if typ == "mark":
+                continue
+            pub = [b for b in bodies(msgs, typ) if typ != "hold" or b.get("phase") == "end"]
+            for p in files:
+                with h5py.File(p, "r") as f:
+                    s0, s1 = int(f["frame_seq"][0]), int(f["frame_seq"][-1])
+                    got = [int(x) for x in f["events"][table]["seq"]]
+                want = [b["seq"] for b in pub if s0 <= b["frame"] <= s1]
+                self.assertEqual(got, want, (typ, p, s0, s1, [(b["seq"], b["frame"]) for b in pub
+                                                              if s0 - 300 <= b["frame"] <= s1 + 300]))
 
 
 class PressctlOffline(TestCase):
