@@ -320,7 +320,11 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 {
 	if (!d->have_stream || stream != d->stream) {
 		d->have_last = false; /* a new stream numbers its frames afresh */
-		forget_held(d);      /* and its times too */
+		/* and times them afresh: what is held of the stream before cannot
+		 * be placed any more (held events of the new one, the analysis
+		 * being ahead, go too: a rare loss, at a reconnection). */
+		if (d->have_stream)
+			forget_held(d);
 	}
 	/* Not recording: what is held is only for frames still to come. */
 	double ft = (double)f->device_time_us / 1e6;
