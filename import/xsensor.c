@@ -115,6 +115,13 @@ static bool is_key(const char *key, const char *want)
 	return !strcmp(key, want);
 }
 
+/* A clock that goes back from the last hour of a day into the first has
+ * passed midnight; any other step back is an error. */
+static bool past_midnight(double prev, double c)
+{
+	return prev >= 23 * 3600 && c < 3600;
+}
+
 static int xs_survey(void *v, const char *s, size_t n, char *err, size_t errlen)
 {
 	(void)err, (void)errlen;
@@ -130,7 +137,8 @@ static int xs_survey(void *v, const char *s, size_t n, char *err, size_t errlen)
 			return 0; /* the line pass says so */
 		if (!p->s_have)
 			p->s_first = p->s_prev = c, p->s_have = true;
-		p->s_span += c >= p->s_prev ? c - p->s_prev : c + 86400 - p->s_prev;
+		if (c >= p->s_prev || past_midnight(p->s_prev, c)) /* else the line pass refuses it */
+			p->s_span += c >= p->s_prev ? c - p->s_prev : c + 86400 - p->s_prev;
 		p->s_prev = c;
 	} else if (n > 7 && !memcmp(s, "SENSOR,", 7) && p->survey_frames == 1) {
 		p->survey_sensors++;
@@ -393,10 +401,15 @@ static int xs_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 					 (unsigned long long)p->frame_no, val);
 				return -1;
 			}
-			if (p->frames == 0)
+			if (p->frames == 0) {
 				p->first_clock = p->prev_clock = c;
-			else if (c < p->prev_clock)
-				p->day += 86400; /* past midnight */
+			} else if (c < p->prev_clock && past_midnight(p->prev_clock, c)) {
+				p->day += 86400;
+			} else if (c < p->prev_clock) {
+				snprintf(err, errlen, "frame %llu: Time %.20s is before the frame before's",
+					 (unsigned long long)p->frame_no, val);
+				return -1;
+			}
 			p->prev_clock = p->clock = c;
 			p->have_time = true;
 		}

@@ -247,6 +247,9 @@ static void xsensor_refusals(void **state)
 	refuses_ops(&pi_xsensor, "Units:,PSI\r\nFRAME,1\r\n", "Units \"PSI\" is none of mmHg, kPa");
 	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
 		    XS_FRAME("7", "00:00:00.010"), "FRAME 7 after FRAME 7");
+	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "10:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
+		    XS_FRAME("8", "09:59:59.000") XS_SENSOR("L", "1", "2", "3", "4") XS_FRAME("9", "10:00:00.020"),
+		    "frame 8: Time 09:59:59.000 is before the frame before's");
 	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "0:00") XS_SENSOR("L", "1", "2", "3", "4"),
 		    "Time \"0:00\" is not HH:MM:SS.fff");
 	/* sensors side by side must match */
