@@ -6,6 +6,29 @@
 
 #include "import.h"
 
+/* One pass over the file: every line, its ending cut, to fn. 0; -1 with
+ * "why" for the line *lineno; -2 on a read error. */
+static int pump(int (*fn)(void *, const char *, size_t, char *, size_t), void *p, FILE *in, char **buf,
+		size_t *cap, uint64_t *lineno, char *why, size_t whylen)
+{
+	ssize_t n;
+	*lineno = 0;
+	while ((n = getline(buf, cap, in)) >= 0) {
+		++*lineno;
+		char *b = *buf;
+		while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+			n--;
+		if (memchr(b, '\0', (size_t)n)) {
+			snprintf(why, whylen, "a NUL byte in the text");
+			return -1;
+		}
+		b[n] = '\0';
+		if (fn(p, b, (size_t)n, why, whylen) != 0)
+			return -1;
+	}
+	return ferror(in) ? -2 : 0;
+}
+
 int pi_feed_file(const struct pi_parser_ops *ops, FILE *in, const struct pi_sink *sink, char *err,
 		 size_t errlen)
 {
@@ -16,28 +39,20 @@ int pi_feed_file(const struct pi_parser_ops *ops, FILE *in, const struct pi_sink
 	}
 	char *buf = NULL;
 	size_t cap = 0;
-	ssize_t n;
 	uint64_t lineno = 0;
 	char why[PI_ERR_LEN] = "";
 	int rc = 0;
-	while ((n = getline(&buf, &cap, in)) >= 0) {
-		lineno++;
-		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-			n--;
-		if (memchr(buf, '\0', (size_t)n)) {
-			snprintf(why, sizeof why, "a NUL byte in the text");
-			rc = -1;
-			break;
-		}
-		buf[n] = '\0';
-		if (ops->line(p, buf, (size_t)n, why, sizeof why) != 0) {
-			rc = -1;
-			break;
+	if (ops->survey) {
+		rc = pump(ops->survey, p, in, &buf, &cap, &lineno, why, sizeof why);
+		if (rc == 0 && fseek(in, 0, SEEK_SET) != 0) {
+			snprintf(err, errlen, "line 1: the file cannot be read twice (a pipe?): this format needs it");
+			rc = -3;
 		}
 	}
-	if (rc == 0 && ferror(in)) {
+	if (rc == 0)
+		rc = pump(ops->line, p, in, &buf, &cap, &lineno, why, sizeof why);
+	if (rc == -2) {
 		snprintf(err, errlen, "read error after line %llu", (unsigned long long)lineno);
-		rc = -2;
 	} else if (rc == 0 && ops->finish(p, why, sizeof why) != 0) {
 		lineno++;
 		snprintf(err, errlen, "line %llu (end of file): %s", (unsigned long long)lineno, why);
@@ -84,4 +99,108 @@ int pi_parse_fixed(const char *s, size_t n, int64_t *v, int *decimals)
 		a /= 10;
 	*decimals = acc ? sig : 0;
 	return 0;
+}
+
+int pi_parse_value(const char *s, size_t n, int64_t *v, int *decimals)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	int dec;
+	if (pi_parse_fixed(s, n, v, &dec) != 0 || *v < 0)
+		return -1;
+	if (dec > *decimals)
+		*decimals = dec;
+	return 0;
+}
+
+void pi_fields_init(struct pi_fields *f, const char *s, size_t n, char sep)
+{
+	*f = (struct pi_fields){ .s = s, .n = n, .sep = sep };
+}
+
+bool pi_fields_next(struct pi_fields *f, const char **field, size_t *len)
+{
+	if (f->done)
+		return false;
+	size_t a = f->at, b = a;
+	while (b < f->n && f->s[b] != f->sep)
+		b++;
+	f->done = b >= f->n;
+	f->at = b + 1;
+	size_t e = b;
+	while (a < e && (f->s[a] == ' ' || f->s[a] == '\t'))
+		a++;
+	while (e > a && (f->s[e - 1] == ' ' || f->s[e - 1] == '\t'))
+		e--;
+	*field = f->s + a;
+	*len = e - a;
+	return true;
+}
+
+void pi_text(char *buf, size_t len, const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	size_t o = 0;
+	for (size_t i = 0; i < n && len > 0;) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3
+			 : (c & 0xf8) == 0xf0 && c < 0xf5 ? 4 : 0;
+		for (size_t j = 1; j < k; j++)
+			if (i + j >= n || ((unsigned char)s[i + j] & 0xc0) != 0x80)
+				k = 0;
+		if (k == 0) { /* Latin-1: two bytes of UTF-8 */
+			if (o + 2 >= len)
+				break;
+			buf[o++] = (char)(0xc0 | c >> 6);
+			buf[o++] = (char)(0x80 | (c & 0x3f));
+			i++;
+			continue;
+		}
+		if (o + k >= len)
+			break;
+		memcpy(buf + o, s + i, k);
+		o += k;
+		i += k;
+	}
+	if (len)
+		buf[o] = '\0';
+}
+
+double pi_parse_clock(const char *s, size_t n)
+{
+	while (n > 0 && *s == ' ')
+		s++, n--;
+	if (n < 8 || s[2] != ':' || s[5] != ':')
+		return -1;
+	int h = 0, m = 0, sec = 0;
+	for (int i = 0; i < 8; i++) {
+		if (i == 2 || i == 5)
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	}
+	h = (s[0] - '0') * 10 + (s[1] - '0');
+	m = (s[3] - '0') * 10 + (s[4] - '0');
+	sec = (s[6] - '0') * 10 + (s[7] - '0');
+	if (h > 23 || m > 59 || sec > 60)
+		return -1;
+	double frac = 0, scale = 0.1;
+	size_t i = 8;
+	if (i < n && s[i] == '.') {
+		size_t d = ++i;
+		for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < 9; i++, scale /= 10)
+			frac += (s[i] - '0') * scale;
+		if (i == d)
+			return -1;
+	}
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i != n)
+		return -1;
+	return h * 3600.0 + m * 60.0 + sec + frac;
 }

@@ -2,7 +2,10 @@
  * as pressd recordings (docs/import.md). Two streaming passes over each
  * file: the first checks all of it and finds how many decimals its values
  * use and their maximum (so the scale loses nothing and a bad file leaves
- * nothing behind), the second writes. The recording is written under a
+ * nothing behind), the second writes. When the decimals the file uses
+ * would take a value past 16 bits, the most decimals that fit are kept and
+ * the values rounded to them (said on stderr and in the root attribute
+ * import_rounding). The recording is written under a
  * hidden temporary name beside the output and renamed when complete. */
 #include <errno.h>
 #include <libgen.h>
@@ -88,7 +91,7 @@ static int write_geometry(void *ctx, const struct pi_geometry *g)
 	in->rate_hz = (float)(1.0 / g->period_s);
 	in->unit = !strcmp(g->unit, "kPa") ? PD_UNIT_KPA : !strcmp(g->unit, "N") ? PD_UNIT_NEWTON
 		   : !strcmp(g->unit, "mmHg") ? PD_UNIT_MMHG : PD_UNIT_COUNTS;
-	int64_t scaled_max = j->max / j->divisor;
+	int64_t scaled_max = (j->max + j->divisor / 2) / j->divisor;
 	in->cell_bits = scaled_max <= 255 ? 8 : 16;
 	in->units_per_count = in->unit == PD_UNIT_COUNTS ? 0 : (float)pow(10, -j->decimals);
 	/* The analysis' thresholds are fractions of full scale: the sensor's
@@ -120,10 +123,12 @@ static inline __attribute__((always_inline)) void scale_cells(struct job *j, con
 	if (j->info.cell_bits == 8) {
 		uint8_t *c8 = (uint8_t *)j->cells;
 		for (size_t i = 0; i < n; i++)
-			c8[i] = (uint8_t)(v[i] / divisor);
+			c8[i] = (uint8_t)((v[i] + divisor / 2) / divisor);
 	} else {
+		/* to the nearest (exact when the file has no more decimals than kept);
+		 * little-endian hosts, as the daemon's decoders */
 		for (size_t i = 0; i < n; i++)
-			j->cells[i] = (uint16_t)(v[i] / divisor); /* little-endian hosts, as the daemon's decoders */
+			j->cells[i] = (uint16_t)((v[i] + divisor / 2) / divisor);
 	}
 }
 
@@ -195,18 +200,36 @@ static int import_one(struct job *j)
 		fclose(in);
 		return EX_DATAERR;
 	}
-	/* the fewest decimals that keep every value exact */
-	j->divisor = 1;
-	for (int k = j->decimals; k < PI_MAX_DECIMALS; k++)
-		j->divisor *= 10;
-	if (j->max / j->divisor > 65535) {
-		fprintf(stderr, "pressctl: %s: values up to %.*f need more than 16 bits at %d decimals\n", j->file,
-			PI_MAX_DECIMALS, (double)j->max / 1e6, j->decimals);
+	/* the fewest decimals that keep every value exact, or the most that fit 16 bits */
+	int want = j->decimals;
+	for (;;) {
+		j->divisor = 1;
+		for (int k = j->decimals; k < PI_MAX_DECIMALS; k++)
+			j->divisor *= 10;
+		if ((j->max + j->divisor / 2) / j->divisor <= 65535 || j->decimals == 0)
+			break;
+		j->decimals--;
+	}
+	if ((j->max + j->divisor / 2) / j->divisor > 65535) {
+		fprintf(stderr, "pressctl: %s: values up to %.*f %s do not fit 16 bits even as whole numbers\n", j->file,
+			PI_MAX_DECIMALS, (double)j->max / 1e6, j->g.unit);
 		fclose(in);
 		return EX_DATAERR;
 	}
+	if (j->decimals < want) {
+		char note[256];
+		snprintf(note, sizeof note,
+			 "values rounded to %d decimal%s (the file has %d; %.*f %s needs more than 16 bits at %d): "
+			 "each at most %g %s off",
+			 j->decimals, j->decimals == 1 ? "" : "s", want, want, (double)j->max / 1e6, j->g.unit, want,
+			 0.5 * pow(10, -j->decimals), j->g.unit);
+		fprintf(stderr, "pressctl: %s: %s\n", j->file, note);
+		scan_field(j, "import_rounding", note);
+	}
 	struct stat st;
-	j->start_ns = fstat(fileno(in), &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000LL : 0;
+	/* the file's own UTC clock when it has one, else its modification time */
+	j->start_ns = j->g.start_utc_ns ? j->g.start_utc_ns
+		      : fstat(fileno(in), &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000LL : 0;
 	struct pi_sink wr = { .ctx = j, .geometry = write_geometry, .frame = write_frame };
 	rewind(in);
 	int rc = pi_feed_file(j->ops, in, &wr, why, sizeof why);
