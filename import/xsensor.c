@@ -388,7 +388,7 @@ static int xs_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 				snprintf(err, errlen, "Units \"%.20s\" is none of mmHg, kPa", val);
 				return -1;
 			}
-			snprintf(p->g.unit, sizeof p->g.unit, "%s", val);
+			snprintf(p->g.unit, sizeof p->g.unit, "%.15s", val);
 			p->have_unit = true;
 		}
 		return field(p, key, val, err, errlen);
