@@ -15,7 +15,7 @@
  *               pulse_durations), a field per column: numbers double,
  *               text char, `reached` logical; an empty table is 0×0.
  *
- * Text is stored as UTF-8 (miUTF8). A MAT 5 variable
+ * Text is stored as UTF-16, as MATLAB does. A MAT 5 variable
  * holds at most 2 GiB: a longer recording is refused with a pointer to
  * h5read. */
 #include <ctype.h>
@@ -42,12 +42,43 @@ static matvar_t *num(const char *name, double v)
 	return Mat_VarCreate(name, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, &v, 0);
 }
 
-/* As miUTF8: Octave 7 misreads a struct whose char field is miUINT8
- * and longer than 4 bytes (it loses its place in the struct). */
+/* Text as MATLAB keeps it, UTF-16 code units (miUINT16): Octave 7
+ * misreads a struct whose char field is miUINT8 and longer than 4 bytes
+ * (it loses its place in the struct), and libmatio sizes miUTF8 data at
+ * 4 bytes a character. Bytes that are not UTF-8 become '?'. */
 static matvar_t *text(const char *name, const char *s)
 {
-	size_t dims[2] = { 1, strlen(s) };
-	return Mat_VarCreate(name, MAT_C_CHAR, MAT_T_UTF8, 2, dims, (void *)s, 0);
+	size_t n = strlen(s), k = 0;
+	uint16_t *u = malloc((n + 1) * 2 * sizeof *u);
+	if (!u)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t c = *p, len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		bool ok = len > 0;
+		if (len > 1)
+			c &= 0x7f >> len;
+		for (uint32_t i = 1; ok && i < len; i++) {
+			ok = (p[i] & 0xc0) == 0x80;
+			c = c << 6 | (p[i] & 0x3f);
+		}
+		if (!ok || (len == 3 && c >= 0xd800 && c < 0xe000)) {
+			u[k++] = '?';
+			p++;
+			continue;
+		}
+		p += len;
+		if (c >= 0x10000) { /* a surrogate pair */
+			c -= 0x10000;
+			u[k++] = (uint16_t)(0xd800 | c >> 10);
+			u[k++] = (uint16_t)(0xdc00 | (c & 0x3ff));
+		} else {
+			u[k++] = (uint16_t)c;
+		}
+	}
+	size_t dims[2] = { 1, k };
+	matvar_t *v = Mat_VarCreate(name, MAT_C_CHAR, MAT_T_UINT16, 2, dims, u, 0);
+	free(u);
+	return v;
 }
 
 static matvar_t *logical(const char *name, bool b)
