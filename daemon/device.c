@@ -475,8 +475,8 @@ int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition 
 	return n;
 }
 
-void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag, uint64_t lost,
-			   const char *error)
+void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t bytes, uint64_t frames, uint64_t lag,
+			   uint64_t lost, const char *error)
 {
 	pthread_mutex_lock(&d->lock);
 	snprintf(d->status.recording, sizeof d->status.recording, "%s", path ? path : "");
@@ -484,5 +484,6 @@ void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frame
 	d->status.stats.archive_frames = frames;
 	d->status.stats.archive_lag = lag;
 	d->status.stats.archive_lost = lost;
+	d->status.stats.archive_bytes = path ? bytes : 0;
 	pthread_mutex_unlock(&d->lock);
 }

@@ -31,6 +31,7 @@ struct pd_device_stats {
 	uint64_t archive_frames;  /* frames recorded (recording: a later issue) */
 	uint64_t archive_lag;     /* frames waiting to be recorded */
 	uint64_t archive_lost;    /* frames not recorded: the recorder, stalled past daemon.archive_stall_s, was let go (in /gaps too) */
+	uint64_t archive_bytes;   /* the size of the file being recorded (0: none), compressed, as of its last flush */
 	uint64_t analysis_lost;   /* frames not analysed: 0 unless something really broke */
 };
 
@@ -150,10 +151,11 @@ bool pd_device_stream_info(struct pd_device *d, uint32_t stream, struct pd_devic
  * forgotten beyond PD_DEVICE_TRANSITIONS). Returns how many. */
 int pd_device_take_transitions(struct pd_device *d, struct pd_device_transition *out, int max);
 
-/* The recorder's view: the file (NULL: none), frames recorded, frames
- * waiting to be, and why a recording failed ("" or NULL: it did not). */
-void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t frames, uint64_t lag, uint64_t lost,
-			   const char *error);
+/* The recorder's view: the file (NULL: none) and its size, frames
+ * recorded, frames waiting to be, and why a recording failed ("" or
+ * NULL: it did not). */
+void pd_device_set_archive(struct pd_device *d, const char *path, uint64_t bytes, uint64_t frames, uint64_t lag,
+			   uint64_t lost, const char *error);
 
 /* Any thread: n of this device's messages could not be published. */
 void pd_device_count_publish_drops(struct pd_device *d, uint64_t n);

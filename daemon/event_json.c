@@ -149,6 +149,7 @@ static json_t *stats_json(const struct pd_device_status *st)
 	integer(j, "archive_frames", (json_int_t)s->archive_frames);
 	integer(j, "archive_lag", (json_int_t)s->archive_lag);
 	integer(j, "archive_lost", (json_int_t)s->archive_lost);
+	integer(j, "archive_bytes", (json_int_t)s->archive_bytes);
 	integer(j, "analysis_lost", (json_int_t)s->analysis_lost);
 	return j;
 }
@@ -173,7 +174,10 @@ json_t *pd_json_status(const char *device, const struct pd_device_status *st, ui
 	if (st->have_info)
 		json_object_set_new(j, "info", pd_json_info(&st->info));
 	json_object_set_new(j, "stats", stats_json(st));
-	if (as_reply && st->recording[0])
+	/* In the status event too (beyond events.md's list): a dashboard that
+	 * joins late learns what is being recorded without a `recording`
+	 * event. */
+	if (st->recording[0])
 		text(j, "recording", st->recording);
 	return j;
 }

@@ -104,8 +104,8 @@ static void publish_recording(struct dev_rec *d, const char *phase, const char *
 static void update_device(struct dev_rec *d)
 {
 	uint64_t lag = d->r->runner ? pd_runner_backlog(d->r->runner, (int)(d - d->r->dev)) : 0;
-	pd_device_set_archive(d->dev, d->rec ? pd_rec_path(d->rec) : NULL, d->archived, lag, d->archive_lost,
-			      d->error);
+	pd_device_set_archive(d->dev, d->rec ? pd_rec_path(d->rec) : NULL, pd_rec_bytes(d->rec), d->archived, lag,
+			      d->archive_lost, d->error);
 }
 
 /* ---- files -------------------------------------------------------------------- */

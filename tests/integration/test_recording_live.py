@@ -145,6 +145,11 @@ class RecordingLive(TestCase):
         path = rep["recordings"][0]["path"]
         self.assertTrue(path.startswith(rec), path)
         time.sleep(1.5)
+        st = ctl.call({"cmd": "status"})["devices"][0]
+        self.assertEqual(st["recording"], path)
+        # the file's size as of its last flush (dashboards show it growing)
+        self.assertGreater(st["stats"]["archive_bytes"], 1000)
+        self.assertLessEqual(st["stats"]["archive_bytes"], os.path.getsize(path) + 4 << 20)
         rep = ctl.call({"cmd": "record_stop"})
         self.assertTrue(rep["ok"], rep)
         self.assertEqual(rep["recordings"][0]["path"], path)

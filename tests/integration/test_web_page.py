@@ -56,7 +56,7 @@ class WebPage(WebTestCase):
     def test_page_shows_what_pressd_published(self):
         d = self.pressd("-d", "sim:mat?scenario=hold&rows=24&cols=40&id=mat0",
                         "-d", "sim:mat?scenario=glide&id=mat1", "-d", "sim:roller?id=roller0",
-                        trace=False, cwd=self.tmp.name)
+                        "-r", os.path.join(self.tmp.name, "rec"), trace=False, cwd=self.tmp.name)
         sub = self.collector(d.pub)
         web = Web(d.pub, d.control, "--controls", tmpdir=self.tmp.name)
         self.procs.append(web)
@@ -96,6 +96,19 @@ class WebPage(WebTestCase):
         self.assertGreater(panels["roller0"]["rollerColumns"], 0)
         self.assertIn("streaming", panels["roller0"]["state"])
         self.assertEqual(late["conn"], "live")
+        # Recording (-r): the page shows the file and its growing size;
+        # Stop and Start act.
+        rec = self.probe(web, 1.5, "recording.png")
+        state = {p["id"]: p for p in rec["devices"]}["mat0"]["state"]
+        self.assertRegex(state, r"recording \S*mat0-\d{8}T\d{6}Z(-\d+)?\.h5 \(\d+ frames, [\d.]+ (kB|MB)\)")
+        self.probe(web, 0.5, "record-stop.png", click="Stop recording")
+        self.assertTrue(sub.wait_for(lambda ms: [b for b in bodies(ms, "recording", "mat0")
+                                                 if b.get("phase") == "stop"], 5), "the recording did not stop")
+        self.probe(web, 0.5, "record-start.png", click="Start recording")
+        self.assertTrue(sub.wait_for(lambda ms: len([b for b in bodies(ms, "recording", "mat0")
+                                                     if b.get("phase") == "start"]) >= 1 and
+                                     bodies(ms, "recording", "mat0")[-1].get("phase") == "start", 5),
+                        "the recording did not start again")
         # Controls off: no buttons.
         web2 = Web(d.pub, d.control, tmpdir=self.tmp.name)
         self.procs.append(web2)

@@ -124,6 +124,7 @@ class Panel {
     this.badge.className = 'badge ' + (this.calibrated ? 'cal' : 'raw');
     this.devState = m.state;
     this.stats = m.stats || this.stats;
+    this.recording = m.recording || null; /* every status says, so a late page knows */
     this.renderState();
   }
 
@@ -133,7 +134,11 @@ class Panel {
     parts.push(this.calibrated ? 'calibrated' : 'raw counts');
     if (this.recording) {
       const frames = this.stats ? this.stats.archive_frames : undefined;
-      parts.push(`recording ${this.recording}` + (frames !== undefined ? ` (${frames} frames)` : ''));
+      const bytes = this.stats ? this.stats.archive_bytes : undefined;
+      const size = bytes === undefined ? '' : bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB`
+        : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
+      const what = [frames !== undefined ? `${frames} frames` : '', size].filter(Boolean).join(', ');
+      parts.push(`recording ${this.recording}` + (what ? ` (${what})` : ''));
     }
     if (this.devState === 'error' && this.errorText) parts.push(this.errorText);
     this.state.textContent = parts.join(' · ');
