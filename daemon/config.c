@@ -57,31 +57,6 @@ static int parse_log_level(const char *v)
 	return -1;
 }
 
-/* events.md "Local access": the group must exist when the key is read,
- * not at the first bind, so a typo is a config error naming the key
- * (and the file's line). */
-static int set_socket_group(struct pd_config *c, const char *v, char *err, size_t errlen)
-{
-	if (set_string(c->socket_group, sizeof c->socket_group, "socket_group", v, err, errlen) != 0)
-		return -1;
-	c->socket_gid = -1;
-	if (!c->socket_group[0])
-		return 0;
-	long gid;
-	if (pd_parse_long(c->socket_group, 0, 0x7fffffffL, &gid)) {
-		c->socket_gid = gid;
-		return 0;
-	}
-	struct group g, *found = NULL;
-	char buf[4096];
-	if (getgrnam_r(c->socket_group, &g, buf, sizeof buf, &found) != 0 || !found) {
-		snprintf(err, errlen, "daemon.socket_group=%s: no such group", c->socket_group);
-		return -1;
-	}
-	c->socket_gid = (long)found->gr_gid;
-	return 0;
-}
-
 static int set_daemon(struct pd_config *c, const char *key, const char *v, char *err, size_t errlen)
 {
 	if (!strcmp(key, "pub"))
@@ -139,7 +114,7 @@ static int set_daemon(struct pd_config *c, const char *key, const char *v, char 
 		return 0;
 	}
 	if (!strcmp(key, "socket_group"))
-		return set_socket_group(c, v, err, errlen);
+		return set_string(c->socket_group, sizeof c->socket_group, key, v, err, errlen);
 	if (!strcmp(key, "socket_mode")) {
 		if (!v[0]) {
 			c->socket_mode = -1;
@@ -357,10 +332,36 @@ static int check_remote_access(struct pd_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* events.md "Local access": the group must exist at start-up, not
+ * at the first bind, so a typo is a config error naming the key. Checked
+ * once every source has had its say: -s may replace the file's group
+ * with one that exists here. */
+static int resolve_socket_group(struct pd_config *c, char *err, size_t errlen)
+{
+	c->socket_gid = -1;
+	if (!c->socket_group[0])
+		return 0;
+	long gid;
+	if (pd_parse_long(c->socket_group, 0, 0x7fffffffL, &gid)) {
+		c->socket_gid = gid;
+		return 0;
+	}
+	struct group g, *found = NULL;
+	char buf[4096];
+	if (getgrnam_r(c->socket_group, &g, buf, sizeof buf, &found) != 0 || !found) {
+		snprintf(err, errlen, "daemon.socket_group=%s: no such group", c->socket_group);
+		return -1;
+	}
+	c->socket_gid = (long)found->gr_gid;
+	return 0;
+}
+
 int pd_config_finish(struct pd_config *c, char *err, size_t errlen)
 {
 	char why[256];
 	if (check_remote_access(c, err, errlen) != 0)
+		return -1;
+	if (resolve_socket_group(c, err, errlen) != 0)
 		return -1;
 	/* record_roots' default and relative record_start dirs need it: the
 	 * first call's, before pressd daemonises (and moves to /); a SIGHUP
