@@ -88,6 +88,23 @@ static int under(const char *root, char **dcomp, int dn)
 	return rn;
 }
 
+static void make_root(const char *root)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", root);
+	for (char *p = path + 1;; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+			*p = '\0';
+			if (mkdir(path, 0750) != 0 && errno != EEXIST)
+				return; /* realpath() then says why */
+			if (c == '\0')
+				return;
+			*p = c;
+		}
+	}
+}
+
 static void list_roots(const struct pd_record_roots *r, char *out, size_t cap)
 {
 	size_t used = 0;
@@ -145,6 +162,11 @@ int pd_record_roots_resolve(const struct pd_record_roots *r, const char *dir, ch
 	for (int i = 0; i < r->n; i++) {
 		char real[PATH_MAX];
 		int skip = under(r->root[i], comp, n);
+		/* A root that went (rm -r of the recordings) is made again, as
+		 * the recorder makes record_dir at start: its path is the
+		 * admin's, not the client's. */
+		if (skip >= 0 && realpath(r->root[i], real) == NULL && errno == ENOENT)
+			make_root(r->root[i]);
 		if (realpath(r->root[i], real) == NULL) {
 			if (skip >= 0) {
 				snprintf(err, errlen, "daemon.record_roots: %s: %s", r->root[i], strerror(errno));
