@@ -1,11 +1,13 @@
 #include "config.h"
 
+#include <grp.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "endpoint_scope.h"
 #include "parse.h"
@@ -21,6 +23,8 @@ void pd_config_default(struct pd_config *c)
 	c->ring_s = 4;
 	c->archive_stall_s = 2;
 	c->log_level = -1;
+	c->socket_gid = -1;
+	c->socket_mode = -1;
 	pd_analysis_params_default(&c->analysis);
 }
 
@@ -109,6 +113,24 @@ static int set_daemon(struct pd_config *c, const char *key, const char *v, char 
 		}
 		return 0;
 	}
+	if (!strcmp(key, "socket_group"))
+		return set_string(c->socket_group, sizeof c->socket_group, key, v, err, errlen);
+	if (!strcmp(key, "socket_mode")) {
+		if (!v[0]) {
+			c->socket_mode = -1;
+			return 0;
+		}
+		char *end;
+		long m = strtol(v, &end, 8);
+		if (*end || m < 0 || m > 0777 || v[0] == '-') {
+			snprintf(err, errlen, "daemon.socket_mode=%s: expected an octal file mode such as 0660", v);
+			return -1;
+		}
+		c->socket_mode = m;
+		return 0;
+	}
+	if (!strcmp(key, "record_roots"))
+		return set_string(c->record_roots, sizeof c->record_roots, key, v, err, errlen);
 	if (!strcmp(key, "log_level")) {
 		if ((c->log_level = parse_log_level(v)) < 0) {
 			snprintf(err, errlen, "log_level=%s: expected error, warning, notice, info or debug", v);
@@ -310,10 +332,45 @@ static int check_remote_access(struct pd_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* events.md "Local access": the group must exist at start-up, not
+ * at the first bind, so a typo is a config error naming the key. Checked
+ * once every source has had its say: -s may replace the file's group
+ * with one that exists here. */
+static int resolve_socket_group(struct pd_config *c, char *err, size_t errlen)
+{
+	c->socket_gid = -1;
+	if (!c->socket_group[0])
+		return 0;
+	long gid;
+	if (pd_parse_long(c->socket_group, 0, 0x7fffffffL, &gid)) {
+		c->socket_gid = gid;
+		return 0;
+	}
+	struct group g, *found = NULL;
+	char buf[4096];
+	if (getgrnam_r(c->socket_group, &g, buf, sizeof buf, &found) != 0 || !found) {
+		snprintf(err, errlen, "daemon.socket_group=%s: no such group", c->socket_group);
+		return -1;
+	}
+	c->socket_gid = (long)found->gr_gid;
+	return 0;
+}
+
 int pd_config_finish(struct pd_config *c, char *err, size_t errlen)
 {
 	char why[256];
 	if (check_remote_access(c, err, errlen) != 0)
+		return -1;
+	if (resolve_socket_group(c, err, errlen) != 0)
+		return -1;
+	/* record_roots' default and relative record_start dirs need it: the
+	 * first call's, before pressd daemonises (and moves to /); a SIGHUP
+	 * reload keeps it. */
+	static char started_in[PATH_MAX];
+	if (!started_in[0] && !getcwd(started_in, sizeof started_in))
+		snprintf(started_in, sizeof started_in, "/");
+	snprintf(c->start_dir, sizeof c->start_dir, "%s", started_in);
+	if (pd_record_roots_parse(&c->roots, c->record_roots, c->record_dir, c->start_dir, err, errlen) != 0)
 		return -1;
 	if (pd_analysis_params_check(&c->analysis, why, sizeof why) != 0) {
 		snprintf(err, errlen, "analysis: %s", why);

@@ -10,6 +10,7 @@
 
 #include "curve_keys.h"
 #include "params.h"
+#include "record_roots.h"
 #include "uri.h"
 
 #define PD_MAX_DEVICES 32
@@ -42,6 +43,16 @@ struct pd_config {
 	char curve_key[PATH_MAX];     /* server's secret certificate */
 	char curve_clients[PATH_MAX]; /* directory of allowed clients' NAME.key */
 	bool allow_insecure_remote;
+	/* Local access (events.md): ipc:// socket files get this group and
+	 * mode after bind. Empty / -1: as bind left them (the umask's). */
+	char socket_group[64];
+	long socket_gid;  /* resolved by pd_config_finish; -1: unchanged */
+	long socket_mode; /* -1: unchanged */
+	/* record_start's dir must lie inside one of these (comma-separated);
+	 * empty: record_dir, else the directory pressd was started in. */
+	char record_roots[4096];
+	char start_dir[PATH_MAX]; /* where pressd was started (pd_config_finish) */
+	struct pd_record_roots roots; /* parsed by pd_config_finish */
 	struct pd_curve_keys curve; /* loaded by pd_config_finish */
 	struct pd_analysis_params analysis;
 	int ndevices;

@@ -2,6 +2,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 #include "event_json.h"
 #include "hotplug.h"
+#include "log_limit.h"
+#include "peer.h"
 #include "recording.h"
 #include "clock.h"
 #include "log.h"
@@ -51,6 +54,7 @@ struct pd_control {
 	 * are answered meanwhile (events.md). REQ clients see no difference. */
 	void *sock;
 	unsigned long long requests, refused;
+	struct pd_log_limit requester_log; /* who changed what: at most 20 lines a minute */
 	struct pending pending[PENDING_MAX];
 	int npending;
 };
@@ -244,8 +248,12 @@ static json_t *cmd_record_start(const struct pd_control_target *t, json_t *req)
 	json_object_foreach(meta, key, value)
 		if (!json_is_string(value) && !json_is_number(value))
 			return fail("meta '%s': values are text or numbers", key);
-	char err[512];
-	json_t *list = pd_recorder_record_start(t->recorder, i, dir ? json_string_value(dir) : NULL, meta, err, sizeof err);
+	char err[512], where[PATH_MAX];
+	if (dir && !t->roots)
+		return fail("'dir' is not accepted here (no daemon.record_roots)");
+	if (dir && pd_record_roots_resolve(t->roots, json_string_value(dir), where, sizeof where, err, sizeof err) != 0)
+		return fail("%s", err);
+	json_t *list = pd_recorder_record_start(t->recorder, i, dir ? where : NULL, meta, err, sizeof err);
 	if (!list)
 		return fail("%s", err);
 	reply = ok();
@@ -306,8 +314,11 @@ static json_t *cmd_hotplug(const struct pd_control_target *t, json_t *req)
 	return r;
 }
 
-static json_t *handle(const struct pd_control_target *t, const char *data, size_t len, struct defer *df)
+static json_t *handle(const struct pd_control_target *t, const char *data, size_t len, struct defer *df,
+		      char *cmd_out, size_t cmd_cap)
 {
+	if (cmd_cap)
+		cmd_out[0] = '\0';
 	if (len > REQUEST_MAX)
 		return fail("request too large (%zu bytes; at most %u)", len, REQUEST_MAX);
 	json_error_t jerr;
@@ -324,6 +335,8 @@ static json_t *handle(const struct pd_control_target *t, const char *data, size_
 		reply = fail("\"cmd\" must be a string");
 	else {
 		const char *c = json_string_value(cmd);
+		if (cmd_cap)
+			snprintf(cmd_out, cmd_cap, "%s", c);
 		if (!strcmp(c, "status"))
 			reply = cmd_status(t);
 		else if (!strcmp(c, "version"))
@@ -351,7 +364,7 @@ static json_t *handle(const struct pd_control_target *t, const char *data, size_
 
 json_t *pd_control_handle(const struct pd_control_target *t, const char *data, size_t len)
 {
-	return handle(t, data, len, NULL);
+	return handle(t, data, len, NULL, NULL, 0);
 }
 
 struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_auth *auth, char *err,
@@ -362,6 +375,7 @@ struct pd_control *pd_control_open(void *zctx, const char *endpoint, struct pd_a
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	c->requester_log = (struct pd_log_limit){ .what = "control: requests", .burst = 20 };
 	c->sock = zmq_socket(zctx, ZMQ_ROUTER);
 	int64_t maxmsg = SOCKET_MAX_MSG;
 	int linger = 0;
@@ -484,6 +498,31 @@ static void answer_pending(struct pd_control *c, const struct pd_control_target 
 	}
 }
 
+/* The requests that change what pressd does (docs/security.md): their
+ * requester is logged, the others (status, version) are not. */
+static bool changes_something(const char *cmd)
+{
+	static const char *const which[] = { "record_start", "record_stop", "tare", "mark", "set", "hotplug", NULL };
+	for (const char *const *w = which; *w; w++)
+		if (!strcmp(cmd, *w))
+			return true;
+	return false;
+}
+
+/* Who asked for what, and the answer (NULL: a tare answered later). The
+ * requester is read off the message's connection now, while it is still
+ * the one the message came on. */
+static void log_requester(struct pd_control *c, zmq_msg_t *body, const char *cmd, json_t *reply)
+{
+	if (!pd_log_limit_allow(&c->requester_log))
+		return;
+	char who[192];
+	pd_peer_describe(body, who, sizeof who);
+	const char *error = reply ? json_string_value(json_object_get(reply, "error")) : NULL;
+	pd_log(LOG_NOTICE, "control: %s from %s: %s%s", cmd, who,
+	       !reply ? "taken (answered once in force)" : error ? "refused: " : "ok", error ? error : "");
+}
+
 void pd_control_serve(struct pd_control *c, const struct pd_control_target *t)
 {
 	answer_pending(c, t);
@@ -497,8 +536,11 @@ void pd_control_serve(struct pd_control *c, const struct pd_control_target *t)
 			break;
 		}
 		struct defer df = { 0 };
+		char cmd[32] = "";
 		if (!reply)
-			reply = handle(t, zmq_msg_data(&body), zmq_msg_size(&body), &df);
+			reply = handle(t, zmq_msg_data(&body), zmq_msg_size(&body), &df, cmd, sizeof cmd);
+		if (changes_something(cmd))
+			log_requester(c, &body, cmd, df.deferred ? NULL : reply);
 		zmq_msg_close(&body);
 		if (df.deferred && c->npending == PENDING_MAX)
 			reply = fail("too many tares waiting for their baseline (at most %d); this one is taken, but "

@@ -12,6 +12,7 @@
 #include "curve_auth.h"
 #include "device.h"
 #include "params.h"
+#include "record_roots.h"
 #include "recorder.h"
 #include "status_pub.h"
 
@@ -24,6 +25,9 @@ struct pd_control_target {
 	struct pd_status_pub *status;
 	struct pd_recorder *recorder;
 	struct pd_auth *auth; /* NULL: no remote access configured */
+	/* daemon.record_roots: where record_start's dir may point (NULL: a
+	 * dir is refused; the default directory still works). */
+	const struct pd_record_roots *roots;
 };
 
 struct pd_control;

@@ -27,6 +27,7 @@
 #include "ports_list.h"
 #include "publisher.h"
 #include "recorder.h"
+#include "socket_access.h"
 #include "source.h"
 #include "transport/serial_ports.h"
 #include "stats_log.h"
@@ -277,6 +278,8 @@ static void reload(struct daemon *dm)
 		pd_warn("SIGHUP: endpoint and server key changes take effect at the next start");
 	else if (dm->auth)
 		pd_auth_update(dm->auth, &fresh->curve); /* revoke or grant a client now */
+	if (fresh->socket_gid != dm->cfg.socket_gid || fresh->socket_mode != dm->cfg.socket_mode)
+		pd_warn("SIGHUP: daemon.socket_group and socket_mode changes take effect at the next start");
 	/* What is bound stays as it is. */
 	memcpy(fresh->pub, dm->cfg.pub, sizeof fresh->pub);
 	memcpy(fresh->control, dm->cfg.control, sizeof fresh->control);
@@ -315,6 +318,7 @@ static void run(struct daemon *dm)
 	const struct pd_control_target target = {
 		.devs = dm->devs, .ndevs = dm->ndevs, .params = dm->params, .analysis = dm->analysis,
 		.status = &dm->status, .recorder = dm->recorder, .auth = dm->auth,
+		.roots = &dm->cfg.roots, /* the same address after a reload's copy */
 	};
 	zmq_pollitem_t items[2] = {
 		{ .fd = dm->sigfd, .events = ZMQ_POLLIN },
@@ -397,6 +401,12 @@ static int start_service(struct daemon *dm)
 	pd_recorder_use_analysis(dm->recorder, dm->analysis);
 	dm->control = pd_control_open(dm->zctx, dm->cfg.control, dm->auth, err, sizeof err);
 	if (!dm->control) {
+		pd_err("%s", err);
+		return -1;
+	}
+	if (pd_socket_access_apply("pub", dm->cfg.pub, dm->cfg.socket_gid, dm->cfg.socket_mode, err, sizeof err) != 0 ||
+	    pd_socket_access_apply("control", dm->cfg.control, dm->cfg.socket_gid, dm->cfg.socket_mode, err,
+				   sizeof err) != 0) {
 		pd_err("%s", err);
 		return -1;
 	}

@@ -49,6 +49,13 @@ struct dev_rec {
 	uint64_t archive_lost; /* frames missed while recording (the recorder was let go) */
 	uint64_t seq;        /* `recording` messages */
 	char error[320];     /* why the last recording stopped, if it failed */
+	/* Frames whose stream's INFO the device no longer kept (it changed
+	 * geometry more than PD_DEVICE_STREAM_INFOS times while we lagged):
+	 * no file can say what they are, so they are lost, counted in
+	 * archive_lost, said in status, and put in the next file's /gaps. */
+	char lost_why[200];
+	uint32_t lost_after;  /* the seq before the first of them */
+	uint32_t lost_run;    /* how many are not in any /gaps yet */
 	/* What the analysis said is in force: a new file's /analysis and /tare. */
 	struct pd_analysis_params params;
 	float *baseline;     /* rows × cols counts, baseline_n of them; NULL: none */
@@ -105,7 +112,7 @@ static void update_device(struct dev_rec *d)
 {
 	uint64_t lag = d->r->runner ? pd_runner_backlog(d->r->runner, (int)(d - d->r->dev)) : 0;
 	pd_device_set_archive(d->dev, d->rec ? pd_rec_path(d->rec) : NULL, pd_rec_bytes(d->rec), d->archived, lag,
-			      d->archive_lost, d->error);
+			      d->archive_lost, d->error[0] ? d->error : d->lost_why);
 }
 
 /* ---- files -------------------------------------------------------------------- */
@@ -135,15 +142,19 @@ static int mkdirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+#define STREAM_UNKNOWN (-2)
+
 /* stream: the stream of the frame the file starts with, whose INFO it
  * describes (the device may have changed since, if we lag); NULL: the
- * device as it is now. */
+ * device as it is now. STREAM_UNKNOWN when that stream's INFO is no
+ * longer kept: the device as it is now may have another geometry, and a
+ * file must never describe its frames wrongly. */
 static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_t errlen)
 {
 	struct pd_device_status st;
 	pd_device_snapshot(d->dev, &st);
-	if (stream && pd_device_stream_info(d->dev, *stream, &st.info))
-		st.have_info = true;
+	if (stream && !pd_device_stream_info(d->dev, *stream, &st.info))
+		return STREAM_UNKNOWN;
 	if (!st.have_info) {
 		snprintf(err, errlen, "%s has not described itself yet", d->dev->id);
 		return -1;
@@ -316,6 +327,31 @@ static void write_held(struct dev_rec *d, double upto)
 	}
 }
 
+/* A frame of a stream whose INFO is gone (open_file's STREAM_UNKNOWN). */
+static void lose_frame(struct dev_rec *d, const struct pd_frame *f)
+{
+	if (d->lost_run == 0)
+		d->lost_after = f->seq - 1;
+	d->lost_run++;
+	d->archive_lost++;
+	snprintf(d->lost_why, sizeof d->lost_why,
+		 "%" PRIu64 " frames not recorded: the device changed geometry more than %d times while the recorder "
+		 "was behind, and what those frames were is no longer known", d->archive_lost, PD_DEVICE_STREAM_INFOS);
+	if (d->lost_run == 1)
+		pd_warn("%s: recorder: %s", d->dev->id, d->lost_why);
+	update_device(d);
+}
+
+/* The frames lost before this file's next one, in its /gaps. */
+static int write_lost(struct dev_rec *d)
+{
+	if (!d->lost_run)
+		return 0;
+	int rc = pd_rec_append_gap(d->rec, d->lost_after, d->lost_run);
+	d->lost_run = 0;
+	return rc;
+}
+
 static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t stream)
 {
 	if (!d->have_stream || stream != d->stream) {
@@ -342,7 +378,12 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		double t = (double)f->device_time_us / 1e6;
 		if (rotation_due(d, t))
 			finish_file(d, "rotate"); /* this frame is the next file's first: none lost or twice */
-		if (!d->rec && open_file(d, &stream, err, sizeof err) != 0) {
+		int opened = d->rec ? 0 : open_file(d, &stream, err, sizeof err);
+		if (opened == STREAM_UNKNOWN) {
+			lose_frame(d, f);
+			goto seen;
+		}
+		if (opened != 0) {
 			give_up(d, err);
 			goto seen;
 		}
@@ -357,12 +398,23 @@ static void record_frame(struct dev_rec *d, const struct pd_frame *f, uint32_t s
 		int rc = pd_rec_append_frame(d->rec, f);
 		if (rc == PD_REC_REJECTED) { /* the device changed its geometry: a file holds one */
 			finish_file(d, "rotate");
-			if (open_file(d, &stream, err, sizeof err) != 0) {
+			opened = open_file(d, &stream, err, sizeof err);
+			if (opened == STREAM_UNKNOWN) {
+				lose_frame(d, f);
+				goto seen;
+			}
+			if (opened != 0) {
 				give_up(d, err);
 				goto seen;
 			}
 			rc = pd_rec_append_frame(d->rec, f);
+			if (rc == PD_REC_REJECTED) { /* its own stream's INFO says otherwise: never silently */
+				lose_frame(d, f);
+				goto seen;
+			}
 		}
+		if (rc == 0 && write_lost(d) == PD_REC_FAILED)
+			rc = PD_REC_FAILED;
 		if (rc != 0) {
 			fail(d);
 			goto seen;
@@ -559,6 +611,8 @@ static void serve_start(struct pd_recorder *r, struct request *q)
 			d->meta = q->meta ? json_deep_copy(q->meta) : json_object();
 			d->armed = true;
 			d->error[0] = '\0';
+			d->lost_why[0] = '\0';
+			d->lost_run = 0;
 			char err[256];
 			struct pd_device_status st;
 			pd_device_snapshot(d->dev, &st);

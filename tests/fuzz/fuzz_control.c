@@ -61,6 +61,7 @@ static struct {
 	struct pd_status_pub status;
 	struct pd_recorder *recorder;
 	struct pd_control_target target;
+	struct pd_record_roots roots;
 } g;
 
 static void reset(bool wrote);
@@ -143,8 +144,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("analysis", err);
 	warm_up(&g.devs[0]);
 
+	/* The sandbox is the one record root: the pinned dirs lie in it. */
+	if (pd_record_roots_parse(&g.roots, fuzz_sandbox_root, NULL, fuzz_sandbox_root, err, sizeof err) != 0)
+		die("record roots", err);
 	g.target = (struct pd_control_target){ .devs = g.devs, .ndevs = NDEVS, .params = g.params,
-						.analysis = g.analysis, .status = &g.status, .recorder = g.recorder };
+						.analysis = g.analysis, .status = &g.status, .recorder = g.recorder,
+						.roots = &g.roots };
 	reset(true); /* the warm-up's recording (the default dir arms every device) */
 	atexit(teardown);
 	return 0;

@@ -5,6 +5,7 @@ comparison out)."""
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -28,6 +29,24 @@ def proc_counts(pid):
                 out["rss_kib"] = int(line.split()[1])
             elif line.startswith("Threads:"):
                 out["threads"] = int(line.split()[1])
+    return out
+
+
+def binaries_for_user(base, *names):
+    """Copies of the programs under test in base/bin (0755, base made 0755
+    too), for a step that runs them as another user (setpriv, setuid): the
+    checkout may sit where that user cannot enter (Debian 12 home
+    directories and /root are 0700). They load only system libraries (no
+    library of the build tree; RUNPATH names the system's HDF5), so the
+    programs are all that must move. Returns the directory."""
+    os.chmod(base, 0o755)
+    out = os.path.join(base, "bin")
+    os.makedirs(out, exist_ok=True)
+    os.chmod(out, 0o755)
+    for name in names or ("pressd",):
+        dst = os.path.join(out, name)
+        shutil.copy2(os.path.join(BIN, name), dst)
+        os.chmod(dst, 0o755)
     return out
 
 
@@ -100,7 +119,7 @@ class Pressd(LoggedProcess):
     """pressd in the foreground, logging at debug level (and, with trace,
     every frame) to a file."""
 
-    def __init__(self, *args, tmpdir, trace=True, **popen_kw):
+    def __init__(self, *args, tmpdir, trace=True, binary=PRESSD, **popen_kw):
         self.log_path = os.path.join(tmpdir, "pressd-%d.log" % id(self))
         self.log = open(self.log_path, "w")
         # Endpoints of its own, so tests can run side by side.
@@ -111,7 +130,7 @@ class Pressd(LoggedProcess):
             endpoints += ["-p", self.pub]
         if "-C" not in args:
             endpoints += ["-C", self.control]
-        argv = [PRESSD, "-f", "-vv", "-s", "daemon.trace_frames=%s" % ("true" if trace else "false"),
+        argv = [binary, "-f", "-vv", "-s", "daemon.trace_frames=%s" % ("true" if trace else "false"),
                 "-s", "daemon.stats_interval_s=0", *endpoints, *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=self.log, **popen_kw)
 

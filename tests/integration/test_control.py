@@ -22,7 +22,8 @@ BUILTIN = ("sim:mat?scenario=hold&id=m0", "sim:roller?id=r0")
 
 class ControlCase(LiveCase):
     def start(self, *uris, extra=()):
-        d = self.start_pressd(*(uris or BUILTIN), extra=extra)
+        # record_start's dir lies in the test's directory (daemon.record_roots)
+        d = self.start_pressd(*(uris or BUILTIN), extra=("-s", "daemon.record_roots=" + self.tmp.name, *extra))
         self.c = Control(self.ctx, self.ctl)
         deadline = time.monotonic() + 10
         while True:  # the socket answers once pressd is up

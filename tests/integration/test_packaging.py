@@ -3,6 +3,8 @@ DESTDIR puts every file where it belongs with the right mode, the systemd
 units verify and are hardened (exposure <= 3.0), the udev rules are sane,
 and the installed pressd runs with the installed default config."""
 
+import configparser
+import grp
 import os
 import re
 import shutil
@@ -95,7 +97,9 @@ class Packaging(unittest.TestCase):
         self.assertIn("\nExecStart=/usr/bin/pressd -f\n", unit)
         for line in ("Type=notify", "NotifyAccess=main", "WatchdogSec=10", "Restart=on-failure",
                      "User=pressd", "Group=pressd", "DevicePolicy=closed", "CapabilityBoundingSet=",
-                     "ProtectSystem=strict", "UMask=0027"):
+                     "ProtectSystem=strict", "UMask=0027",
+                     # docs/security.md: the packaged sockets' directory, group pressd only
+                     "RuntimeDirectory=pressd", "RuntimeDirectoryMode=0750"):
             self.assertRegex(unit, r"(?m)^%s$" % re.escape(line))
 
     def test_man_pages_render(self):
@@ -224,10 +228,31 @@ class Packaging(unittest.TestCase):
                 self.assertIn(["d", "/var/lib/pressd", "0750", "pressd", "pressd", "-"], body)
                 self.assertIn(["d", "/var/lib/pressd/recordings", "0750", "pressd", "pressd", "-"], body)
 
+    def test_installed_config_local_access(self):
+        """docs/security.md: both sockets under /run/pressd, group pressd,
+        0660; record_start only below /var/lib/pressd/recordings; the
+        group exists (sysusers) and the dashboard is in it."""
+        cfg = configparser.ConfigParser(inline_comment_prefixes=(";",))
+        cfg.read(self.path("/etc/pressd/pressd.conf"))
+        daemon = cfg["daemon"]
+        self.assertEqual(daemon.get("pub"), "ipc:///run/pressd/events")
+        self.assertEqual(daemon.get("control"), "ipc:///run/pressd/control")
+        self.assertEqual(daemon.get("socket_group"), "pressd")
+        self.assertEqual(daemon.get("socket_mode"), "0660")
+        self.assertEqual(daemon.get("record_roots"), "/var/lib/pressd/recordings")
+        with open(self.path(os.path.join(self.unitdir, "pressd-web.service"))) as f:
+            self.assertRegex(f.read(), r"(?m)^SupplementaryGroups=pressd$")
+
     def test_installed_pressd_runs_with_installed_config(self):
         rec = os.path.join(self.tmp, "rec")
+        # the packaged socket_group, or one that exists here (no sysusers run in a DESTDIR)
+        try:
+            grp.getgrnam("pressd")
+            group = "pressd"
+        except KeyError:
+            group = grp.getgrgid(os.getegid()).gr_name
         p = subprocess.Popen([self.path("/usr/bin/pressd"), "-f", "-c", self.path("/etc/pressd/pressd.conf"),
-                              "-s", "daemon.record_dir=" + rec,
+                              "-s", "daemon.record_dir=" + rec, "-s", "daemon.socket_group=" + group,
                               "-p", "ipc://%s/pub" % self.tmp, "-C", "ipc://%s/ctl" % self.tmp, "-d", "sim:mat"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
@@ -238,6 +263,7 @@ class Packaging(unittest.TestCase):
                 time.sleep(0.1)
             time.sleep(0.5)
             self.assertIsNone(p.poll(), "pressd exited early")
+            mode_seen = "%04o" % stat.S_IMODE(os.stat(os.path.join(self.tmp, "ctl")).st_mode)
             p.send_signal(signal.SIGTERM)
             out, err = p.communicate(timeout=30)
         finally:
@@ -249,6 +275,7 @@ class Packaging(unittest.TestCase):
         self.assertIn("auto: 0 known devices connected, 1 slot", err)
         self.assertIn("running with 2 devices", err)
         self.assertTrue([f for f in os.listdir(rec) if f.endswith(".h5")], os.listdir(rec))
+        self.assertIn("0660", mode_seen, "the packaged socket_mode on the sockets")
 
 
 if __name__ == "__main__":

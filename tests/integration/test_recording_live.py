@@ -136,7 +136,7 @@ class RecordingLive(TestCase):
 
     def test_control_record_start_stop_with_meta(self):
         rec = self.recdir("ctl")
-        d = self.pressd("-d", "sim:mat?scenario=hold", trace=False)
+        d = self.pressd("-d", "sim:mat?scenario=hold", "-s", "daemon.record_roots=" + rec, trace=False)
         ctl = Control(zmq.Context.instance(), d.control)
         self.assertTrue(d.wait_for(lambda: "opened sim:mat" in d.text(), 10), tail(d.text()))
         rep = ctl.call({"cmd": "record_start", "dir": rec, "meta": {"subject": "S01", "session": "3"}})
@@ -168,7 +168,7 @@ class RecordingLive(TestCase):
         the parameters the file started with."""
         rec = self.recdir("tare")
         d = self.pressd("-d", "sim:mat?scenario=idle&id=flat", "-s", "analysis.tare_at_start=true",
-                        "-d", "sim:mat?scenario=idle&id=raw", trace=False)
+                        "-d", "sim:mat?scenario=idle&id=raw", "-s", "daemon.record_roots=" + rec, trace=False)
         ctl = Control(zmq.Context.instance(), d.control)
         self.assertTrue(d.wait_for(lambda: "opened sim:mat" in d.text(), 10), tail(d.text()))
         time.sleep(1.0)  # the tare averages the first frames

@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 import zmq
 
-from harness import BIN, SANITIZED, TestCase
+from harness import BIN, SANITIZED, TestCase, binaries_for_user
 from rectools import recordings
 from zmqtools import Collector, Control, bodies, free_tcp_endpoint, tail
 
@@ -120,7 +120,9 @@ class Storage(TestCase):
         if os.geteuid() == 0:
             os.chmod(base, 0o755)
             os.chown(rec, 65534, 65534)
-            kw["preexec_fn"] = lambda: (os.setgid(65534), os.setuid(65534))
+            kw["preexec_fn"] = lambda: (os.setgroups([]), os.setgid(65534), os.setuid(65534))
+            # nobody may not be able to enter the checkout (a 0700 home): a copy it can run
+            kw["binary"] = os.path.join(binaries_for_user(base, "pressd"), "pressd")
         pub, ctl_ep = free_tcp_endpoint(), free_tcp_endpoint()  # ipc in our 0700 tmp is not theirs
         d = self.pressd("-d", "sim:mat?scenario=all&rate=500&id=m", "-r", rec, "-p", pub, "-C", ctl_ep,
                         "-s", "daemon.record_max_s=1", trace=False, **kw)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -117,8 +118,15 @@ int pc_control_call(const struct pc_global *g, const json_t *req, json_t **reply
 	for (;;) {
 		double left = deadline - now_s();
 		if (left <= 0) {
-			fprintf(stderr, "pressctl: no answer from %s within %g s: is pressd running?\n", g->control,
-				g->timeout_s);
+			/* An ipc:// socket that refuses us looks like silence to
+			 * ZeroMQ (it retries): say what the file system says. */
+			if (!strncmp(g->control, "ipc://", 6) && access(g->control + 6, W_OK) != 0 && errno == EACCES)
+				fprintf(stderr, "pressctl: cannot connect to %s: permission denied (only members of the "
+					"socket's group may, pressd in the packaged install: see docs/security.md)\n",
+					g->control + 6);
+			else
+				fprintf(stderr, "pressctl: no answer from %s within %g s: is pressd running?\n", g->control,
+					g->timeout_s);
 			rc = EX_UNAVAILABLE;
 			goto out;
 		}

@@ -177,9 +177,11 @@ static void help(void)
 "\n"
 "OPTIONS\n"
 "    -C, --control ENDPOINT  control socket (default $PRESSCTL_CONTROL, else\n"
-"                            " PC_DEFAULT_CONTROL ")\n"
+"                            " PD_IPC_CONTROL " when " PD_RUN_DIR "\n"
+"                            exists, else " PD_TCP_CONTROL ")\n"
 "    -p, --pub ENDPOINT      event stream (default $PRESSCTL_PUB, else\n"
-"                            " PC_DEFAULT_PUB ")\n"
+"                            " PD_IPC_PUB " when " PD_RUN_DIR "\n"
+"                            exists, else " PD_TCP_PUB ")\n"
 "    -t, --timeout SECONDS   how long to wait for a reply (default 3)\n"
 "    -k, --server-key FILE   pressd's public certificate (SERVER.key), and\n"
 "    -K, --key FILE          this client's secret one (NAME.key_secret):\n"
@@ -236,7 +238,7 @@ static int apply_globals(const struct pc_args *a, struct pc_global *g)
 
 int main(int argc, char **argv)
 {
-	struct pc_global g = { .control = PC_DEFAULT_CONTROL, .pub = PC_DEFAULT_PUB,
+	struct pc_global g = { .control = pd_default_control(), .pub = pd_default_pub(),
 			       .timeout_s = PC_DEFAULT_TIMEOUT_S };
 	/* Environment first, so a dashboard's scripts need not repeat them. */
 	g.server_key_path = getenv("PRESSCTL_SERVER_KEY");

@@ -11,8 +11,9 @@
 #define PRESSD_VERSION "dev"
 #endif
 
-#define PC_DEFAULT_PUB "tcp://127.0.0.1:5555"
-#define PC_DEFAULT_CONTROL "tcp://127.0.0.1:5556"
+/* Default endpoints: common/endpoints.h (/run/pressd's sockets when that
+ * directory exists, else loopback TCP). */
+#include "endpoints.h"
 #define PC_DEFAULT_TIMEOUT_S 3.0
 #define PC_SCHEMA 1 /* the events.md schema version this client understands */
 

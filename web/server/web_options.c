@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "endpoints.h"
 #include "parse.h"
 
 #define DEFAULT_CONFIG "/etc/pressd/pressd.conf"
@@ -180,9 +181,9 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		}
 	}
 	if (o->n_pub == 0)
-		add_ep(o->pub, &o->n_pub, "tcp://127.0.0.1:5555");
+		add_ep(o->pub, &o->n_pub, pd_default_pub());
 	if (o->n_control == 0 && !c.have_pub)
-		add_ep(o->control, &o->n_control, "tcp://127.0.0.1:5556");
+		add_ep(o->control, &o->n_control, pd_default_control());
 	if (!o->listen)
 		o->listen = strdup("127.0.0.1:8080");
 	if (!o->page_dir)
