@@ -29,6 +29,10 @@ static const struct pc_optspec watch_opts[] = {
 	{ "frames", 0, true, false }, { "count", 'n', true, false },
 };
 static const struct pc_optspec export_opts[] = { { "csv", 0, true, false }, { "mat", 0, true, false } };
+static const struct pc_optspec report_opts[] = {
+	{ "output", 'o', true, false }, { "set", 's', true, true }, { "unit", 0, true, false },
+	{ "maps-csv", 0, true, false },
+};
 static const struct pc_optspec import_opts[] = { { "output", 'o', true, false }, { "dir", 'd', true, false } };
 static const struct pc_optspec record_opts[] = {
 	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
@@ -56,6 +60,8 @@ static const struct command commands[] = {
 	{ "info", "info FILE", NULL, 0, pc_cmd_info },
 	{ "export", "export FILE --csv DIR | --mat OUT.mat", OPTS(export_opts), pc_cmd_export },
 	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
+	{ "report", "report FILE... -o OUT.pdf|OUT.svg|OUT.png [--set analysis.KEY=VALUE]... [--unit kPa|mmHg] [--maps-csv DIR]",
+	  OPTS(report_opts), pc_cmd_report },
 	{ "import", "import FILE... [-o OUT.h5 | -d DIR]", OPTS(import_opts), pc_cmd_import },
 	{ "hotplug", "hotplug add|remove PATH", NULL, 0, pc_cmd_hotplug },
 	{ "keygen", "keygen NAME", NULL, 0, pc_cmd_keygen },
