@@ -36,8 +36,15 @@ static int parse_sets(const struct pc_args *a, struct pd_report_set *sets, size_
 		if (*n == PD_REPORT_MAX_SETS)
 			return pc_args_usage(a, "too many --set (at most %d)", PD_REPORT_MAX_SETS);
 		static char keys[PD_REPORT_MAX_SETS][64];
+		struct pd_analysis_params scratch;
+		char why[256];
+		pd_analysis_params_default(&scratch);
 		snprintf(keys[*n], sizeof keys[*n], "%.*s", (int)(eq - s), s);
-		sets[(*n)++] = (struct pd_report_set){ keys[*n], eq + 1 };
+		if (pd_analysis_params_set(&scratch, keys[*n], eq + 1, why, sizeof why) != 0)
+			return pc_args_usage(a, "--set %s: %s", s, why);
+		snprintf(keys[*n], sizeof keys[*n], "%.*s", (int)(eq - s), s);
+		sets[*n] = (struct pd_report_set){ keys[*n], eq + 1 };
+		(*n)++;
 	}
 	return 0;
 }

@@ -363,7 +363,7 @@ static void maps(struct pg *p, const struct pc_report_file *f)
 	double h = 250;
 	ensure(p, h);
 	char t1[128], t2[128], u2[32];
-	snprintf(t1, sizeof t1, "Peak pressure (%s)%s", s->unit, s->roller ? "" : "; white: centre of pressure");
+	snprintf(t1, sizeof t1, "Peak pressure (%s)%s", s->unit, s->roller ? "" : ", white: COP");
 	snprintf(t2, sizeof t2, "Pressure-time integral (%s·s)", s->unit);
 	snprintf(u2, sizeof u2, "%s·s", s->unit);
 	double w = (CONTENT_W - 20) / 2;
