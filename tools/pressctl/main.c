@@ -175,6 +175,18 @@ static void help(void)
 "        Exit 65 when a file is not a complete recording (the file and\n"
 "        line say why), no output then.\n"
 "\n"
+"    report FILE... -o OUT.pdf|OUT.svg|OUT.png [--set analysis.KEY=VALUE]...\n"
+"           [--unit kPa|mmHg] [--maps-csv DIR]\n"
+"        A session report, one section per FILE: subject, device,\n"
+"        calibration; peak-pressure and pressure-time maps (tared);\n"
+"        force over time with holds, pulses and marks; a dose table per\n"
+"        site; data quality (losses, saturation, baselines); the analysis\n"
+"        parameters and where they came from. .pdf: every page; .svg,\n"
+"        .png: the first. --set re-analyses the recorded frames with that\n"
+"        parameter; --unit converts kPa/mmHg; --maps-csv also writes the\n"
+"        maps as CSV. A file being recorded, unfinished, empty or not a\n"
+"        recording: exit 1, no output (docs/report.md).\n"
+"\n"
 "    recover FILE\n"
 "        Make a file a crash (kill -9, power cut) left unfinished open\n"
 "        normally again, keeping every frame that was flushed; says what\n"
@@ -203,7 +215,8 @@ static void help(void)
 "    read or recovered (the reason is printed);\n"
 "    64 bad usage; 69 no answer from pressd within the timeout;\n"
 "    76 a reply pressd should not have sent; 74 output failed;\n"
-"    73 the export directory or a key file cannot be made;\n"
+"    73 the export directory, the report's output or a key file cannot\n"
+"    be made;\n"
 "    66 a key file is missing, 65 it is not a CURVE certificate.\n",
 	      stdout);
 }
