@@ -371,8 +371,14 @@ static void maps(struct pg *p, const struct pc_report_file *f)
 	map(p, f, s->pti, s->pti_max, MARGIN + w + 20, p->y, w, h, t2, u2, false);
 	p->y += h + 4;
 	size_t r = s->peak_argmax / (s->cols ? s->cols : 1), c = s->peak_argmax % (s->cols ? s->cols : 1);
-	para(p, FONT_TEXT, "Highest peak %.4g %s at row %zu, col %zu; highest pressure-time integral %.4g %s·s; longest time under pressure %.2f s per cell (at or above the noise threshold %.4g %s)",
-	     s->peak_max, s->unit, s->roller ? r - s->rows / 2 : r, c, s->pti_max, s->unit, s->tup_max, s->noise, s->unit);
+	char where[96];
+	if (s->roller)
+		snprintf(where, sizeof where, "%.0f mm along the body, axis cell %zu",
+			 ((double)r - (double)(s->rows / 2)) * s->bin_mm, c);
+	else
+		snprintf(where, sizeof where, "row %zu, col %zu", r, c);
+	para(p, FONT_TEXT, "Highest peak %.4g %s at %s; highest pressure-time integral %.4g %s·s; longest time under pressure %.2f s per cell (at or above the noise threshold %.4g %s)",
+	     s->peak_max, s->unit, where, s->pti_max, s->unit, s->tup_max, s->noise, s->unit);
 }
 
 static void force(struct pg *p, const struct pc_report_file *f)
