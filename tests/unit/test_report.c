@@ -1,8 +1,9 @@
 /* report/: the session summary's maths on a tiny recording written with
  * the recording library (known frames → known peak, pressure-time and
  * time-under-pressure maps, force, saturation, baselines switching at
- * their tare_t, unit conversion), the parameters' sources, and the
- * clustering of events into sites. */
+ * their tare_t, unit conversion), the parameters' sources, the
+ * clustering of events into sites, and a re-analysis of a recording with
+ * its own parameters giving back its recorded events bit for bit. */
 #include <ftw.h>
 #include <math.h>
 #include <setjmp.h>
@@ -16,8 +17,10 @@
 
 #include <cmocka.h>
 
+#include "event_json.h"
 #include "recording.h"
 #include "report.h"
+#include "sim/scenario.h"
 
 static char dir[64], path[256];
 
@@ -240,12 +243,163 @@ static void sites(void **state)
 	pd_report_dose_free(&d);
 }
 
+/* ---- re-analysis ---------------------------------------------------------- */
+
+struct writer {
+	struct pd_rec *rec;
+	struct pd_analysis *an;
+	uint64_t seq;
+};
+
+static void on_event(void *ctx, const struct pd_event *ev)
+{
+	struct writer *w = ctx;
+	if (ev->type == PD_EV_TARE && pd_rec_append_tare(w->rec, ev->t, pd_analysis_baseline(w->an)) != 0)
+		fail_msg("append_tare");
+	json_t *j = pd_json_event(ev, "mat0", w->seq++, ev->t + 1.79e9);
+	if (pd_rec_append_event(w->rec, NULL, j) != 0)
+		fail_msg("append_event: %s", pd_rec_error(w->rec));
+	json_decref(j);
+}
+
+/* The scenario generator's first minute (a 30 s hold, a pumping finger, 3 ×
+ * 10 s), the analysis' events recorded as the daemon records them, a tare
+ * taken at frame 2000 and contact_on changed at frame 4000. */
+static void make_analysed(const char *d, char *out, size_t cap)
+{
+	struct pd_scenario *sc;
+	char err[512];
+	struct pd_scenario_params sp = { .name = "all", .kind = PD_KIND_MAT, .loop = true };
+	if (pd_scenario_new(&sc, &sp, err, sizeof err))
+		fail_msg("%s", err);
+	struct pd_device_info info;
+	pd_scenario_info(sc, &info);
+	struct pd_analysis_params ap;
+	pd_analysis_params_default(&ap);
+	struct pd_rec_meta an[32];
+	char vals[32][32];
+	size_t n = 0;
+	for (const char *k; n < 32 && (k = pd_analysis_param_name(n)); n++) {
+		pd_analysis_params_get(&ap, k, vals[n], sizeof vals[n]);
+		an[n] = (struct pd_rec_meta){ k, vals[n] };
+	}
+	struct pd_rec_params p = { .dir = d, .device_id = "mat0", .info = &info, .protocol = "sim", .uri = "sim:",
+				   .start_utc_ns = 1790000000000000000ll, .no_sync = true, .analysis = an,
+				   .nanalysis = n, .analysis_units = "counts", .tare_t = NAN };
+	struct writer w = { 0 };
+	if (pd_rec_create(&w.rec, &p, err, sizeof err))
+		fail_msg("%s", err);
+	snprintf(out, cap, "%s", pd_rec_path(w.rec));
+	struct pd_analysis_ids ids = { { 0 } };
+	w.an = pd_analysis_new(&info, &ap, &ids, on_event, &w);
+	assert_non_null(w.an);
+	for (uint64_t i = 0; i < 6000; i++) {
+		struct pd_frame f;
+		pd_scenario_next(sc, &f);
+		f.rx.utc_ns = p.start_utc_ns + (int64_t)f.device_time_us * 1000;
+		assert_int_equal(pd_rec_append_frame(w.rec, &f), 0);
+		if (i == 2000)
+			pd_analysis_tare(w.an);
+		if (i == 4000) {
+			assert_int_equal(pd_analysis_params_set(&ap, "contact_on", "5%", err, sizeof err), 0);
+			assert_int_equal(pd_analysis_set_params(w.an, &ap, err, sizeof err), 0);
+			json_t *j = json_pack("{s:i, s:s, s:s, s:f, s:I, s:s, s:s}", "v", 1, "type", "setting", "device",
+					      "mat0", "t", (double)f.device_time_us / 1e6, "frame", (json_int_t)f.seq,
+					      "key", "contact_on", "value", "5%");
+			assert_int_equal(pd_rec_append_event(w.rec, NULL, j), 0);
+			json_decref(j);
+		}
+		pd_analysis_feed(w.an, &f);
+	}
+	pd_analysis_flush(w.an);
+	pd_analysis_free(w.an);
+	pd_scenario_free(sc);
+	if (pd_rec_close(w.rec, err, sizeof err))
+		fail_msg("%s", err);
+}
+
+#define SAME(field) \
+	do { \
+		if (memcmp(&a->field, &b->field, sizeof a->field)) \
+			fail_msg("%s %zu: " #field " differs", what, i); \
+	} while (0)
+
+static void same_events(const char *what, const struct pd_event *x, const struct pd_event *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].t != y[i].t || x[i].frame != y[i].frame)
+			fail_msg("%s %zu: t/frame differ", what, i);
+		switch (x[i].type) {
+		case PD_EV_PRESS: {
+			const struct pd_ev_press *a = &x[i].u.press, *b = &y[i].u.press;
+			SAME(id); SAME(contact); SAME(t_start); SAME(duration); SAME(peak); SAME(mean); SAME(impulse);
+			SAME(x); SAME(y);
+			break;
+		}
+		case PD_EV_HOLD: {
+			const struct pd_ev_hold *a = &x[i].u.hold, *b = &y[i].u.hold;
+			SAME(id); SAME(contact); SAME(x); SAME(y); SAME(t_start); SAME(duration); SAME(peak); SAME(mean);
+			SAME(impulse); SAME(drift_mm); SAME(target_s); SAME(reached);
+			break;
+		}
+		case PD_EV_PULSES: {
+			const struct pd_ev_pulses *a = &x[i].u.pulses, *b = &y[i].u.pulses;
+			SAME(id); SAME(x); SAME(y); SAME(count); SAME(ndurations); SAME(t_start); SAME(t_end); SAME(mean_peak);
+			if (memcmp(a->durations, b->durations, a->ndurations * sizeof(double)))
+				fail_msg("%s %zu: durations differ", what, i);
+			break;
+		}
+		case PD_EV_STROKE: {
+			const struct pd_ev_stroke *a = &x[i].u.stroke, *b = &y[i].u.stroke;
+			SAME(id); SAME(contact); SAME(x0); SAME(y0); SAME(x1); SAME(y1); SAME(length_mm); SAME(duration);
+			SAME(speed_mm_s); SAME(direction_deg); SAME(mean); SAME(peak); SAME(pass);
+			break;
+		}
+		default: fail_msg("%s %zu: unexpected type %d", what, i, x[i].type);
+		}
+	}
+}
+
+static void reanalysis_reproduces(void **state)
+{
+	(void)state;
+	char sub[128], file[256], err[512];
+	snprintf(sub, sizeof sub, "%s/analysed", dir);
+	mkdir(sub, 0755);
+	make_analysed(sub, file, sizeof file);
+	struct pd_rec_reader *rd;
+	if (pd_rec_reader_open(&rd, file, err, sizeof err))
+		fail_msg("%s", err);
+	assert_int_equal(pd_rec_reader_tare_count(rd), 1);
+	assert_int_equal(pd_rec_reader_event_count(rd, "setting"), 1);
+	struct pd_report_params rp;
+	assert_int_equal(pd_report_params_load(rd, NULL, 0, &rp, err, sizeof err), 0);
+	struct pd_report_events rec, re;
+	assert_int_equal(pd_report_events_recorded(rd, 1, &rec, err, sizeof err), 0);
+	assert_int_equal(pd_report_events_reanalyse(rd, &rp, 1, &re, err, sizeof err), 0);
+	assert_true(rec.nhold >= 2);
+	assert_true(rec.npulses >= 1);
+	assert_int_equal(re.npress, rec.npress);
+	assert_int_equal(re.nhold, rec.nhold);
+	assert_int_equal(re.npulses, rec.npulses);
+	assert_int_equal(re.nstroke, rec.nstroke);
+	same_events("press", rec.press, re.press, rec.npress);
+	same_events("hold", rec.hold, re.hold, rec.nhold);
+	same_events("pulses", rec.pulses, re.pulses, rec.npulses);
+	same_events("stroke", rec.stroke, re.stroke, rec.nstroke);
+	pd_report_events_free(&rec);
+	pd_report_events_free(&re);
+
+	pd_rec_reader_close(rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(summary_maps),
 		cmocka_unit_test(params_sources),
 		cmocka_unit_test(sites),
+		cmocka_unit_test(reanalysis_reproduces),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
