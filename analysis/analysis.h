@@ -158,6 +158,10 @@ const struct pd_analysis_params *pd_analysis_params(const struct pd_analysis *a)
 
 /* Take the next frames as the zero baseline (the control socket's `tare`). */
 void pd_analysis_tare(struct pd_analysis *a);
+/* Puts a baseline (rows × cols, counts) in force from the next frame on,
+ * as if a tare had just ended with it: re-analysing a recording applies
+ * its /tare baselines at their tare_t. A tare being taken is abandoned. */
+void pd_analysis_set_baseline(struct pd_analysis *a, const float *cells);
 /* The baseline in force, rows × cols in counts; NULL when none. */
 const float *pd_analysis_baseline(const struct pd_analysis *a);
 

@@ -45,6 +45,14 @@ void pd_analysis_tare(struct pd_analysis *a)
 	a->tare_n = 0;
 }
 
+void pd_analysis_set_baseline(struct pd_analysis *a, const float *cells)
+{
+	memcpy(a->base, cells, a->ncells * sizeof *a->base);
+	a->has_base = true;
+	a->taring = false;
+	a->tare_n = 0;
+}
+
 const float *pd_analysis_baseline(const struct pd_analysis *a)
 {
 	return a->has_base ? a->base : NULL;

@@ -20,6 +20,10 @@ pressd_require(ZMQ        libzmq        libzmq3-dev)        # event stream and c
 pressd_require(JANSSON    jansson       libjansson-dev)     # JSON for events and control
 pressd_require(HDF5       hdf5          libhdf5-dev)        # recordings
 pressd_require(SYSTEMD    libsystemd    libsystemd-dev)     # sd_notify: READY, WATCHDOG, STATUS
+pressd_require(CAIRO      cairo         libcairo2-dev)      # pressctl report: PDF, SVG and PNG pages
+pressd_require(CAIRO_PDF  cairo-pdf     libcairo2-dev)
+pressd_require(CAIRO_SVG  cairo-svg     libcairo2-dev)
+pressd_require(PANGOCAIRO pangocairo    libpango1.0-dev)    # pressctl report: text layout on those pages
 
 if(PRESSD_TESTS)
   pressd_require(CMOCKA cmocka libcmocka-dev)               # unit tests

@@ -21,7 +21,9 @@
  * (every HDF5 write fails from frame N on: an I/O error), --tare-at N
  * (with --events: take a baseline from frame N on; it goes to /tare when
  * it comes into force), --set-at N:KEY=VALUE (with --events: change an
- * analysis parameter from frame N on, a row of /events/settings).
+ * analysis parameter from frame N on, a row of /events/settings),
+ * --calibrated UNIT:K (a calibrated device: kPa, N or mmHg, K units per
+ * count), --frames 0 (a recording with no frames).
  *
  * Exit status: 0, 2 for bad usage, 3 when recording failed (the message
  * on stdout as "failed ..." and on stderr). */
@@ -53,6 +55,9 @@ struct opts {
 	uint32_t seed, chunk_frames;
 	int level;
 	uint64_t frames, flush_frames, drop_every, break_after;
+	bool frames_given;
+	uint8_t unit;
+	float units_per_count;
 	bool slow, tare, events, no_sync;
 	uint64_t tare_at;
 	uint64_t set_at;
@@ -219,7 +224,7 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_SCEN = 256, O_KIND, O_ROWS, O_COLS, O_RATE, O_BITS, O_SEED, O_FRAMES, O_SLOW, O_FLUSH, O_TARE,
 	       O_META, O_EVENTS, O_DROP, O_RAW, O_EVOUT, O_CHUNK, O_LEVEL, O_NOSYNC, O_RECOVER, O_STATE, O_READ, O_BREAK,
-	       O_TARE_AT, O_SET_AT };
+	       O_TARE_AT, O_SET_AT, O_CALIB };
 	static const struct option lo[] = {
 		{ "scenario", 1, 0, O_SCEN }, { "kind", 1, 0, O_KIND }, { "rows", 1, 0, O_ROWS },
 		{ "cols", 1, 0, O_COLS }, { "rate", 1, 0, O_RATE }, { "cell-bits", 1, 0, O_BITS },
@@ -228,7 +233,8 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "events", 0, 0, O_EVENTS }, { "drop-every", 1, 0, O_DROP }, { "raw", 1, 0, O_RAW },
 		{ "events-out", 1, 0, O_EVOUT }, { "chunk-frames", 1, 0, O_CHUNK }, { "level", 1, 0, O_LEVEL },
 		{ "no-sync", 0, 0, O_NOSYNC }, { "recover", 1, 0, O_RECOVER }, { "state", 1, 0, O_STATE },
-		{ "read", 1, 0, O_READ }, { "break-io-after", 1, 0, O_BREAK }, { 0, 0, 0, 0 },
+		{ "read", 1, 0, O_READ }, { "break-io-after", 1, 0, O_BREAK }, { "calibrated", 1, 0, O_CALIB },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 	char err[512];
@@ -241,7 +247,19 @@ static void parse(int argc, char **argv, struct opts *o)
 		case O_RATE: o->rate = (float)atof(optarg); break;
 		case O_BITS: o->cell_bits = (uint8_t)atoi(optarg); break;
 		case O_SEED: o->seed = (uint32_t)atol(optarg); break;
-		case O_FRAMES: o->frames = strtoull(optarg, NULL, 10); break;
+		case O_FRAMES: o->frames = strtoull(optarg, NULL, 10), o->frames_given = true; break;
+		case O_CALIB: {
+			char *colon = strchr(optarg, ':');
+			if (!colon)
+				usage();
+			*colon = '\0';
+			o->unit = !strcmp(optarg, "kPa") ? PD_UNIT_KPA : !strcmp(optarg, "N") ? PD_UNIT_NEWTON
+				  : !strcmp(optarg, "mmHg") ? PD_UNIT_MMHG : PD_UNIT_COUNTS;
+			o->units_per_count = (float)atof(colon + 1);
+			if (o->unit == PD_UNIT_COUNTS || !(o->units_per_count > 0))
+				usage();
+			break;
+		}
 		case O_SLOW: o->slow = true; break;
 		case O_FLUSH: o->flush_frames = strtoull(optarg, NULL, 10); break;
 		case O_TARE: o->tare = true; break;
@@ -305,14 +323,15 @@ int main(int argc, char **argv)
 	struct pd_scenario *sc;
 	char err[512];
 	struct pd_scenario_params sp = { .name = o.scenario, .kind = o.kind, .rows = o.rows, .cols = o.cols,
-					 .rate_hz = o.rate, .cell_bits = o.cell_bits, .seed = o.seed, .loop = true };
+					 .rate_hz = o.rate, .cell_bits = o.cell_bits, .seed = o.seed, .loop = true,
+					 .unit = o.unit, .units_per_count = o.units_per_count };
 	if (pd_scenario_new(&sc, &sp, err, sizeof err)) {
 		fprintf(stderr, "rec_write: %s\n", err);
 		return 2;
 	}
 	struct pd_device_info info;
 	pd_scenario_info(sc, &info);
-	uint64_t total = o.frames ? o.frames : pd_scenario_frames_per_pass(sc);
+	uint64_t total = o.frames_given ? o.frames : pd_scenario_frames_per_pass(sc);
 	size_t cells = (size_t)info.rows * info.cols;
 	float *tare = NULL;
 	if (o.tare) {

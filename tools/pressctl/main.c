@@ -29,6 +29,10 @@ static const struct pc_optspec watch_opts[] = {
 	{ "frames", 0, true, false }, { "count", 'n', true, false },
 };
 static const struct pc_optspec export_opts[] = { { "csv", 0, true, false }, { "mat", 0, true, false } };
+static const struct pc_optspec report_opts[] = {
+	{ "output", 'o', true, false }, { "set", 's', true, true }, { "unit", 0, true, false },
+	{ "maps-csv", 0, true, false },
+};
 static const struct pc_optspec import_opts[] = { { "output", 'o', true, false }, { "dir", 'd', true, false } };
 static const struct pc_optspec record_opts[] = {
 	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
@@ -56,6 +60,8 @@ static const struct command commands[] = {
 	{ "info", "info FILE", NULL, 0, pc_cmd_info },
 	{ "export", "export FILE --csv DIR | --mat OUT.mat", OPTS(export_opts), pc_cmd_export },
 	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
+	{ "report", "report FILE... -o OUT.pdf|OUT.svg|OUT.png [--set analysis.KEY=VALUE]... [--unit kPa|mmHg] [--maps-csv DIR]",
+	  OPTS(report_opts), pc_cmd_report },
 	{ "import", "import FILE... [-o OUT.h5 | -d DIR]", OPTS(import_opts), pc_cmd_import },
 	{ "hotplug", "hotplug add|remove PATH", NULL, 0, pc_cmd_hotplug },
 	{ "keygen", "keygen NAME", NULL, 0, pc_cmd_keygen },
@@ -169,6 +175,18 @@ static void help(void)
 "        Exit 65 when a file is not a complete recording (the file and\n"
 "        line say why), no output then.\n"
 "\n"
+"    report FILE... -o OUT.pdf|OUT.svg|OUT.png [--set analysis.KEY=VALUE]...\n"
+"           [--unit kPa|mmHg] [--maps-csv DIR]\n"
+"        A session report, one section per FILE: subject, device,\n"
+"        calibration; peak-pressure and pressure-time maps (tared);\n"
+"        force over time with holds, pulses and marks; a dose table per\n"
+"        site; data quality (losses, saturation, baselines); the analysis\n"
+"        parameters and where they came from. .pdf: every page; .svg,\n"
+"        .png: the first. --set re-analyses the recorded frames with that\n"
+"        parameter; --unit converts kPa/mmHg; --maps-csv also writes the\n"
+"        maps as CSV. A file being recorded, unfinished, empty or not a\n"
+"        recording: exit 1, no output (docs/report.md).\n"
+"\n"
 "    recover FILE\n"
 "        Make a file a crash (kill -9, power cut) left unfinished open\n"
 "        normally again, keeping every frame that was flushed; says what\n"
@@ -199,7 +217,8 @@ static void help(void)
 "    read or recovered (the reason is printed);\n"
 "    64 bad usage; 69 no answer from pressd within the timeout;\n"
 "    76 a reply pressd should not have sent; 74 output failed;\n"
-"    73 the export directory or a key file cannot be made;\n"
+"    73 the export directory, the report's output or a key file cannot\n"
+"    be made;\n"
 "    66 a key file is missing, 65 it is not a CURVE certificate.\n",
 	      stdout);
 }

@@ -11,6 +11,7 @@
 int pc_cmd_info(const struct pc_global *g, const struct pc_args *a);    /* info.c */
 int pc_cmd_export(const struct pc_global *g, const struct pc_args *a);  /* export.c */
 int pc_cmd_import(const struct pc_global *g, const struct pc_args *a);  /* import.c */
+int pc_cmd_report(const struct pc_global *g, const struct pc_args *a);  /* report.c */
 int pc_cmd_recover(const struct pc_global *g, const struct pc_args *a); /* info.c */
 
 /* The event types a recording has tables for, and their CSV file names. */

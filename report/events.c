@@ -1,0 +1,341 @@
+/* The events a report shows: the file's tables, or the analysis library
+ * run again over the recorded frames. Either way as the analysis' own
+ * structs (pd_event), values in the report's unit. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+struct vec {
+	struct pd_event **a;
+	size_t *n, cap;
+};
+
+static int push(struct pd_event **a, size_t *n, size_t *cap, const struct pd_event *e)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct pd_event *x = realloc(*a, c * sizeof *x);
+		if (!x)
+			return -1;
+		*a = x;
+		*cap = c;
+	}
+	(*a)[(*n)++] = *e;
+	return 0;
+}
+
+struct caps {
+	size_t press, hold, pulses, stroke, roll, mark;
+};
+
+static int add(struct pd_report_events *ev, struct caps *c, const struct pd_event *e)
+{
+	switch (e->type) {
+	case PD_EV_PRESS: return push(&ev->press, &ev->npress, &c->press, e);
+	case PD_EV_HOLD: return push(&ev->hold, &ev->nhold, &c->hold, e);
+	case PD_EV_PULSES: return push(&ev->pulses, &ev->npulses, &c->pulses, e);
+	case PD_EV_STROKE: return push(&ev->stroke, &ev->nstroke, &c->stroke, e);
+	case PD_EV_ROLL: return push(&ev->roll, &ev->nroll, &c->roll, e);
+	default: return 0;
+	}
+}
+
+/* Pressures (or a roller's forces) in the report's unit. */
+static void scale(struct pd_event *e, double k)
+{
+	switch (e->type) {
+	case PD_EV_PRESS:
+		e->u.press.peak *= k, e->u.press.mean *= k, e->u.press.impulse *= k;
+		break;
+	case PD_EV_HOLD:
+		e->u.hold.peak *= k, e->u.hold.mean *= k, e->u.hold.impulse *= k;
+		break;
+	case PD_EV_PULSES: e->u.pulses.mean_peak *= k; break;
+	case PD_EV_STROKE:
+		e->u.stroke.mean *= k, e->u.stroke.peak *= k;
+		break;
+	case PD_EV_ROLL:
+		e->u.roll.mean_force *= k, e->u.roll.peak_force *= k;
+		break;
+	default: break;
+	}
+}
+
+static double num(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static uint32_t u32(const json_t *o, const char *k)
+{
+	double v = num(o, k);
+	return isfinite(v) && v >= 0 ? (uint32_t)v : 0;
+}
+
+static void from_json(struct pd_event *e, const json_t *o)
+{
+	e->t = num(o, "t");
+	e->frame = u32(o, "frame");
+	switch (e->type) {
+	case PD_EV_PRESS: {
+		struct pd_ev_press *p = &e->u.press;
+		p->id = u32(o, "id"), p->contact = u32(o, "contact");
+		p->t_start = num(o, "t_start"), p->duration = num(o, "duration");
+		p->peak = num(o, "peak"), p->mean = num(o, "mean"), p->impulse = num(o, "impulse");
+		p->x = num(o, "x"), p->y = num(o, "y");
+		break;
+	}
+	case PD_EV_HOLD: {
+		struct pd_ev_hold *h = &e->u.hold;
+		e->phase = PD_PHASE_END;
+		h->id = u32(o, "id"), h->contact = u32(o, "contact");
+		h->x = num(o, "x"), h->y = num(o, "y"), h->t_start = num(o, "t_start"), h->duration = num(o, "duration");
+		h->peak = num(o, "peak"), h->mean = num(o, "mean"), h->impulse = num(o, "impulse");
+		h->drift_mm = num(o, "drift_mm"), h->target_s = num(o, "target_s");
+		h->reached = json_is_true(json_object_get(o, "reached"));
+		break;
+	}
+	case PD_EV_PULSES: {
+		struct pd_ev_pulses *p = &e->u.pulses;
+		p->id = u32(o, "id"), p->x = num(o, "x"), p->y = num(o, "y"), p->count = u32(o, "count");
+		p->t_start = num(o, "t_start"), p->t_end = num(o, "t_end"), p->mean_peak = num(o, "mean_peak");
+		const json_t *d = json_object_get(o, "durations");
+		size_t i;
+		const json_t *v;
+		json_array_foreach(d, i, v) {
+			if (p->ndurations >= PD_PULSES_MAX_LISTED)
+				break;
+			p->durations[p->ndurations++] = json_number_value(v);
+		}
+		break;
+	}
+	case PD_EV_STROKE: {
+		struct pd_ev_stroke *s = &e->u.stroke;
+		s->id = u32(o, "id"), s->contact = u32(o, "contact");
+		s->x0 = num(o, "x0"), s->y0 = num(o, "y0"), s->x1 = num(o, "x1"), s->y1 = num(o, "y1");
+		s->length_mm = num(o, "length_mm"), s->duration = num(o, "duration"), s->speed_mm_s = num(o, "speed_mm_s");
+		s->direction_deg = num(o, "direction_deg"), s->mean = num(o, "mean"), s->peak = num(o, "peak");
+		s->pass = u32(o, "pass");
+		break;
+	}
+	case PD_EV_ROLL: {
+		struct pd_ev_roll *r = &e->u.roll;
+		r->id = u32(o, "id"), r->from_mm = num(o, "from_mm"), r->to_mm = num(o, "to_mm");
+		r->length_mm = num(o, "length_mm"), r->duration = num(o, "duration"), r->speed_mm_s = num(o, "speed_mm_s");
+		double dir = num(o, "direction");
+		r->direction = dir < 0 ? -1 : 1;
+		r->mean_force = num(o, "mean_force"), r->peak_force = num(o, "peak_force");
+		r->peak_axis_mm = num(o, "peak_axis_mm");
+		break;
+	}
+	default: break;
+	}
+}
+
+/* device time − UTC of frame 0, to place marks (UTC only) on the curve */
+static int clock_offset(struct pd_rec_reader *rd, double *off)
+{
+	*off = 0;
+	if (pd_rec_reader_info(rd)->frames == 0)
+		return 0;
+	struct pd_frame f;
+	double t, time;
+	if (pd_rec_reader_frame(rd, 0, &f, &t, &time) != 0)
+		return -1;
+	*off = t - time;
+	return 0;
+}
+
+static int read_marks(struct pd_rec_reader *rd, struct pd_report_events *ev, char *err, size_t errlen)
+{
+	double off;
+	if (clock_offset(rd, &off) != 0) {
+		snprintf(err, errlen, "frame 0: %s", pd_rec_reader_error(rd));
+		return -1;
+	}
+	uint64_t n = pd_rec_reader_event_count(rd, "mark");
+	ev->mark = calloc(n ? n : 1, sizeof *ev->mark);
+	if (!ev->mark) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		json_t *o = pd_rec_reader_event(rd, "mark", i);
+		if (!o) {
+			snprintf(err, errlen, "/events/marks row %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
+			return -1;
+		}
+		struct pd_report_mark *m = &ev->mark[ev->nmark++];
+		m->t = num(o, "time") + off;
+		snprintf(m->label, sizeof m->label, "%s", str(o, "label"));
+		json_decref(o);
+	}
+	return 0;
+}
+
+static void units_of(struct pd_rec_reader *rd, struct pd_report_events *ev)
+{
+	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
+	snprintf(ev->units, sizeof ev->units, "%s", fi->conversion > 0 ? fi->unit : "counts");
+}
+
+int pd_report_events_recorded(struct pd_rec_reader *rd, double factor, struct pd_report_events *ev, char *err,
+			      size_t errlen)
+{
+	static const struct {
+		const char *name;
+		enum pd_event_type type;
+	} tables[] = { { "press", PD_EV_PRESS }, { "hold", PD_EV_HOLD }, { "pulses", PD_EV_PULSES },
+		       { "stroke", PD_EV_STROKE }, { "roll", PD_EV_ROLL } };
+	memset(ev, 0, sizeof *ev);
+	units_of(rd, ev);
+	struct caps c = { 0 };
+	for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++) {
+		uint64_t n = pd_rec_reader_event_count(rd, tables[k].name);
+		for (uint64_t i = 0; i < n; i++) {
+			json_t *o = pd_rec_reader_event(rd, tables[k].name, i);
+			if (!o) {
+				snprintf(err, errlen, "%s row %llu: %s", pd_rec_event_path(tables[k].name),
+					 (unsigned long long)i, pd_rec_reader_error(rd));
+				return -1;
+			}
+			const char *u = json_string_value(json_object_get(o, "units"));
+			if (u && *u)
+				snprintf(ev->units, sizeof ev->units, "%s", u);
+			struct pd_event e = { .type = tables[k].type };
+			from_json(&e, o);
+			json_decref(o);
+			scale(&e, factor);
+			if (add(ev, &c, &e) != 0) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+		}
+	}
+	return read_marks(rd, ev, err, errlen);
+}
+
+/* ---- re-analysis ---------------------------------------------------------- */
+
+struct rerun {
+	struct pd_report_events *ev;
+	struct caps c;
+	double factor;
+	bool failed;
+};
+
+static void on_event(void *ctx, const struct pd_event *e)
+{
+	struct rerun *r = ctx;
+	/* what the recording keeps: finished events (a hold: its end) */
+	if (e->type == PD_EV_CONTACT || e->type == PD_EV_TARE || (e->type == PD_EV_HOLD && e->phase != PD_PHASE_END))
+		return;
+	struct pd_event x = *e;
+	x.units = NULL;
+	scale(&x, r->factor);
+	if (add(r->ev, &r->c, &x) != 0)
+		r->failed = true;
+}
+
+struct setting {
+	uint32_t frame;
+	char key[PD_REC_SETTING_BYTES + 1], value[PD_REC_SETTING_BYTES + 1];
+};
+
+int pd_report_events_reanalyse(struct pd_rec_reader *rd, const struct pd_report_params *rp, double factor,
+			       struct pd_report_events *ev, char *err, size_t errlen)
+{
+	memset(ev, 0, sizeof *ev);
+	units_of(rd, ev);
+	ev->reanalysed = true;
+	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
+	struct rerun r = { .ev = ev, .factor = factor };
+	struct pd_analysis_ids ids = { { 0 } };
+	struct pd_analysis_params params = rp->p;
+	params.tare_at_start = false; /* the baselines come from /tare */
+	struct pd_analysis *a = pd_analysis_new(&fi->device, &params, &ids, on_event, &r);
+	if (!a) {
+		snprintf(err, errlen, "the analysis cannot take this device (%ux%u %s)", fi->device.rows, fi->device.cols,
+			 pd_kind_name(fi->device.kind));
+		return -1;
+	}
+	uint64_t ns = pd_rec_reader_event_count(rd, "setting");
+	struct setting *set = calloc(ns ? ns : 1, sizeof *set);
+	int rc = set ? 0 : -1;
+	if (!set)
+		snprintf(err, errlen, "out of memory");
+	for (uint64_t i = 0; !rc && i < ns; i++) {
+		json_t *o = pd_rec_reader_event(rd, "setting", i);
+		if (!o) {
+			snprintf(err, errlen, "/events/settings row %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
+			rc = -1;
+			break;
+		}
+		set[i].frame = u32(o, "frame");
+		snprintf(set[i].key, sizeof set[i].key, "%s", str(o, "key"));
+		snprintf(set[i].value, sizeof set[i].value, "%s", str(o, "value"));
+		json_decref(o);
+	}
+	size_t ntare = pd_rec_reader_tare_count(rd), next_tare = 0, next_set = 0;
+	for (uint64_t i = 0; !rc && i < fi->frames; i++) {
+		struct pd_frame f;
+		double t;
+		if (pd_rec_reader_frame(rd, i, &f, &t, NULL) != 0) {
+			snprintf(err, errlen, "frame %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
+			rc = -1;
+			break;
+		}
+		while (next_tare < ntare) {
+			double tt;
+			const float *b = pd_rec_reader_tare_at(rd, next_tare, &tt);
+			if (!isnan(tt) && t < tt)
+				break;
+			pd_analysis_set_baseline(a, b);
+			next_tare++;
+		}
+		while (next_set < ns && f.seq >= set[next_set].frame) {
+			char why[256];
+			/* a --set wins over the recorded changes of its key; a
+			 * setting that does not apply (another release's key)
+			 * is skipped */
+			if (!pd_report_param_overridden(rp, set[next_set].key) &&
+			    pd_analysis_params_set(&params, set[next_set].key, set[next_set].value, why, sizeof why) == 0)
+				pd_analysis_set_params(a, &params, why, sizeof why);
+			next_set++;
+		}
+		pd_analysis_feed(a, &f);
+		if (r.failed)
+			break;
+	}
+	if (!rc)
+		pd_analysis_flush(a);
+	pd_analysis_free(a);
+	free(set);
+	if (!rc && r.failed) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+	}
+	return rc ? rc : read_marks(rd, ev, err, errlen);
+}
+
+void pd_report_events_free(struct pd_report_events *ev)
+{
+	free(ev->press);
+	free(ev->hold);
+	free(ev->pulses);
+	free(ev->stroke);
+	free(ev->roll);
+	free(ev->mark);
+	memset(ev, 0, sizeof *ev);
+}

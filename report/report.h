@@ -1,0 +1,173 @@
+/* Session reports (docs/report.md): what a recording says about a session,
+ * computed from the file alone through the recording library's reader (no
+ * other I/O), for pressctl report to draw.
+ *
+ *   params.c    the analysis parameters: the file's /analysis, then --set
+ *   units.c     unit conversion (kPa ↔ mmHg) and the force of a frame
+ *   summary.c   one streaming pass over the frames: length, losses,
+ *               baselines, peak / pressure-time / time-under-pressure
+ *               maps, force over time, centre-of-pressure path, saturation
+ *   events.c    the events: the recorded tables, or a re-analysis of the
+ *               recorded frames (analysis library) with other parameters
+ *   dose.c      sites (events within pulse_radius_mm) and what each got
+ *
+ * Memory: the maps and fixed-size curves; nothing grows with the number of
+ * frames (events are kept: a session has thousands at most). */
+#ifndef PD_REPORT_H
+#define PD_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis.h"
+#include "recording.h"
+
+#define PD_REPORT_CURVE_MAX 2000 /* points of the force curve and the COP path */
+
+/* ---- parameters (params.c) ---------------------------------------------- */
+
+#define PD_REPORT_MAX_SETS 32
+
+struct pd_report_set {
+	const char *key, *value; /* "noise", "2%" (key with or without "analysis.") */
+};
+
+struct pd_report_params {
+	struct pd_analysis_params p;
+	/* per parameter of pd_analysis_param_name's table: where its value came
+	 * from: "recorded in the file", "--set", "default (not in the file)" */
+	const char *source[32];
+	size_t n;
+	bool changed; /* a --set changed something: the events must be re-analysed */
+};
+
+/* The parameters the file recorded (format 1 has none: the defaults), then
+ * each --set on top. 0, or -1 with why (an unknown key, a bad value). */
+int pd_report_params_load(struct pd_rec_reader *rd, const struct pd_report_set *sets, size_t nsets,
+			  struct pd_report_params *out, char *err, size_t errlen);
+
+/* Whether --set gave this key (with or without "analysis."). */
+bool pd_report_param_overridden(const struct pd_report_params *rp, const char *key);
+
+/* ---- units (units.c) ----------------------------------------------------- */
+
+/* The factor from the file's unit to `want` (NULL or "": the file's own:
+ * 1). 0, or -1 when it cannot be converted (counts, N to a pressure...). */
+int pd_report_unit_factor(const char *from, const char *want, double *factor);
+/* Newtons per (unit × mm²) for a pressure unit (kPa: 1e-3), 0 if not one. */
+double pd_report_newton_per_unit_mm2(const char *unit);
+
+/* ---- summary (summary.c) ------------------------------------------------- */
+
+struct pd_report_summary {
+	/* the file */
+	uint64_t frames;
+	double t0, t1;        /* first and last frame's device time */
+	double duration_s;    /* t1 - t0 + one frame interval */
+	double frame_s;       /* the frame interval every frame is counted for */
+	size_t ngaps;
+	uint64_t missing;     /* frames lost, per /gaps */
+	bool calibrated;      /* values in a unit, not raw counts */
+	char unit[8];         /* the unit of the values below (after --unit) */
+	double per_count;     /* unit per count */
+	double noise;         /* the time-under-pressure threshold, in unit */
+	double full_scale;    /* in unit */
+	/* baselines (/tare) */
+	size_t ntare;
+	double *tare_t;       /* NaN: in force from the start (format 1) */
+	double *tare_mean;    /* mean over the cells, in unit */
+	/* maps: rows × cols, row-major (a roller: position bins × axis cells,
+	 * bin k holding positions [(k - rows/2) × bin_mm, ... + bin_mm)) */
+	size_t rows, cols;
+	double bin_mm;        /* roller: bin height; mat: 0 */
+	size_t first_row, last_row; /* roller: the bins that saw a sample (mat: all) */
+	double *peak;         /* highest tared value, unit */
+	double *pti;          /* Σ p·dt, unit·s */
+	double *tup;          /* seconds at or above the noise threshold */
+	double peak_max, pti_max, tup_max;
+	size_t peak_argmax;
+	/* saturation: raw cells at full_scale */
+	uint64_t saturated_cells;   /* cells that reached it at least once */
+	uint64_t saturated_samples; /* cell-frames at it */
+	/* force over time, in ≤ PD_REPORT_CURVE_MAX bins of frames */
+	bool force_is_peak;   /* counts: the peak value stands in for force */
+	char force_unit[8];   /* "N", or the unit when force_is_peak */
+	size_t ncurve;
+	double *curve_t;      /* bin's first frame time */
+	double *curve_max, *curve_mean;
+	double force_max;
+	/* centre-of-pressure path, mm: the mean of each bin's frames with load */
+	size_t ncop;
+	double *cop_t, *cop_x, *cop_y;
+	bool roller;
+};
+
+/* Streams every frame once. `factor`: file unit → report unit. 0, or -1
+ * with why (a frame that cannot be read: a truncated file). */
+int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			const char *unit, struct pd_report_summary *s, char *err, size_t errlen);
+void pd_report_summary_free(struct pd_report_summary *s);
+
+/* ---- events (events.c) --------------------------------------------------- */
+
+struct pd_report_mark {
+	double t; /* device time (from the mark's UTC time and the frames' clock) */
+	char label[PD_REC_LABEL_BYTES];
+};
+
+struct pd_report_events {
+	struct pd_event *press, *hold, *pulses, *stroke, *roll;
+	size_t npress, nhold, npulses, nstroke, nroll;
+	struct pd_report_mark *mark;
+	size_t nmark;
+	char units[8];
+	bool reanalysed;
+};
+
+/* The file's event tables, values × factor. 0, or -1 with why. */
+int pd_report_events_recorded(struct pd_rec_reader *rd, double factor, struct pd_report_events *ev, char *err,
+			      size_t errlen);
+/* The analysis library over the recorded frames with these parameters,
+ * the /tare baselines put in force at their tare_t and /events/settings
+ * applied from their frames, as they were live (but a --set key keeps its
+ * --set value throughout). Marks are the recorded
+ * ones. 0, or -1 with why. */
+int pd_report_events_reanalyse(struct pd_rec_reader *rd, const struct pd_report_params *p, double factor,
+			       struct pd_report_events *ev, char *err, size_t errlen);
+void pd_report_events_free(struct pd_report_events *ev);
+
+/* ---- sites and dose (dose.c) --------------------------------------------- */
+
+struct pd_report_site {
+	double x, y;         /* mm: the mean of its events' positions */
+	double col, row;     /* the same in cells */
+	size_t npress;
+	double compression_s; /* Σ press durations */
+	size_t *holds, nholds;     /* indices into ev->hold */
+	size_t *pulses, npulses;   /* into ev->pulses */
+	size_t *strokes, nstrokes; /* into ev->stroke */
+};
+
+struct pd_report_region {
+	double from_mm, to_mm; /* along the body */
+	size_t nrolls, up, down;
+	double mean_speed, mean_force, peak_force;
+};
+
+struct pd_report_dose {
+	struct pd_report_site *site;
+	size_t nsites;
+	struct pd_report_region *region; /* roller */
+	size_t nregions;
+};
+
+/* Clusters presses, holds, pulse sets and strokes (by their midpoint)
+ * lying within radius_mm of each other (single linkage), sites ordered by
+ * their first event. Roller: rolls whose ranges overlap form a region.
+ * 0, or -1 out of memory. */
+int pd_report_dose(const struct pd_report_events *ev, double pitch_x_mm, double pitch_y_mm, double radius_mm,
+		   struct pd_report_dose *out);
+void pd_report_dose_free(struct pd_report_dose *d);
+
+#endif

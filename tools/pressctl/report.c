@@ -1,0 +1,217 @@
+/* pressctl report FILE.h5... -o OUT.pdf|OUT.svg|OUT.png: a session report
+ * (docs/report.md). Every file is read and summarised first, so a file
+ * that cannot be used stops the command before any output exists; then
+ * the pages are drawn into OUT's name + ".partial" and renamed into place.
+ *
+ * A file still being recorded (a live pressd holds it) or left unfinished
+ * by a crash is refused, not reported half-way: its last second is not on
+ * disk yet, and its event tables lack what is still open. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "offline.h"
+#include "report_doc.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_sets(const struct pc_args *a, struct pd_report_set *sets, size_t *n)
+{
+	*n = 0;
+	for (int i = 0; i < pc_args_count(a, "set"); i++) {
+		const char *s = pc_args_nth(a, "set", i);
+		const char *eq = strchr(s, '=');
+		if (!eq || eq == s)
+			return pc_args_usage(a, "--set '%s': expected analysis.KEY=VALUE", s);
+		if (*n == PD_REPORT_MAX_SETS)
+			return pc_args_usage(a, "too many --set (at most %d)", PD_REPORT_MAX_SETS);
+		static char keys[PD_REPORT_MAX_SETS][64];
+		struct pd_analysis_params scratch;
+		char why[256];
+		pd_analysis_params_default(&scratch);
+		snprintf(keys[*n], sizeof keys[*n], "%.*s", (int)(eq - s), s);
+		if (pd_analysis_params_set(&scratch, keys[*n], eq + 1, why, sizeof why) != 0)
+			return pc_args_usage(a, "--set %s: %s", s, why);
+		snprintf(keys[*n], sizeof keys[*n], "%.*s", (int)(eq - s), s);
+		sets[*n] = (struct pd_report_set){ keys[*n], eq + 1 };
+		(*n)++;
+	}
+	return 0;
+}
+
+/* One file: open, refuse what is unusable, summarise. 0 or 1 (said why). */
+static int gather(struct pc_report_file *f, const struct pd_report_set *sets, size_t nsets, const char *unit)
+{
+	char err[512];
+	double t0 = now_s();
+	int state = pd_rec_is_unfinished(f->path, err, sizeof err);
+	if (state < 0) {
+		fprintf(stderr, "pressctl: %s: not a readable recording: %s\n", f->path, err);
+		return 1;
+	}
+	if (state == PD_REC_IN_USE) {
+		fprintf(stderr, "pressctl: %s: still being recorded (a running pressd is writing it): "
+				"report it once the recording has stopped\n", f->path);
+		return 1;
+	}
+	if (state == PD_REC_UNFINISHED) {
+		fprintf(stderr, "pressctl: %s: left unfinished (the recorder crashed or was killed): "
+				"run 'pressctl recover %s' first\n", f->path, f->path);
+		return 1;
+	}
+	if (pd_rec_reader_open(&f->rd, f->path, err, sizeof err) != 0) {
+		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
+		return 1;
+	}
+	f->fi = pd_rec_reader_info(f->rd);
+	if (f->fi->frames == 0) {
+		fprintf(stderr, "pressctl: %s: an empty recording (no frames): nothing to report\n", f->path);
+		return 1;
+	}
+	if (pd_report_params_load(f->rd, sets, nsets, &f->params, err, sizeof err) != 0) {
+		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
+		return 1;
+	}
+	const char *from = strcmp(f->fi->unit, "counts") && f->fi->conversion > 0 ? f->fi->unit : "counts";
+	double factor = 1;
+	if (unit && pd_report_unit_factor(from, unit, &factor) != 0) {
+		snprintf(f->unit_note, sizeof f->unit_note, "--unit %s does not apply: the values are in %s", unit,
+			 strcmp(from, "counts") ? from : "raw counts");
+		fprintf(stderr, "pressctl: %s: %s\n", f->path, f->unit_note);
+		unit = NULL;
+		factor = 1;
+	}
+	if (pd_report_summarise(f->rd, &f->params.p, factor, unit ? unit : from, &f->sum, err, sizeof err) != 0) {
+		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
+		return 1;
+	}
+	int rc = f->params.changed ? pd_report_events_reanalyse(f->rd, &f->params, factor, &f->ev, err, sizeof err)
+				   : pd_report_events_recorded(f->rd, factor, &f->ev, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
+		return 1;
+	}
+	snprintf(f->ev.units, sizeof f->ev.units, "%s", f->sum.unit);
+	const struct pd_device_info *d = &f->fi->device;
+	double py = d->kind == PD_KIND_ROLLER ? d->pitch_x_mm : d->pitch_y_mm;
+	if (pd_report_dose(&f->ev, d->pitch_x_mm, py, f->params.p.pulse_radius_mm, &f->dose) != 0) {
+		fprintf(stderr, "pressctl: %s: out of memory\n", f->path);
+		return 1;
+	}
+	f->seconds = now_s() - t0;
+	return 0;
+}
+
+static void release(struct pc_report_file *f)
+{
+	pd_report_dose_free(&f->dose);
+	pd_report_events_free(&f->ev);
+	pd_report_summary_free(&f->sum);
+	if (f->rd)
+		pd_rec_reader_close(f->rd);
+}
+
+static int format_of(const char *out, enum pc_report_format *fmt)
+{
+	const char *dot = strrchr(out, '.');
+	if (!dot || strchr(dot, '/'))
+		return -1;
+	if (!strcasecmp(dot, ".pdf"))
+		*fmt = PC_REPORT_PDF;
+	else if (!strcasecmp(dot, ".svg"))
+		*fmt = PC_REPORT_SVG;
+	else if (!strcasecmp(dot, ".png"))
+		*fmt = PC_REPORT_PNG;
+	else
+		return -1;
+	return 0;
+}
+
+static int write_output(const struct pc_report_file *files, size_t n, enum pc_report_format fmt, const char *out)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof tmp, "%s.partial", out) >= (int)sizeof tmp) {
+		fprintf(stderr, "pressctl: %s: name too long\n", out);
+		return EX_CANTCREAT;
+	}
+	FILE *fp = fopen(tmp, "wb");
+	if (!fp) {
+		fprintf(stderr, "pressctl: %s: cannot create: %s\n", out, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	char err[512] = "";
+	int rc = pc_report_draw(files, n, fmt, fp, err, sizeof err);
+	if (fflush(fp) != 0 || ferror(fp)) {
+		if (!*err)
+			snprintf(err, sizeof err, "%s", strerror(errno));
+		rc = -1;
+	}
+	if (fclose(fp) != 0 && !rc) {
+		snprintf(err, sizeof err, "%s", strerror(errno));
+		rc = -1;
+	}
+	if (!rc && rename(tmp, out) != 0) {
+		snprintf(err, sizeof err, "%s", strerror(errno));
+		rc = -1;
+	}
+	if (rc) {
+		unlink(tmp);
+		fprintf(stderr, "pressctl: %s: cannot write: %s\n", out, err);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+int pc_cmd_report(const struct pc_global *g, const struct pc_args *a)
+{
+	(void)g;
+	const char *out = pc_args_get(a, "output"), *unit = pc_args_get(a, "unit");
+	const char *maps = pc_args_get(a, "maps-csv");
+	enum pc_report_format fmt = PC_REPORT_PDF;
+	if (a->npos < 1)
+		return pc_args_usage(a, "report takes one or more FILEs");
+	if (!out || !*out)
+		return pc_args_usage(a, "report needs -o OUT.pdf, OUT.svg or OUT.png");
+	if (format_of(out, &fmt) != 0)
+		return pc_args_usage(a, "-o %s: the name must end in .pdf, .svg or .png", out);
+	if (unit && strcmp(unit, "kPa") && strcmp(unit, "mmHg"))
+		return pc_args_usage(a, "--unit %s: kPa or mmHg", unit);
+	struct pd_report_set sets[PD_REPORT_MAX_SETS];
+	size_t nsets;
+	int rc = parse_sets(a, sets, &nsets);
+	if (rc)
+		return rc;
+	struct pc_report_file *files = calloc((size_t)a->npos, sizeof *files);
+	if (!files) {
+		fprintf(stderr, "pressctl: out of memory\n");
+		return 1;
+	}
+	for (int i = 0; i < a->npos && !rc; i++) {
+		files[i].path = a->pos[i];
+		rc = gather(&files[i], sets, nsets, unit);
+	}
+	for (int i = 0; i < a->npos && !rc && maps; i++) {
+		char err[512];
+		if (pc_report_maps_csv(&files[i], maps, err, sizeof err) != 0) {
+			fprintf(stderr, "pressctl: %s\n", err);
+			rc = EX_CANTCREAT;
+		}
+	}
+	if (!rc)
+		rc = write_output(files, (size_t)a->npos, fmt, out);
+	for (int i = 0; i < a->npos; i++)
+		release(&files[i]);
+	free(files);
+	pd_rec_shutdown();
+	return rc;
+}
