@@ -89,7 +89,11 @@ class WebPage(WebTestCase):
         panels = {p["id"]: p for p in late["devices"]}
         holds = bodies(sub.snapshot(), "hold", "mat0")
         last = holds[-1]
-        self.assertEqual(panels["mat0"]["hold"]["state"], "reached")
+        # The page shows the stream's latest hold message (on a loaded
+        # machine the scenario's next hold may have begun by now).
+        want = "reached" if last.get("reached") else "ended" if last.get("phase") == "end" else "holding"
+        self.assertEqual(panels["mat0"]["hold"]["state"], want, last)
+        self.assertTrue([h for h in holds if h.get("reached")], "no hold reached its target")
         self.assertTrue(panels["mat0"]["hold"]["text"].startswith("%d s / 30 s" % int(last["duration"])),
                         (panels["mat0"]["hold"], last))
         self.assertEqual(int(panels["mat1"]["passes"]["pass"]), bodies(sub.snapshot(), "stroke", "mat1")[-1]["pass"])
