@@ -360,6 +360,20 @@ class Import(TestCase):
                 starts = [e for _, e in log_events(d.text()) if e.startswith("contact start")]
                 self.assertGreater(len(starts), 0, tail(d.text()))
 
+    def test_imported_files_report(self):
+        """pressctl report renders an imported file (no events of its own:
+        the maps, the force curve, the data) with the numbers of the text."""
+        out = os.path.join(self.tmp.name, "walk.h5")
+        self.assertEqual(self.run_import(FSCAN, "-o", out).returncode, 0)
+        _, want = parse_tekscan(FSCAN)
+        pdf = os.path.join(self.tmp.name, "walk.pdf")
+        p = subprocess.run([PRESSCTL, "report", out, "-o", pdf], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], capture_output=True, text=True,
+                              timeout=60).stdout
+        self.assertIn("frames %d" % len(want), text)
+        self.assertIn("Highest peak %g kPa" % want.max(), text)
+
     def test_imported_walk_replays_as_foot_strikes(self):
         """Each foot strike (pressure on the sensor, then off) is a contact
         whose duration matches the frames with load on them."""
