@@ -24,6 +24,7 @@ pressd_require(CAIRO      cairo         libcairo2-dev)      # pressctl report: P
 pressd_require(CAIRO_PDF  cairo-pdf     libcairo2-dev)
 pressd_require(CAIRO_SVG  cairo-svg     libcairo2-dev)
 pressd_require(PANGOCAIRO pangocairo    libpango1.0-dev)    # pressctl report: text layout on those pages
+pressd_require(FONTCONFIG fontconfig    libfontconfig-dev)  # pressctl report: its font caches freed at exit (FcFini)
 
 if(PRESSD_TESTS)
   pressd_require(CMOCKA cmocka libcmocka-dev)               # unit tests

@@ -7,6 +7,9 @@
  * by a crash is refused, not reported half-way: its last second is not on
  * disk yet, and its event tables lack what is still open. */
 #include <errno.h>
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +215,11 @@ int pc_cmd_report(const struct pc_global *g, const struct pc_args *a)
 	for (int i = 0; i < a->npos; i++)
 		release(&files[i]);
 	free(files);
+	/* Pango's, cairo's and fontconfig's caches live to the end of the
+	 * process; free them, so valgrind and LeakSanitizer see only ours. */
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+	FcFini();
 	pd_rec_shutdown();
 	return rc;
 }
