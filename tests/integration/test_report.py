@@ -202,7 +202,10 @@ class ReportTest(TestCase):
         py, px = np.unravel_index(np.argmax(red), red.shape)
         n = peak.shape[1]
         r, c = int(py / region.shape[0] * n), int(px / region.shape[1] * n)
-        self.assertGreaterEqual(peak[r, c], 0.97 * peak.max(), (r, c, peak[r, c], peak.max()))
+        # within a cell of it: the map's bounds are found from its colours,
+        # so the pixel-to-cell mapping may be off by one at a sharp peak
+        near = peak[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2]
+        self.assertGreaterEqual(near.max(), 0.97 * peak.max(), (r, c, peak[r, c], near.max(), peak.max()))
 
     def test_reanalysis_reproduces_recorded_events(self):
         path = rec_write(self, "--events", "--tare-at", "3000", "--set-at", "4000:contact_on=5%")
