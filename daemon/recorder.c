@@ -493,21 +493,32 @@ static void take_setting(struct dev_rec *d, const json_t *ev)
 		fail(d);
 }
 
+/* An event with a device time (t) whose frame the file being written
+ * already holds: it can go in now. */
+static bool frame_taken(const struct dev_rec *d, const json_t *jt)
+{
+	return jt && d->rec && d->file_started && json_number_value(jt) <= d->last_t;
+}
+
 /* A finished event (or a mark): into the file its frame is in. The
- * analysis and the recorder each go at their own pace: an event of frames
- * the recorder has yet to take waits for the file that starts with them
- * (take_event takes the frames first when it may); one of frames before
- * the file's first goes nowhere. */
+ * analysis and the recorder each go at their own pace. An event of a
+ * frame the recorder has yet to take is held and goes in with that frame,
+ * in whichever file it lands (taking the frames now may rotate the file);
+ * one of frames before the file's first goes nowhere; a mark (no t) goes
+ * to the file being written. */
 static void take_finished(struct dev_rec *d, json_t *ev)
 {
+	struct pd_recorder *r = d->r;
 	json_t *jt = json_object_get(ev, "t");
-	double t = json_number_value(jt);
-	if (jt && (!d->rec || !d->file_started || t > d->last_t)) {
-		hold_event(d, ev); /* its frame is still to come (a recording may start with it) */
+	bool taken = frame_taken(d, jt);
+	if (jt && !taken)
+		hold_event(d, ev);
+	if (!taken && d->armed && !r->in_frame)
+		pd_runner_drain(r->runner, (int)(d - r->dev)); /* a mark: so the file exists */
+	if (jt && !taken)
 		return;
-	}
-	if (jt && t < d->file_t0)
-		return; /* of frames before this file's first: in no file open now */
+	if (jt && json_number_value(jt) < d->file_t0)
+		return;
 	if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
 		fail(d);
 }
@@ -544,29 +555,21 @@ static int take_event(struct pd_recorder *r)
 		json_t *ev = json_loadb(zmq_msg_data(&part[0]), zmq_msg_size(&part[0]), 0, NULL);
 		if (!ev)
 			break;
-		/* The analysis may be ahead of us: the frames an event came from
-		 * are in the ring, so take them first, and the file they go to
-		 * exists before the event is written. An event of frames the file
-		 * has already must not wait: taking more could close that file. */
-		json_t *jt = json_object_get(ev, "t");
-		bool taken = jt && d->rec && d->file_started && json_number_value(jt) <= d->last_t;
-		bool finished = !(type_len == 4 && !strncmp(topic, "tare", 4)) &&
-				!(type_len == 7 && !strncmp(topic, "setting", 7));
-		if (finished && jt && !taken) {
-			/* It goes in with its frame, in whichever file that lands
-			 * (taking frames may rotate the file). */
-			hold_event(d, ev);
-			if (d->armed && !r->in_frame)
-				pd_runner_drain(r->runner, i);
+		bool tare = type_len == 4 && !strncmp(topic, "tare", 4);
+		bool setting = type_len == 7 && !strncmp(topic, "setting", 7);
+		if (!tare && !setting) {
+			take_finished(d, ev);
 		} else {
-			if (d->armed && !r->in_frame && !taken)
+			/* The analysis may be ahead of us: the frames it came from
+			 * are in the ring; take them first, so the file they go to
+			 * exists (one that holds them already must not wait: taking
+			 * more could close it). */
+			if (d->armed && !r->in_frame && !frame_taken(d, json_object_get(ev, "t")))
 				pd_runner_drain(r->runner, i);
-			if (!finished && type_len == 4)
+			if (tare)
 				take_baseline(d, ev, nparts > 1 ? &part[1] : NULL);
-			else if (!finished)
-				take_setting(d, ev);
 			else
-				take_finished(d, ev);
+				take_setting(d, ev);
 		}
 		json_decref(ev);
 	}
