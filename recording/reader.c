@@ -587,6 +587,23 @@ int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f
 	return 0;
 }
 
+int pd_rec_reader_times(struct pd_rec_reader *rd, uint64_t first, size_t n, double *t, double *time)
+{
+	pd_h5_quiet();
+	if (first > rd->info.frames || n > rd->info.frames - first) {
+		pd_errorf(rd->err, sizeof rd->err, "frames %llu..%llu of %llu", (unsigned long long)first,
+			  (unsigned long long)(first + n), (unsigned long long)rd->info.frames);
+		return -1;
+	}
+	if (!n)
+		return 0;
+	const struct pd_device_info *d = &rd->info.device;
+	if ((t && read_rows(rd->t, H5T_NATIVE_DOUBLE, 1, d, first, n, t) < 0) ||
+	    (time && read_rows(rd->time, H5T_NATIVE_DOUBLE, 1, d, first, n, time) < 0))
+		return fail(rd, "cannot read /t or /time");
+	return 0;
+}
+
 uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *type)
 {
 	const struct pd_table *t = pd_schema_find(type);

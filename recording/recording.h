@@ -238,6 +238,11 @@ const float *pd_rec_reader_tare(const struct pd_rec_reader *rd);
  * 0, or -1 with why in pd_rec_reader_error. */
 int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f, double *t, double *time);
 
+/* Only the times of frames [first, first + n): device time t and host
+ * time (either may be NULL), without reading their cells: what a timeline
+ * needs to find a moment's frame. 0, or -1 with why. */
+int pd_rec_reader_times(struct pd_rec_reader *rd, uint64_t first, size_t n, double *t, double *time);
+
 /* The gaps (valid until the next refresh or close). */
 const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size_t *n);
 

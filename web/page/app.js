@@ -1,14 +1,14 @@
 // pressd's live dashboard: one panel per device, fed by pressd-web's
 // WebSocket (events as JSON text, frames as binary: u32 LE header length,
 // the frame's JSON header, then the raw cells). Plain ES module, no build.
-import { colourTable, drawScale } from './colour.js';
+import { drawScale } from './colour.js';
+import { HeatMap, LUT, fmt } from './heatmap.js';
 import { cue, setSound } from './sound.js';
 
 const devicesEl = document.getElementById('devices');
 const connEl = document.getElementById('conn');
 const smoothEl = document.getElementById('smooth');
 const soundEl = document.getElementById('sound');
-const LUT = colourTable();
 const panels = new Map();
 let config = { controls: false };
 let ws = null;
@@ -50,6 +50,7 @@ class Panel {
     const wrap = el('div', { class: 'mapwrap' });
     const mapBox = el('div', { style: 'position:relative' });
     this.map = el('canvas', { class: 'map', role: 'img', 'aria-label': `pressure map ${id}` });
+    this.heat = new HeatMap(this.map);
     this.overlay = el('canvas', { class: 'overlay' });
     mapBox.append(this.map, this.overlay);
     this.scale = el('canvas', { class: 'scale', width: 1, height: 256 });
@@ -146,13 +147,10 @@ class Panel {
 
   sizeCanvas() {
     const { rows, cols } = this.info;
-    const wmm = cols * (this.info.pitch_x_mm || 1), hmm = rows * (this.info.pitch_y_mm || 1);
-    this.map.width = cols; this.map.height = rows;
-    const cssW = 360, cssH = Math.round(360 * hmm / wmm);
-    this.map.style.width = cssW + 'px'; this.map.style.height = cssH + 'px';
+    this.heat.size(rows, cols, this.info.pitch_x_mm, this.info.pitch_y_mm, 360);
+    const cssW = this.heat.cssW, cssH = this.heat.cssH;
     this.overlay.width = cssW; this.overlay.height = cssH;
     this.overlay.style.width = cssW + 'px'; this.overlay.style.height = cssH + 'px';
-    this.image = new ImageData(cols, rows);
     this.scale.style.height = cssH + 'px';
   }
 
@@ -168,26 +166,18 @@ class Panel {
     const tare = this.calibrated ? this.tareMean : 0;
     const full = this.info.full_scale;
     const satCount = full && this.calibrated ? full / upc : (h.dtype === 'uint16' ? 65535 : 255);
-    let max = 0, hot = 0, sat = 0, sum = 0;
+    let max = 0, sat = 0;
     const vals = new Float32Array(n);
     for (let i = 0; i < n; i++) {
       const v = Math.max(0, raw[i] * upc - tare);
-      vals[i] = v; sum += v;
-      if (v > max) { max = v; hot = i; }
+      vals[i] = v;
+      if (v > max) max = v;
       if (raw[i] >= satCount) sat++;
     }
     // Colour scale: the device's full scale when known, else the running peak.
     this.scaleMax = full && this.calibrated ? full : Math.max(this.scaleMax ? this.scaleMax * 0.995 : 1, max, 1);
-    const k = 255 / this.scaleMax, img = this.image.data;
-    for (let i = 0; i < n; i++) {
-      const c = Math.min(255, Math.round(vals[i] * k)) * 4;
-      img[4 * i] = LUT[c]; img[4 * i + 1] = LUT[c + 1]; img[4 * i + 2] = LUT[c + 2]; img[4 * i + 3] = 255;
-    }
-    this.map.getContext('2d').putImageData(this.image, 0, 0);
+    this.heat.paint(vals, this.scaleMax);
     this.map.style.imageRendering = smoothEl.checked ? 'auto' : 'pixelated';
-    this.map.dataset.hotRow = Math.floor(hot / h.cols);
-    this.map.dataset.hotCol = hot % h.cols;
-    this.map.dataset.peak = max.toFixed(3);
     this.map.dataset.frame = h.frame;
     this.saturated = sat;
     this.scaleLabels.replaceChildren(el('span', {}, `${fmt(this.scaleMax)} ${this.unit}`),
@@ -290,7 +280,6 @@ class Panel {
   }
 }
 
-function fmt(v) { return v === undefined ? '—' : (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2)); }
 function avg(a) { return a.length ? a.reduce((s, x) => s + x, 0) / a.length : 0; }
 
 function panel(id) {

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "review.h"
 #include "web_options.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -296,12 +297,14 @@ int main(int argc, char **argv)
 	mg_set_request_handler(ctx, "/api/stats$", handle_stats, &w);
 	mg_set_request_handler(ctx, "/vendor/", handle_vendor, &w);
 	mg_set_websocket_handler(ctx, "/ws$", ws_connect, ws_ready, ws_data, ws_close, &w);
+	review_register(ctx, w.o.recordings, w.o.page_dir);
 	pd_log(6, "dashboard at http://%s/ (controls %s)", w.o.listen, w.o.controls ? "on" : "off");
 
 	while (!stop_requested)
 		pause();
 
 	mg_stop(ctx);
+	review_unregister();
 	relay_stop(w.relay);
 	for (int i = 0; i < w.o.n_control; i++) {
 		zmq_close(w.req[i]);

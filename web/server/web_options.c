@@ -39,12 +39,14 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pressd-web [-c FILE] [-p ENDPOINT]... [-C ENDPOINT]... [-l ADDR:PORT]\n"
-		"                  [--page DIR] [--controls] [-f] [-v|-q] [--version] [--help]\n"
+		"                  [--recordings DIR] [--page DIR] [--controls] [-f] [-v|-q] [--version] [--help]\n"
 		"  -c, --config FILE     pressd.conf to read ([daemon] pub/control, [web]); default "
 		DEFAULT_CONFIG " when present\n"
 		"  -p, --pub ENDPOINT    pressd's event endpoint (repeat for several daemons)\n"
 		"  -C, --control ENDPOINT pressd's control endpoint, in the order of -p\n"
 		"  -l, --listen ADDR:PORT where to serve the dashboard (default 127.0.0.1:8080)\n"
+		"      --recordings DIR  the recordings the review page (/review) lists (default: [web] recordings,\n"
+		"                        else [daemon] record_dir)\n"
 		"      --page DIR        the page's files (default: the installed ones)\n"
 		"      --controls        offer Mark/Tare/Record on the page (tokened)\n"
 		"  -f, --foreground      log to stderr\n"
@@ -53,7 +55,8 @@ static void usage(FILE *f)
 
 struct cfg_ctx {
 	struct web_options *o;
-	bool have_pub, have_control, have_listen, have_controls;
+	bool have_pub, have_control, have_listen, have_controls, have_recordings;
+	char *record_dir; /* [daemon] record_dir: the review's fallback */
 	char bad[160];
 };
 
@@ -74,6 +77,10 @@ static int on_ini(void *user, const char *sec, const char *key, const char *val)
 			return add_ep(o->pub, &o->n_pub, val) || (snprintf(c->bad, sizeof c->bad, "daemon.pub: too many"), 0);
 		if (strcmp(key, "control") == 0 && !c->have_control)
 			return add_ep(o->control, &o->n_control, val);
+		if (strcmp(key, "record_dir") == 0) {
+			free(c->record_dir);
+			c->record_dir = strdup(val);
+		}
 		return 1; /* pressd's own keys */
 	}
 	if (strcmp(sec, "web") == 0) {
@@ -94,8 +101,18 @@ static int on_ini(void *user, const char *sec, const char *key, const char *val)
 				o->controls = b;
 			return 1;
 		}
-		if (strcmp(key, "recordings") == 0)
-			return 1; /* for the review page, which is not built yet */
+		if (strcmp(key, "recordings") == 0) {
+			if (!val[0]) {
+				snprintf(c->bad, sizeof c->bad, "web.recordings: empty (leave it out for [daemon] record_dir)");
+				return 0;
+			}
+			if (!c->have_recordings) {
+				free(o->recordings);
+				o->recordings = strdup(val);
+				c->have_recordings = true;
+			}
+			return 1;
+		}
 		snprintf(c->bad, sizeof c->bad, "web.%s: unknown key", key);
 		return 0;
 	}
@@ -115,6 +132,7 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		{"config", required_argument, 0, 'c'}, {"pub", required_argument, 0, 'p'},
 		{"control", required_argument, 0, 'C'}, {"listen", required_argument, 0, 'l'},
 		{"page", required_argument, 0, 'P'}, {"controls", no_argument, 0, 'X'},
+		{"recordings", required_argument, 0, 'R'},
 		{"foreground", no_argument, 0, 'f'}, {"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'}, {"version", no_argument, 0, 'V'},
 		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
@@ -149,6 +167,15 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 			c.have_listen = true;
 			break;
 		case 'P': free(o->page_dir); o->page_dir = strdup(optarg); break;
+		case 'R':
+			if (!optarg[0]) {
+				fprintf(stderr, "pressd-web: --recordings: empty directory name\n");
+				return 64;
+			}
+			free(o->recordings);
+			o->recordings = strdup(optarg);
+			c.have_recordings = true;
+			break;
 		case 'X': o->controls = true; c.have_controls = true; break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbosity++; break;
@@ -173,10 +200,12 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		}
 		if (r > 0) {
 			fprintf(stderr, "pressd-web: %s:%d: %s\n", cfg, r, c.bad[0] ? c.bad : "syntax error");
+			free(c.record_dir);
 			return 78;
 		}
 		if (o->listen && !valid_listen(o->listen)) {
 			fprintf(stderr, "pressd-web: %s: web.listen '%s': expected ADDR:PORT\n", cfg, o->listen);
+			free(c.record_dir);
 			return 78;
 		}
 	}
@@ -186,6 +215,11 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		add_ep(o->control, &o->n_control, pd_default_control());
 	if (!o->listen)
 		o->listen = strdup("127.0.0.1:8080");
+	if (!o->recordings && c.record_dir && c.record_dir[0]) {
+		o->recordings = c.record_dir;
+		c.record_dir = NULL;
+	}
+	free(c.record_dir);
 	if (!o->page_dir)
 		o->page_dir = installed_dir("page", PRESSD_WEB_PAGE_DIR);
 	if (!o->vendor_dir)
@@ -200,6 +234,7 @@ void web_options_free(struct web_options *o)
 	for (int i = 0; i < o->n_control; i++)
 		free(o->control[i]);
 	free(o->listen);
+	free(o->recordings);
 	free(o->page_dir);
 	free(o->vendor_dir);
 }

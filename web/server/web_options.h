@@ -12,6 +12,7 @@ struct web_options {
 	char *control[WEB_MAX_ENDPOINTS];
 	int n_control;
 	char *listen;        /* ADDR:PORT */
+	char *recordings;    /* the review page's directory; NULL: none configured */
 	char *page_dir;      /* where index.html lives */
 	char *vendor_dir;    /* where uPlot's dist/ lives */
 	bool controls;

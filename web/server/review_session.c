@@ -1,0 +1,191 @@
+/* The open recordings of the review page, and opening one. */
+#include "review_session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KEEP_OPEN 8 /* recordings kept open at once */
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct review_rec *cache[KEEP_OPEN];
+static uint64_t use_clock;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static void rec_free(struct review_rec *r)
+{
+	if (!r)
+		return;
+	if (r->rd)
+		pd_rec_reader_close(r->rd);
+	free(r->t);
+	free(r->time);
+	json_decref(r->info);
+	json_decref(r->maps);
+	if (r->fd >= 0)
+		close(r->fd);
+	pthread_mutex_destroy(&r->mu);
+	pthread_mutex_destroy(&r->maps_mu);
+	free(r);
+}
+
+/* The library's messages name the path it was given: the fd's, which
+ * means nothing to the page. */
+static void name_path(char *err, size_t errlen, const char *fdpath, const char *name)
+{
+	char *p = strstr(err, fdpath);
+	if (!p)
+		return;
+	char rest[1024];
+	snprintf(rest, sizeof rest, "%s", p + strlen(fdpath));
+	*p = 0;
+	size_t used = strlen(err);
+	snprintf(err + used, errlen - used, "%s%s", name, rest);
+}
+
+void review_fd_path(const struct review_rec *r, char *out, size_t cap)
+{
+	snprintf(out, cap, "/proc/self/fd/%d", r->fd);
+}
+
+void review_name_error(const struct review_rec *r, char *err, size_t errlen)
+{
+	char path[64];
+	review_fd_path(r, path, sizeof path);
+	name_path(err, errlen, path, r->name);
+}
+
+static struct review_rec *open_rec(int fd, const char *name, const struct stat *st, int *status, char *err,
+				   size_t errlen)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	struct review_rec *r = calloc(1, sizeof *r);
+	if (!r) {
+		*status = 500;
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->fd = fd;
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_mutex_init(&r->maps_mu, NULL);
+	snprintf(r->name, sizeof r->name, "%s", name);
+	r->st = *st;
+	r->state = pd_rec_is_unfinished(path, err, errlen);
+	if (r->state < 0) {
+		*status = 422;
+	} else if (r->state == PD_REC_UNFINISHED) {
+		*status = 409;
+		snprintf(err, errlen, "%s was left unfinished (its recorder crashed or was killed): "
+			 "run 'pressctl recover' on it first", name);
+	} else if (pd_rec_reader_open(&r->rd, path, err, errlen) != 0) {
+		*status = 422;
+	} else {
+		r->n = pd_rec_reader_info(r->rd)->frames;
+		r->t = malloc((r->n ? r->n : 1) * sizeof *r->t);
+		r->time = malloc((r->n ? r->n : 1) * sizeof *r->time);
+		if (!r->t || !r->time) {
+			*status = 500;
+			snprintf(err, errlen, "out of memory for %llu frame times", (unsigned long long)r->n);
+		} else if (pd_rec_reader_times(r->rd, 0, r->n, r->t, r->time) != 0) {
+			*status = 422;
+			snprintf(err, errlen, "%s", pd_rec_reader_error(r->rd));
+		} else {
+			return r;
+		}
+	}
+	name_path(err, errlen, path, name);
+	r->fd = -1; /* the caller's */
+	rec_free(r);
+	return NULL;
+}
+
+struct review_rec *review_acquire(const char *dir, const char *name, int *status, char *err, size_t errlen)
+{
+	if (!review_name_ok(name)) {
+		*status = 400;
+		snprintf(err, errlen, "not a recording's name: expected a relative path ending in .h5");
+		return NULL;
+	}
+	struct stat st;
+	int fd = review_open(dir, name, &st);
+	if (fd < 0) {
+		*status = 404;
+		snprintf(err, errlen, "no recording %s in the recordings directory", name);
+		return NULL;
+	}
+	pthread_mutex_lock(&cache_mu);
+	for (int i = 0; i < KEEP_OPEN; i++) {
+		struct review_rec *c = cache[i];
+		if (!c || strcmp(c->name, name) != 0)
+			continue;
+		/* A file that grew or was replaced is reopened, once no
+		 * request is reading the old one. */
+		if (same_file(&c->st, &st) || c->refs > 0) {
+			c->refs++;
+			c->used = ++use_clock;
+			pthread_mutex_unlock(&cache_mu);
+			close(fd);
+			return c;
+		}
+		rec_free(c);
+		cache[i] = NULL;
+	}
+	pthread_mutex_unlock(&cache_mu);
+
+	struct review_rec *r = open_rec(fd, name, &st, status, err, errlen);
+	if (!r) {
+		close(fd);
+		return NULL;
+	}
+	r->refs = 1;
+	pthread_mutex_lock(&cache_mu);
+	r->used = ++use_clock;
+	int victim = -1;
+	for (int i = 0; i < KEEP_OPEN; i++) {
+		if (!cache[i]) {
+			victim = i;
+			break;
+		}
+		if (cache[i]->refs == 0 && (victim < 0 || cache[i]->used < cache[victim]->used))
+			victim = i;
+	}
+	if (victim >= 0) {
+		rec_free(cache[victim]);
+		cache[victim] = r;
+	} else {
+		r->refs = -1; /* every slot busy: this one lives for one request */
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return r;
+}
+
+void review_release(struct review_rec *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	bool uncached = r->refs < 0;
+	if (!uncached)
+		r->refs--;
+	pthread_mutex_unlock(&cache_mu);
+	if (uncached)
+		rec_free(r);
+}
+
+void review_close_all(void)
+{
+	pthread_mutex_lock(&cache_mu);
+	for (int i = 0; i < KEEP_OPEN; i++) {
+		rec_free(cache[i]);
+		cache[i] = NULL;
+	}
+	pthread_mutex_unlock(&cache_mu);
+}

@@ -1,0 +1,67 @@
+/* One recording opened for the review page: its reader, the time of every
+ * frame (so a moment, an event or a mark finds its frame without reading
+ * cells), and what is worth computing once (its description, its session
+ * maps). A few are kept open, the least recently used closed first, so a
+ * page scrubbing through an hour does not reopen the file per request.
+ *
+ * HDF5 here is the thread-safe build (one lock in the library); each
+ * recording's own mutex keeps its reader's block cache to one request at
+ * a time. */
+#ifndef PRESSD_WEB_REVIEW_SESSION_H
+#define PRESSD_WEB_REVIEW_SESSION_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "recording.h"
+#include "review_dir.h"
+
+struct review_rec {
+	char name[REVIEW_NAME_MAX + 1];
+	struct stat st;       /* as when opened: a changed file is reopened */
+	int state;            /* PD_REC_CLEAN, _UNFINISHED, _IN_USE */
+	int fd;               /* the file, opened safely: /proc/self/fd/<fd> names it */
+	pthread_mutex_t mu;   /* the reader, t/time, info */
+	pthread_mutex_t maps_mu; /* maps: computed on a reader of their own */
+	struct pd_rec_reader *rd;
+	double *t, *time;     /* every frame's device and host time */
+	uint64_t n;
+	json_t *info;         /* review_info's answer */
+	json_t *maps;         /* review_maps's answer (finished files) */
+	int refs;
+	uint64_t used;
+};
+
+/* The recording `name` of `dir`, opened (or the one already open, if the
+ * file has not changed): held until review_release. NULL with an HTTP
+ * status and why (404 no such recording, 400 a bad name, 409 a file left
+ * unfinished, 422 not a recording). */
+struct review_rec *review_acquire(const char *dir, const char *name, int *status, char *err, size_t errlen);
+void review_release(struct review_rec *r);
+void review_close_all(void);
+
+/* The path that opens r's file again (a second reader), and a message
+ * of the library's with that path put back to the recording's name. */
+void review_fd_path(const struct review_rec *r, char *out, size_t cap);
+void review_name_error(const struct review_rec *r, char *err, size_t errlen);
+
+/* A short description of a recording for the list (device, geometry,
+ * frames, length, start, state), or NULL when it cannot be read (with
+ * why). Opens and closes the file; not cached. */
+json_t *review_describe(const char *dir, const char *name, const struct stat *st);
+
+/* With r->mu held. The recording: device, calibration, meta, analysis,
+ * baselines (with their cells), gaps, every event with the frames it
+ * spans (`from`, `to`), marks, and a coarse time line. Borrowed. */
+json_t *review_info(struct review_rec *r, char *err, size_t errlen);
+
+/* Without r->mu (the pass over every frame takes seconds for an hour, and
+ * frame requests go on meanwhile). The session maps of report/ (peak,
+ * pressure-time integral, time under pressure) and the force curve; only
+ * for a finished file (a recording in progress has no end yet). Borrowed;
+ * NULL with an HTTP status and why. */
+json_t *review_maps(struct review_rec *r, int *status, char *err, size_t errlen);
+
+#endif
