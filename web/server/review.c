@@ -50,9 +50,9 @@ static void send_body(struct mg_connection *conn, int status, const char *type, 
 
 static int send_json(struct mg_connection *conn, int status, json_t *j)
 {
-	/* Six significant digits: the maps are thousands of numbers, and
-	 * no display needs more. */
-	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(7));
+	/* Nine significant digits: a float32 (a baseline's cells, the maps)
+	 * reads back exactly, and no more. */
+	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	if (!s) {
 		send_body(conn, 500, "text/plain", "out of memory\n", 14);
 		return 500;

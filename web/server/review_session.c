@@ -107,6 +107,15 @@ static struct review_rec *open_rec(int fd, const char *name, const struct stat *
 	return NULL;
 }
 
+static bool recorder_gone(const struct review_rec *c, int fd)
+{
+	if (c->state != PD_REC_IN_USE)
+		return false;
+	char path[64], err[256];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	return pd_rec_is_unfinished(path, err, sizeof err) != PD_REC_IN_USE;
+}
+
 struct review_rec *review_acquire(const char *dir, const char *name, int *status, char *err, size_t errlen)
 {
 	if (!review_name_ok(name)) {
@@ -127,8 +136,9 @@ struct review_rec *review_acquire(const char *dir, const char *name, int *status
 		if (!c || strcmp(c->name, name) != 0)
 			continue;
 		/* A file that grew or was replaced is reopened, once no
-		 * request is reading the old one. */
-		if (same_file(&c->st, &st) || c->refs > 0) {
+		 * request is reading the old one; so is one whose recorder
+		 * has gone (stopped, or killed: then the file is unchanged). */
+		if ((same_file(&c->st, &st) && !recorder_gone(c, fd)) || c->refs > 0) {
 			c->refs++;
 			c->used = ++use_clock;
 			pthread_mutex_unlock(&cache_mu);
