@@ -14,13 +14,14 @@ export class HeatMap {
     this.cols = 0;
   }
 
-  // rows × cols cells of pitchX × pitchY mm, cssWidth pixels wide.
-  size(rows, cols, pitchX, pitchY, cssWidth) {
+  // rows × cols cells of pitchX × pitchY mm, cssWidth pixels wide (or
+  // narrower, keeping the aspect, to stay within maxHeight).
+  size(rows, cols, pitchX, pitchY, cssWidth, maxHeight = Infinity) {
     const wmm = cols * (pitchX || 1), hmm = rows * (pitchY || 1);
     this.rows = rows; this.cols = cols;
     this.canvas.width = cols; this.canvas.height = rows;
-    this.cssW = cssWidth;
-    this.cssH = Math.max(8, Math.round(cssWidth * hmm / wmm));
+    this.cssW = Math.round(Math.min(cssWidth, maxHeight * wmm / hmm));
+    this.cssH = Math.max(8, Math.round(this.cssW * hmm / wmm));
     this.canvas.style.width = this.cssW + 'px';
     this.canvas.style.height = this.cssH + 'px';
     this.image = new ImageData(cols, rows);

@@ -142,7 +142,7 @@ async function loadMaps(name, gen) {
     const fig = el('figure');
     const c = el('canvas', { role: 'img', 'aria-label': label });
     const hm = new HeatMap(c);
-    hm.size(maps.rows, maps.cols, rec.device.pitch_x_mm, pitchY, 240);
+    hm.size(maps.rows, maps.cols, rec.device.pitch_x_mm, pitchY, 240, 300);
     const max = maps[key + '_max'];
     hm.paint(Float32Array.from(maps[key]), max);
     fig.append(c, el('figcaption', {}, `${label.replace(' map', '')}: max ${fmt(max)} ${u}` +
@@ -281,11 +281,17 @@ function drawOverlay(i) {
   if (d.kind === 'roller') return;
   const sx = c.width / (d.cols * (d.pitch_x_mm || 1)), sy = c.height / (d.rows * (d.pitch_y_mm || 1));
   ctx.font = '12px sans-serif'; ctx.strokeStyle = '#fff'; ctx.fillStyle = '#fff';
+  // One ring per spot, naming what is going on there (a hold is a press too).
+  const spots = new Map();
   for (const e of rec.events) {
     if (!ACTIVE[e.type] || e.from > i || e.to < i || e.x === undefined) continue;
-    const x = e.x * sx, y = e.y * sy;
-    ctx.beginPath(); ctx.arc(x, y, 10, 0, 2 * Math.PI); ctx.stroke();
-    ctx.fillText(e.type, x + 12, y - 8);
+    const key = `${Math.round(e.x)},${Math.round(e.y)}`;
+    if (!spots.has(key)) spots.set(key, { x: e.x * sx, y: e.y * sy, types: [] });
+    spots.get(key).types.push(e.type);
+  }
+  for (const s of spots.values()) {
+    ctx.beginPath(); ctx.arc(s.x, s.y, 10, 0, 2 * Math.PI); ctx.stroke();
+    ctx.fillText(s.types.join(', '), s.x + 12, s.y - 8);
   }
 }
 
