@@ -39,12 +39,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pressd-web [-c FILE] [-p ENDPOINT]... [-C ENDPOINT]... [-l ADDR:PORT]\n"
-		"                  [--page DIR] [--controls] [-f] [-v|-q] [--version] [--help]\n"
+		"                  [-k KEY -K KEY] [--page DIR] [--controls] [-f] [-v|-q] [--version] [--help]\n"
 		"  -c, --config FILE     pressd.conf to read ([daemon] pub/control, [web]); default "
 		DEFAULT_CONFIG " when present\n"
 		"  -p, --pub ENDPOINT    pressd's event endpoint (repeat for several daemons)\n"
 		"  -C, --control ENDPOINT pressd's control endpoint, in the order of -p\n"
 		"  -l, --listen ADDR:PORT where to serve the dashboard (default 127.0.0.1:8080)\n"
+		"  -k, --server-key FILE pressd's public certificate (SERVER.key), and\n"
+		"  -K, --key FILE        this client's secret one (NAME.key_secret): connect\n"
+		"                        with CURVE, as pressctl -k/-K does ([web] server_key, key)\n"
 		"      --page DIR        the page's files (default: the installed ones)\n"
 		"      --controls        offer Mark/Tare/Record on the page (tokened)\n"
 		"  -f, --foreground      log to stderr\n"
@@ -53,7 +56,7 @@ static void usage(FILE *f)
 
 struct cfg_ctx {
 	struct web_options *o;
-	bool have_pub, have_control, have_listen, have_controls;
+	bool have_pub, have_control, have_listen, have_controls, have_keys;
 	char bad[160];
 };
 
@@ -94,6 +97,14 @@ static int on_ini(void *user, const char *sec, const char *key, const char *val)
 				o->controls = b;
 			return 1;
 		}
+		if (strcmp(key, "server_key") == 0 || strcmp(key, "key") == 0) {
+			char **dst = key[0] == 's' ? &o->server_key : &o->key;
+			if (!c->have_keys) {
+				free(*dst);
+				*dst = strdup(val);
+			}
+			return 1;
+		}
 		if (strcmp(key, "recordings") == 0)
 			return 1; /* for the review page, which is not built yet */
 		snprintf(c->bad, sizeof c->bad, "web.%s: unknown key", key);
@@ -114,6 +125,7 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 	static const struct option longs[] = {
 		{"config", required_argument, 0, 'c'}, {"pub", required_argument, 0, 'p'},
 		{"control", required_argument, 0, 'C'}, {"listen", required_argument, 0, 'l'},
+		{"server-key", required_argument, 0, 'k'}, {"key", required_argument, 0, 'K'},
 		{"page", required_argument, 0, 'P'}, {"controls", no_argument, 0, 'X'},
 		{"foreground", no_argument, 0, 'f'}, {"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'}, {"version", no_argument, 0, 'V'},
@@ -122,7 +134,7 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 	memset(o, 0, sizeof *o);
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:p:C:l:fvq", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:p:C:l:k:K:fvq", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
 		case 'p':
@@ -148,6 +160,14 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 			o->listen = strdup(optarg);
 			c.have_listen = true;
 			break;
+		case 'k':
+		case 'K': {
+			char **dst = opt == 'k' ? &o->server_key : &o->key;
+			free(*dst);
+			*dst = strdup(optarg);
+			c.have_keys = true;
+			break;
+		}
 		case 'P': free(o->page_dir); o->page_dir = strdup(optarg); break;
 		case 'X': o->controls = true; c.have_controls = true; break;
 		case 'f': o->foreground = true; break;
@@ -180,6 +200,17 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 			return 78;
 		}
 	}
+	/* The keys as a pair from one place: -k/-K replace [web]'s both. */
+	char why[4400];
+	bool missing;
+	if (pd_curve_client_load(&o->curve, o->server_key, o->key, c.have_keys ? "-k" : "web.server_key",
+				 c.have_keys ? "-K" : "web.key", &missing, why, sizeof why) != 0) {
+		if (c.have_keys)
+			fprintf(stderr, "pressd-web: %s\n", why);
+		else
+			fprintf(stderr, "pressd-web: %s: %s\n", cfg, why);
+		return c.have_keys ? 64 : 78;
+	}
 	if (o->n_pub == 0)
 		add_ep(o->pub, &o->n_pub, pd_default_pub());
 	if (o->n_control == 0 && !c.have_pub)
@@ -200,6 +231,8 @@ void web_options_free(struct web_options *o)
 	for (int i = 0; i < o->n_control; i++)
 		free(o->control[i]);
 	free(o->listen);
+	free(o->server_key);
+	free(o->key);
 	free(o->page_dir);
 	free(o->vendor_dir);
 }
