@@ -16,24 +16,13 @@ data-frame/data-time (docs/dashboard.md)."""
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 
+from web_relay import cpu_s, pct, start  # the relay figures' pressd, percentile and /proc CPU
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def pct(v, p):
-    v = sorted(v)
-    return v[min(len(v) - 1, int(p / 100 * len(v)))] if v else float("nan")
-
-
-def cpu_s(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(url, pages, seconds, web_pid):
@@ -60,14 +49,7 @@ def main():
     ap.add_argument("--pages", default="1,8")
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="pressd-bench-paint-")
-    pub, ctl = "ipc://%s/pub" % tmp, "ipc://%s/ctl" % tmp
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    d = subprocess.Popen([os.path.join(a.bin, "pressd"), "-f", "-q", "-d", "sim:mat?scenario=glide&rows=64&cols=64&rate=100",
-                          "-p", pub, "-C", ctl], stderr=subprocess.DEVNULL)
-    w = subprocess.Popen([os.path.join(a.bin, "pressd-web"), "-f", "-q", "-p", pub, "-C", ctl,
-                          "-l", "127.0.0.1:%d" % port], stderr=subprocess.DEVNULL)
-    time.sleep(2)
+    d, w, _, port = start(a.bin, "pressd-bench-paint-")
     print("| pages | frames painted/s per page (min page) | latency p50 / p95 / max (ms) | renderer CPU per page (% of a core) "
           "| GPU process CPU | pressd-web CPU | WebSocket bytes/s per page |")
     print("|---|---|---|---|---|---|---|")
