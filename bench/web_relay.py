@@ -83,20 +83,27 @@ def zmq_client(ep, seconds, out):
     out.append((n / (seconds - 1), 0, lat))
 
 
+def start(bin_dir, prefix):
+    """pressd on a 64x64 100 Hz glide and pressd-web beside it, on a free
+    port: (pressd, pressd-web, pressd's pub endpoint, the web port)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    pub, ctl = "ipc://%s/pub" % tmp, "ipc://%s/ctl" % tmp
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
+    d = subprocess.Popen([os.path.join(bin_dir, "pressd"), "-f", "-q", "-d", "sim:mat?scenario=glide&rows=64&cols=64&rate=100",
+                          "-p", pub, "-C", ctl], stderr=subprocess.DEVNULL)
+    w = subprocess.Popen([os.path.join(bin_dir, "pressd-web"), "-f", "-q", "-p", pub, "-C", ctl,
+                          "-l", "127.0.0.1:%d" % port], stderr=subprocess.DEVNULL)
+    time.sleep(2)
+    return d, w, pub, port
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "build", "bin"))
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--clients", default="1,8")
     a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="pressd-bench-web-")
-    pub, ctl = "ipc://%s/pub" % tmp, "ipc://%s/ctl" % tmp
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
-    d = subprocess.Popen([os.path.join(a.bin, "pressd"), "-f", "-q", "-d", "sim:mat?scenario=glide&rows=64&cols=64&rate=100",
-                          "-p", pub, "-C", ctl], stderr=subprocess.DEVNULL)
-    w = subprocess.Popen([os.path.join(a.bin, "pressd-web"), "-f", "-q", "-p", pub, "-C", ctl,
-                          "-l", "127.0.0.1:%d" % port], stderr=subprocess.DEVNULL)
-    time.sleep(2)
+    d, w, pub, port = start(a.bin, "pressd-bench-web-")
     print("| clients | frames/s per client | bytes/s per client | latency p50 / p95 / max (ms) | pressd-web CPU (% of a core) |")
     print("|---|---|---|---|---|")
     try:

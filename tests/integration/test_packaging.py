@@ -161,10 +161,13 @@ class Packaging(unittest.TestCase):
         with open(self.path(os.path.join(self.unitdir, "pressd-web.service"))) as f:
             unit = f.read()
         self.assertIn("\nExecStart=/usr/bin/pressd-web -f\n", unit)
-        for line in ("User=pressd-web", "SupplementaryGroups=pressd", "NoNewPrivileges=yes",
-                     "ProtectSystem=strict", "PrivateDevices=yes"):
+        for line in ("User=pressd-web", "Group=pressd-web", "SupplementaryGroups=pressd", "NoNewPrivileges=yes",
+                     "ProtectSystem=strict", "PrivateDevices=yes", "CapabilityBoundingSet=", "IPAddressDeny=any"):
             self.assertRegex(unit, r"(?m)^%s$" % re.escape(line))
+        self.assertNotRegex(unit, r"(?m)^(DynamicUser|PermissionsStartOnly|AmbientCapabilities=\S)")
         r = self.systemd_analyze("security", "--offline=true", self.unit_copy("pressd-web.service"))
+        # systemd's own judgement of the user: static and not root
+        self.assertRegex(r.stdout, r"✓ User=/DynamicUser=\s+Service runs under a static non-root user identity")
         m = re.search(r"Overall exposure level for pressd-web.service: (\d+\.\d+)", r.stdout)
         self.assertTrue(m, r.stdout[-2000:] + r.stderr)
         self.assertLessEqual(float(m.group(1)), 2.0, r.stdout)
@@ -222,6 +225,9 @@ class Packaging(unittest.TestCase):
                     body = [l.split() for l in f if l.strip() and not l.startswith("#")]
                 self.assertIn(["g", "pressd", "-"], body)
                 self.assertTrue(any(l[:3] == ["u", "pressd", "-"] and l[-1] == "/var/lib/pressd" for l in body))
+                # the dashboard's own user, a member of group pressd (the sockets')
+                self.assertTrue(any(l[:3] == ["u", "pressd-web", "-"] for l in body), body)
+                self.assertIn(["m", "pressd-web", "pressd"], body)
             if p.endswith("tmpfiles.d/pressd.conf"):
                 with open(self.path(p)) as f:
                     body = [l.split() for l in f if l.strip() and not l.startswith("#")]

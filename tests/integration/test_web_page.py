@@ -5,22 +5,11 @@ Screenshots are kept under the build tree (web-screenshots/)."""
 
 import json
 import os
-import shutil
-import subprocess
-import threading
 import time
 import unittest
 
-import zmq
-
-import harness
-from webtools import WebTestCase, Web
-from zmqtools import Collector, bodies
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-PROBE = os.path.join(HERE, "..", "web", "page_probe.mjs")
-SHOTS = os.path.join(harness.BIN, "..", "web-screenshots")
-NODE_MODULES = os.path.join(HERE, "..", "..", "node_modules", "playwright-core")
+from webtools import BrowserTestCase, Web, needs_browser
+from zmqtools import bodies
 
 
 def hottest(cells, rows, cols, dtype):
@@ -30,29 +19,8 @@ def hottest(cells, rows, cols, dtype):
     return i // cols, i % cols
 
 
-@unittest.skipUnless(shutil.which("node") and os.path.exists("/usr/bin/chromium") and os.path.isdir(NODE_MODULES),
-                     "needs node, /usr/bin/chromium and npm ci (scripts/install-deps)")
-class WebPage(WebTestCase):
-    def setUp(self):
-        super().setUp()
-        os.makedirs(SHOTS, exist_ok=True)
-
-    def probe(self, web, secs, shot, click=None, during=None):
-        env = dict(os.environ)
-        if click:
-            env["CLICK"] = click
-        p = subprocess.Popen(["node", PROBE, web.base + "/", str(secs), os.path.join(SHOTS, shot)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        if during:
-            during()
-        stdout, stderr = p.communicate(timeout=120)
-        r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        out = json.loads(r.stdout.strip().splitlines()[-1])
-        self.assertEqual(out["errors"], [], out)
-        self.assertEqual(out["external"], [], "the page fetched from the network")
-        return out
-
+@needs_browser
+class WebPage(BrowserTestCase):
     def test_page_shows_what_pressd_published(self):
         d = self.pressd("-d", "sim:mat?scenario=hold&rows=24&cols=40&id=mat0",
                         "-d", "sim:mat?scenario=glide&id=mat1", "-d", "sim:roller?id=roller0",

@@ -1,6 +1,7 @@
 """pressd-web's server side against pressd on its simulated devices: what
 it relays over the WebSocket, late joiners, origin refusal, controls and
-tokens, reconnection when pressd restarts, and its exit statuses."""
+tokens, reconnection when pressd restarts, CURVE keys, and its exit
+statuses."""
 
 import json
 import os
@@ -13,7 +14,9 @@ import zmq
 
 import harness
 from webtools import WebTestCase, WEB, Web
-from zmqtools import Collector, bodies
+from zmqtools import Collector, bodies, free_port
+
+PRESSCTL = os.path.join(harness.BIN, "pressctl")
 
 
 class WebServer(WebTestCase):
@@ -152,6 +155,96 @@ class WebServer(WebTestCase):
         self.assertTrue(frames, "no frame after pressd restarted: " + w.text()[-2000:])
         self.assertEqual(d2.proc.poll(), None)
         ws.close()
+
+    def keygen(self, *names):
+        keys = os.path.join(self.tmp.name, "keys")
+        os.makedirs(keys, exist_ok=True)
+        for name in names:
+            r = subprocess.run([PRESSCTL, "keygen", os.path.join(keys, name)], capture_output=True, text=True,
+                               timeout=10)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        return lambda name: os.path.join(keys, name)
+
+    def test_curve_keys_as_pressctl_takes_them(self):
+        """pressd with CURVE on tcp (docs/remote-access.md): pressd-web with
+        an allowed key pair relays its frames and controls; without keys, or
+        with a key pressd does not list, it gets nothing and says why."""
+        key = self.keygen("server", "web", "stranger")
+        clients = os.path.join(self.tmp.name, "clients")
+        os.mkdir(clients)
+        os.link(key("web.key"), os.path.join(clients, "web.key"))
+        pub, ctl = "tcp://127.0.0.1:%d" % free_port(), "tcp://127.0.0.1:%d" % free_port()
+        d = self.pressd("-d", "sim:mat?scenario=hold", "-p", pub, "-C", ctl,
+                        "-s", "daemon.curve_key=" + key("server.key_secret"),
+                        "-s", "daemon.curve_clients=" + clients, trace=False, cwd=self.tmp.name)
+        self.assertTrue(d.wait_for(lambda: "running with 1 device" in d.text()), d.text())
+        keyed = Web(pub, ctl, "--controls", "-k", key("server.key"), "-K", key("web.key_secret"), tmpdir=self.tmp.name)
+        # the same pair from the config file's [web] section
+        conf = os.path.join(self.tmp.name, "web.conf")
+        with open(conf, "w") as f:
+            f.write("[web]\nserver_key = %s\nkey = %s\n" % (key("server.key"), key("web.key_secret")))
+        from_conf = Web(pub, ctl, "-c", conf, tmpdir=self.tmp.name)
+        plain = Web(pub, ctl, "--controls", tmpdir=self.tmp.name)
+        stranger = Web(pub, ctl, "-k", key("server.key"), "-K", key("stranger.key_secret"), tmpdir=self.tmp.name)
+        self.procs += [keyed, from_conf, plain, stranger]
+        sockets = {w: w.ws() for w in (keyed, from_conf, plain, stranger)}
+        got = {w: s.collect(4) for w, s in sockets.items()}
+        for w, msgs in got.items():
+            frames = [h for h, c in msgs if c is not None]
+            if w in (keyed, from_conf):
+                self.assertGreater(len(frames), 20, w.text())
+                self.assertEqual({h["device"] for h in frames}, {"mat0"})
+            else:
+                self.assertEqual(msgs, [], "a client pressd refuses got messages")
+        # a control request through the CURVE REQ socket reaches pressd
+        token = json.loads(keyed.get("/api/config")[1])["token"]
+        sub_marks = Collector(self.ctx, pub, topics=("mark/",), curve=(key("server.key"), key("web.key_secret")))
+        self.collectors.append(sub_marks)
+        time.sleep(0.5)
+        ws = sockets[keyed]
+        ws.send({"cmd": "mark", "device": "mat0", "label": "over curve", "token": token})
+        reply = ws.collect(8, until=lambda ms: any(m.get("type") == "reply" for m, _ in ms))
+        self.assertTrue([m for m, _ in reply if m.get("type") == "reply"][0]["reply"]["ok"], reply)
+        self.assertTrue(sub_marks.wait_for(lambda ms: bodies(ms, "mark"), 5), "no mark on the stream")
+        for s in sockets.values():
+            s.close()
+        # each says so: in its log and in /api/stats
+        stats = {w: json.loads(w.get("/api/stats")[1])["upstream"][0] for w in sockets}
+        self.assertEqual(stats[keyed]["state"], "connected", stats[keyed])
+        self.assertEqual(stats[from_conf]["state"], "connected", stats[from_conf])
+        self.assertIn("pressd needs -k/-K keys", stats[plain]["state"])
+        self.assertIn("daemon.curve_clients", stats[stranger]["state"])
+        self.assertIn("%s: refused: pressd and pressd-web disagree on CURVE" % pub, plain.text())
+        self.assertIn("%s: refused by pressd" % pub, stranger.text())
+        # once, not once per ZeroMQ retry
+        self.assertEqual(plain.text().count("disagree on CURVE"), 1, plain.text())
+        self.assertGreater(stats[plain]["refused"], 1, stats[plain])
+        self.assertIn("not in daemon.curve_clients", d.text())
+
+    def test_bad_keys_exit_before_anything_is_opened(self):
+        key = self.keygen("server", "web")
+        port = free_port()
+        bad = os.path.join(self.tmp.name, "bad.key")
+        with open(bad, "w") as f:
+            f.write("curve\n    public-key = \"short\"\n")
+        cases = [  # (argv, status, what stderr names)
+            (["-k", key("server.key")], 64, "-k needs -K too"),
+            (["-K", key("web.key_secret")], 64, "-K needs -k too"),
+            (["-k", key("server.key"), "-K", key("web.key")], 64, "no secret-key"),
+            (["-k", bad, "-K", key("web.key_secret")], 64, bad + ":2: not a Z85 CURVE key"),
+            (["-k", key("nowhere.key"), "-K", key("web.key_secret")], 64, "nowhere.key"),
+        ]
+        conf = os.path.join(self.tmp.name, "keys.conf")
+        with open(conf, "w") as f:
+            f.write("[web]\nserver_key = %s\n" % key("server.key"))
+        cases.append((["-c", conf], 78, "web.server_key needs web.key too"))
+        for argv, status, why in cases:
+            with self.subTest(argv=argv):
+                r = subprocess.run([WEB, "-f", "-l", "127.0.0.1:%d" % port] + argv, capture_output=True, text=True,
+                                   timeout=10)
+                self.assertEqual(r.returncode, status, r.stderr)
+                self.assertIn(why, r.stderr)
+                self.assertNotIn("dashboard at", r.stderr)
 
     def test_bad_option_and_bad_config(self):
         r = subprocess.run([WEB, "--nope"], capture_output=True, text=True, timeout=10)

@@ -4,9 +4,11 @@ python3-websocket), and decode what it relays."""
 
 import json
 import os
+import shutil
 import struct
 import subprocess
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -112,3 +114,41 @@ class WebTestCase(harness.TestCase):
         c = Collector(self.ctx, *args, **kw)
         self.collectors.append(c)
         return c
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROBE = os.path.join(HERE, "..", "web", "page_probe.mjs")
+SHOTS = os.path.join(BIN, "..", "web-screenshots")
+NODE_MODULES = os.path.join(HERE, "..", "..", "node_modules", "playwright-core")
+
+needs_browser = unittest.skipUnless(
+    shutil.which("node") and os.path.exists("/usr/bin/chromium") and os.path.isdir(NODE_MODULES),
+    "needs node, /usr/bin/chromium and npm ci (scripts/install-deps)")
+
+
+class BrowserTestCase(WebTestCase):
+    """The page in Debian's headless chromium (tests/web/page_probe.mjs):
+    probe() opens it, acts (ACTIONS), and returns what it showed, heard
+    and sent; the screenshot goes under the build tree."""
+
+    def setUp(self):
+        super().setUp()
+        os.makedirs(SHOTS, exist_ok=True)
+
+    def probe(self, web, secs, shot, click=None, during=None, actions=None):
+        env = dict(os.environ)
+        if click:
+            env["CLICK"] = click
+        if actions:
+            env["ACTIONS"] = json.dumps(actions)
+        p = subprocess.Popen(["node", PROBE, web.base + "/", str(secs), os.path.join(SHOTS, shot)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        if during:
+            during()
+        stdout, stderr = p.communicate(timeout=120 + secs)
+        r = subprocess.CompletedProcess(p.args, p.returncode, stdout, stderr)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+        self.assertEqual(out["errors"], [], out)
+        self.assertEqual(out["external"], [], "the page fetched from the network")
+        return out

@@ -10,6 +10,7 @@ import time
 import zlib
 
 import zmq
+import zmq.auth
 
 
 def free_port():
@@ -61,10 +62,12 @@ class Msg:
 
 class Collector:
     """A SUB socket on its own thread, appending every message to a list.
-    It keeps up (no receive high-water mark) unless told otherwise."""
+    It keeps up (no receive high-water mark) unless told otherwise; curve
+    = (SERVER.key, NAME.key_secret) makes it a CURVE client."""
 
-    def __init__(self, ctx, endpoint, topics=("",), rcvhwm=0, connect_timeout=5):
+    def __init__(self, ctx, endpoint, topics=("",), rcvhwm=0, connect_timeout=5, curve=None):
         self.ctx = ctx
+        self.curve = curve
         self.endpoint = endpoint
         self.topics = topics
         self.rcvhwm = rcvhwm
@@ -86,6 +89,9 @@ class Collector:
             sock = self.ctx.socket(zmq.SUB)
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.RCVHWM, self.rcvhwm)
+            if self.curve:
+                sock.curve_serverkey = zmq.auth.load_certificate(self.curve[0])[0]
+                sock.curve_publickey, sock.curve_secretkey = zmq.auth.load_certificate(self.curve[1])
             for t in self.topics:
                 sock.setsockopt(zmq.SUBSCRIBE, t.encode())
             sock.connect(self.endpoint)

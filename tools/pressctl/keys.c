@@ -8,32 +8,14 @@
 
 int pc_keys_load(struct pc_global *g)
 {
-	if (!g->server_key_path != !g->key_path) {
-		fprintf(stderr, "pressctl: %s needs %s too (pressctl keygen NAME makes a key pair)\n",
-			g->server_key_path ? "--server-key" : "--key", g->server_key_path ? "--key" : "--server-key");
-		return EX_USAGE;
-	}
-	if (!g->server_key_path)
-		return 0;
 	char why[4400];
-	if (pd_cert_load(g->server_key_path, false, &g->server_cert, why, sizeof why) != 0 ||
-	    pd_cert_load(g->key_path, true, &g->own_cert, why, sizeof why) != 0) {
+	bool missing;
+	if (pd_curve_client_load(&g->keys, g->server_key_path, g->key_path, "--server-key", "--key", &missing, why,
+				 sizeof why) != 0) {
 		fprintf(stderr, "pressctl: %s\n", why);
-		return errno == ENOENT ? EX_NOINPUT : EX_DATAERR;
-	}
-	g->curve = true;
-	return 0;
-}
-
-static int apply_keys(const struct pc_global *g, void *sock)
-{
-	if (!g->curve)
-		return 0;
-	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, g->server_cert.public_key, PD_Z85_KEY_LEN) != 0 ||
-	    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, g->own_cert.public_key, PD_Z85_KEY_LEN) != 0 ||
-	    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, g->own_cert.secret_key, PD_Z85_KEY_LEN) != 0) {
-		fprintf(stderr, "pressctl: cannot use CURVE: %s\n", zmq_strerror(zmq_errno()));
-		return -1;
+		if (!g->server_key_path != !g->key_path)
+			return EX_USAGE;
+		return missing ? EX_NOINPUT : EX_DATAERR;
 	}
 	return 0;
 }
@@ -47,7 +29,8 @@ void *pc_connect(void *ctx, const struct pc_global *g, int type, const char *end
 	}
 	int zero = 0;
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero);
-	if (apply_keys(g, sock) != 0) {
+	if (pd_curve_client_apply(&g->keys, sock) != 0) {
+		fprintf(stderr, "pressctl: cannot use CURVE: %s\n", zmq_strerror(zmq_errno()));
 		zmq_close(sock);
 		errno = EPERM;
 		return NULL;

@@ -9,7 +9,7 @@
 #include "cert.h"
 #include "pressctl.h"
 
-/* Loads the certificates g names into g's curve fields. 0, or EX_USAGE
+/* Loads the certificates g names into g->keys. 0, or EX_USAGE
  * / EX_NOINPUT after saying why. */
 int pc_keys_load(struct pc_global *g);
 

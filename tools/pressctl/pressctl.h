@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "cert.h"
+#include "curve_client.h"
 
 #ifndef PRESSD_VERSION
 #define PRESSD_VERSION "dev"
@@ -25,8 +25,7 @@ struct pc_global {
 	bool json;           /* --json: raw JSON out */
 	/* -k/--server-key, -K/--key: CURVE certificates for remote access */
 	const char *server_key_path, *key_path;
-	bool curve; /* loaded: connect as a CURVE client */
-	struct pd_cert server_cert, own_cert;
+	struct pd_curve_client_keys keys; /* loaded by pc_keys_load */
 };
 
 #endif

@@ -179,6 +179,7 @@ class Panel {
     this.heat.paint(vals, this.scaleMax);
     this.map.style.imageRendering = smoothEl.checked ? 'auto' : 'pixelated';
     this.map.dataset.frame = h.frame;
+    this.map.dataset.time = h.time; // which frame is shown, and its time: tests and bench/web_paint.py read both
     this.saturated = sat;
     this.scaleLabels.replaceChildren(el('span', {}, `${fmt(this.scaleMax)} ${this.unit}`),
                                      el('span', {}, `${fmt(this.scaleMax / 2)}`), el('span', {}, `0`));

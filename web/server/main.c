@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 
 	w.zctx = zmq_ctx_new();
-	w.relay = relay_start(w.zctx, w.o.pub, w.o.n_pub);
+	w.relay = relay_start(w.zctx, w.o.pub, w.o.n_pub, &w.o.curve);
 	if (!w.relay)
 		return 1;
 	for (int i = 0; i < w.o.n_control; i++) {
@@ -269,6 +269,10 @@ int main(int argc, char **argv)
 		zmq_setsockopt(w.req[i], ZMQ_RCVTIMEO, &tmo, sizeof tmo);
 		zmq_setsockopt(w.req[i], ZMQ_SNDTIMEO, &tmo, sizeof tmo);
 		zmq_setsockopt(w.req[i], ZMQ_LINGER, &zero, sizeof zero);
+		if (pd_curve_client_apply(&w.o.curve, w.req[i]) != 0) {
+			pd_log(3, "%s: cannot use CURVE: %s", w.o.control[i], zmq_strerror(zmq_errno()));
+			return 1;
+		}
 		if (zmq_connect(w.req[i], w.o.control[i]) != 0) {
 			pd_log(3, "cannot connect to %s: %s", w.o.control[i], zmq_strerror(zmq_errno()));
 			return 1;
@@ -298,7 +302,8 @@ int main(int argc, char **argv)
 	mg_set_request_handler(ctx, "/vendor/", handle_vendor, &w);
 	mg_set_websocket_handler(ctx, "/ws$", ws_connect, ws_ready, ws_data, ws_close, &w);
 	review_register(ctx, w.o.recordings, w.o.page_dir);
-	pd_log(6, "dashboard at http://%s/ (controls %s)", w.o.listen, w.o.controls ? "on" : "off");
+	pd_log(6, "dashboard at http://%s/ (controls %s%s)", w.o.listen, w.o.controls ? "on" : "off",
+	       w.o.curve.enabled ? ", CURVE client of pressd" : "");
 
 	while (!stop_requested)
 		pause();

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "curve_client.h"
 #include "log.h"
+#include "upstream.h"
 
 #define QUEUE_MAX 64          /* messages waiting for one browser */
 #define STATE_MAX 256         /* (type, device) pairs remembered for late joiners */
@@ -46,6 +48,7 @@ struct state_entry {
 struct relay {
 	void *zctx;
 	void *subs[8];
+	struct upstream up[8]; /* each sub's handshakes, under mu */
 	int n_subs;
 	pthread_t thread;
 	atomic_bool stop;
@@ -227,13 +230,23 @@ static void read_one(struct relay *r, void *sub, int source)
 static void *reader(void *arg)
 {
 	struct relay *r = arg;
-	zmq_pollitem_t items[8];
-	for (int i = 0; i < r->n_subs; i++)
+	/* subs first, then their monitors (a NULL socket is never ready) */
+	zmq_pollitem_t items[16];
+	for (int i = 0; i < r->n_subs; i++) {
 		items[i] = (zmq_pollitem_t){.socket = r->subs[i], .events = ZMQ_POLLIN};
+		items[r->n_subs + i] = (zmq_pollitem_t){.socket = r->up[i].monitor, .fd = -1,
+							.events = r->up[i].monitor ? ZMQ_POLLIN : 0};
+	}
 	while (!atomic_load(&r->stop)) {
-		int rc = zmq_poll(items, r->n_subs, 200);
+		int rc = zmq_poll(items, 2 * r->n_subs, 200);
 		if (rc <= 0)
 			continue;
+		for (int i = 0; i < r->n_subs; i++)
+			if (items[r->n_subs + i].revents & ZMQ_POLLIN) {
+				pthread_mutex_lock(&r->mu);
+				upstream_on_event(&r->up[i]);
+				pthread_mutex_unlock(&r->mu);
+			}
 		for (int i = 0; i < r->n_subs; i++)
 			if (items[i].revents & ZMQ_POLLIN)
 				for (int k = 0; k < 256; k++) { /* bounded: let the others speak */
@@ -248,7 +261,15 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-struct relay *relay_start(void *zctx, char **pub, int n_pub)
+static void close_subs(struct relay *r)
+{
+	for (int k = 0; k < r->n_subs; k++) {
+		zmq_close(r->subs[k]);
+		upstream_close(&r->up[k]);
+	}
+}
+
+struct relay *relay_start(void *zctx, char **pub, int n_pub, const struct pd_curve_client_keys *keys)
 {
 	struct relay *r = calloc(1, sizeof *r);
 	if (!r)
@@ -260,19 +281,27 @@ struct relay *relay_start(void *zctx, char **pub, int n_pub)
 		int hwm = 10000;
 		zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
 		zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+		if (pd_curve_client_apply(keys, s) != 0) {
+			pd_log(3, "%s: cannot use CURVE: %s", pub[i], zmq_strerror(zmq_errno()));
+			goto fail;
+		}
+		if (upstream_watch(&r->up[i], zctx, s, pub[i], i) != 0)
+			pd_log(4, "%s: cannot watch its handshakes: %s", pub[i], zmq_strerror(zmq_errno()));
 		if (zmq_connect(s, pub[i]) != 0) {
 			pd_log(3, "cannot connect to %s: %s", pub[i], zmq_strerror(zmq_errno()));
-			zmq_close(s);
-			for (int k = 0; k < r->n_subs; k++)
-				zmq_close(r->subs[k]);
-			free(r);
-			return NULL;
+			goto fail;
 		}
 		r->subs[r->n_subs++] = s;
+		continue;
+	fail:
+		zmq_close(s);
+		upstream_close(&r->up[i]);
+		close_subs(r);
+		free(r);
+		return NULL;
 	}
 	if (pthread_create(&r->thread, NULL, reader, r) != 0) {
-		for (int k = 0; k < r->n_subs; k++)
-			zmq_close(r->subs[k]);
+		close_subs(r);
 		free(r);
 		return NULL;
 	}
@@ -299,8 +328,7 @@ void relay_stop(struct relay *r)
 		return;
 	atomic_store(&r->stop, true);
 	pthread_join(r->thread, NULL);
-	for (int k = 0; k < r->n_subs; k++)
-		zmq_close(r->subs[k]);
+	close_subs(r);
 	while (r->clients) {
 		struct client *c = r->clients;
 		r->clients = c->next;
@@ -394,9 +422,13 @@ char *relay_stats_json(struct relay *r)
 						     "queued", c->count));
 		pthread_mutex_unlock(&c->mu);
 	}
-	json_t *j = json_pack("{s:i,s:I,s:I,s:I,s:o}", "clients", r->n_clients, "received",
+	json_t *up = json_array();
+	for (int i = 0; i < r->n_subs; i++)
+		json_array_append_new(up, json_pack("{s:s,s:s,s:I}", "endpoint", r->up[i].endpoint, "state",
+						    r->up[i].state, "refused", (json_int_t)r->up[i].refused));
+	json_t *j = json_pack("{s:i,s:I,s:I,s:I,s:o,s:o}", "clients", r->n_clients, "received",
 			      (json_int_t)r->in, "sent", (json_int_t)r->sent, "dropped",
-			      (json_int_t)r->dropped, "per_client", per);
+			      (json_int_t)r->dropped, "per_client", per, "upstream", up);
 	pthread_mutex_unlock(&r->mu);
 	char *s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);

@@ -8,8 +8,10 @@
 
 struct relay;
 struct mg_connection;
+struct pd_curve_client_keys;
 
-struct relay *relay_start(void *zctx, char **pub, int n_pub);
+/* keys: CURVE client keys for every SUB socket (disabled: plain). */
+struct relay *relay_start(void *zctx, char **pub, int n_pub, const struct pd_curve_client_keys *keys);
 void relay_stop(struct relay *r);
 
 /* A browser joined: it gets every device's latest state at once, then the
@@ -20,6 +22,7 @@ void relay_remove_client(struct relay *r, struct mg_connection *conn);
 void relay_send_one(struct relay *r, struct mg_connection *conn, const char *text);
 /* Which -p endpoint (index) a device was last heard on, -1 if never. */
 int relay_device_source(struct relay *r, const char *device);
-/* JSON counters: clients, messages in, sent, dropped for slow browsers. */
+/* JSON counters: clients, messages in, sent, dropped for slow browsers;
+ * each pressd link's state (upstream.h). */
 char *relay_stats_json(struct relay *r);
 #endif

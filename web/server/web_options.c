@@ -39,12 +39,16 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pressd-web [-c FILE] [-p ENDPOINT]... [-C ENDPOINT]... [-l ADDR:PORT]\n"
-		"                  [--recordings DIR] [--page DIR] [--controls] [-f] [-v|-q] [--version] [--help]\n"
+		"                  [-k KEY -K KEY] [--recordings DIR] [--page DIR] [--controls] [-f] [-v|-q]\n"
+		"                  [--version] [--help]\n"
 		"  -c, --config FILE     pressd.conf to read ([daemon] pub/control, [web]); default "
 		DEFAULT_CONFIG " when present\n"
 		"  -p, --pub ENDPOINT    pressd's event endpoint (repeat for several daemons)\n"
 		"  -C, --control ENDPOINT pressd's control endpoint, in the order of -p\n"
 		"  -l, --listen ADDR:PORT where to serve the dashboard (default 127.0.0.1:8080)\n"
+		"  -k, --server-key FILE pressd's public certificate (SERVER.key), and\n"
+		"  -K, --key FILE        this client's secret one (NAME.key_secret): connect\n"
+		"                        with CURVE, as pressctl -k/-K does ([web] server_key, key)\n"
 		"      --recordings DIR  the recordings the review page (/review) lists (default: [web] recordings,\n"
 		"                        else [daemon] record_dir)\n"
 		"      --page DIR        the page's files (default: the installed ones)\n"
@@ -55,7 +59,7 @@ static void usage(FILE *f)
 
 struct cfg_ctx {
 	struct web_options *o;
-	bool have_pub, have_control, have_listen, have_controls, have_recordings;
+	bool have_pub, have_control, have_listen, have_controls, have_keys, have_recordings;
 	char *record_dir; /* [daemon] record_dir: the review's fallback */
 	char bad[160];
 };
@@ -101,6 +105,14 @@ static int on_ini(void *user, const char *sec, const char *key, const char *val)
 				o->controls = b;
 			return 1;
 		}
+		if (strcmp(key, "server_key") == 0 || strcmp(key, "key") == 0) {
+			char **dst = key[0] == 's' ? &o->server_key : &o->key;
+			if (!c->have_keys) {
+				free(*dst);
+				*dst = strdup(val);
+			}
+			return 1;
+		}
 		if (strcmp(key, "recordings") == 0) {
 			if (!val[0]) {
 				snprintf(c->bad, sizeof c->bad, "web.recordings: empty (leave it out for [daemon] record_dir)");
@@ -131,6 +143,7 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 	static const struct option longs[] = {
 		{"config", required_argument, 0, 'c'}, {"pub", required_argument, 0, 'p'},
 		{"control", required_argument, 0, 'C'}, {"listen", required_argument, 0, 'l'},
+		{"server-key", required_argument, 0, 'k'}, {"key", required_argument, 0, 'K'},
 		{"page", required_argument, 0, 'P'}, {"controls", no_argument, 0, 'X'},
 		{"recordings", required_argument, 0, 'R'},
 		{"foreground", no_argument, 0, 'f'}, {"verbose", no_argument, 0, 'v'},
@@ -140,7 +153,7 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 	memset(o, 0, sizeof *o);
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:p:C:l:fvq", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:p:C:l:k:K:fvq", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
 		case 'p':
@@ -166,6 +179,14 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 			o->listen = strdup(optarg);
 			c.have_listen = true;
 			break;
+		case 'k':
+		case 'K': {
+			char **dst = opt == 'k' ? &o->server_key : &o->key;
+			free(*dst);
+			*dst = strdup(optarg);
+			c.have_keys = true;
+			break;
+		}
 		case 'P': free(o->page_dir); o->page_dir = strdup(optarg); break;
 		case 'R':
 			if (!optarg[0]) {
@@ -194,20 +215,36 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		cfg = DEFAULT_CONFIG;
 	if (cfg) {
 		int r = ini_parse(cfg, on_ini, &c);
+		/* [daemon] record_dir when neither --recordings nor [web]
+		 * recordings named the review's directory. */
+		if (!o->recordings && c.record_dir && c.record_dir[0]) {
+			o->recordings = c.record_dir;
+			c.record_dir = NULL;
+		}
+		free(c.record_dir);
 		if (r < 0) {
 			fprintf(stderr, "pressd-web: %s: cannot read\n", cfg);
 			return 78;
 		}
 		if (r > 0) {
 			fprintf(stderr, "pressd-web: %s:%d: %s\n", cfg, r, c.bad[0] ? c.bad : "syntax error");
-			free(c.record_dir);
 			return 78;
 		}
 		if (o->listen && !valid_listen(o->listen)) {
 			fprintf(stderr, "pressd-web: %s: web.listen '%s': expected ADDR:PORT\n", cfg, o->listen);
-			free(c.record_dir);
 			return 78;
 		}
+	}
+	/* The keys as a pair from one place: -k/-K replace [web]'s both. */
+	char why[4400];
+	bool missing;
+	if (pd_curve_client_load(&o->curve, o->server_key, o->key, c.have_keys ? "-k" : "web.server_key",
+				 c.have_keys ? "-K" : "web.key", &missing, why, sizeof why) != 0) {
+		if (c.have_keys)
+			fprintf(stderr, "pressd-web: %s\n", why);
+		else
+			fprintf(stderr, "pressd-web: %s: %s\n", cfg, why);
+		return c.have_keys ? 64 : 78;
 	}
 	if (o->n_pub == 0)
 		add_ep(o->pub, &o->n_pub, pd_default_pub());
@@ -215,11 +252,6 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		add_ep(o->control, &o->n_control, pd_default_control());
 	if (!o->listen)
 		o->listen = strdup("127.0.0.1:8080");
-	if (!o->recordings && c.record_dir && c.record_dir[0]) {
-		o->recordings = c.record_dir;
-		c.record_dir = NULL;
-	}
-	free(c.record_dir);
 	if (!o->page_dir)
 		o->page_dir = installed_dir("page", PRESSD_WEB_PAGE_DIR);
 	if (!o->vendor_dir)
@@ -235,6 +267,8 @@ void web_options_free(struct web_options *o)
 		free(o->control[i]);
 	free(o->listen);
 	free(o->recordings);
+	free(o->server_key);
+	free(o->key);
 	free(o->page_dir);
 	free(o->vendor_dir);
 }

@@ -3,6 +3,8 @@
 #define PRESSD_WEB_OPTIONS_H
 #include <stdbool.h>
 
+#include "curve_client.h"
+
 #define WEB_MAX_ENDPOINTS 8
 
 struct web_options {
@@ -15,6 +17,9 @@ struct web_options {
 	char *recordings;    /* the review page's directory; NULL: none configured */
 	char *page_dir;      /* where index.html lives */
 	char *vendor_dir;    /* where uPlot's dist/ lives */
+	char *server_key;    /* -k, [web] server_key: pressd's public certificate */
+	char *key;           /* -K, [web] key: pressd-web's secret certificate */
+	struct pd_curve_client_keys curve; /* loaded from the two above */
 	bool controls;
 	bool foreground;
 	int verbosity;
