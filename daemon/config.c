@@ -219,6 +219,9 @@ static int on_ini_line(void *user, const char *section, const char *name, const 
 	struct ini_ctx *x = user;
 	if (x->failed)
 		return 0;
+	/* [web] is pressd-web's, in the same file (dashboard.md). */
+	if (!strcmp(section, "web"))
+		return 1;
 	if (pd_config_set(x->c, section, name, value, x->err, x->errlen) != 0) {
 		x->failed = 1;
 		return 0;

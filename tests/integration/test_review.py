@@ -16,6 +16,7 @@ import shutil
 import signal
 import struct
 import subprocess
+import time
 import unittest
 import urllib.parse
 
@@ -214,6 +215,35 @@ class ReviewApi(ReviewCase):
         err = self.json(web, "/api/review/info?name=" + q(name), 409)["error"]
         self.assertIn("pressctl recover", err)
         self.assertEqual(self.json(web, "/api/review/list")["recordings"][0]["state"], "unfinished")
+
+    def test_config_names_the_directory(self):
+        """[daemon] record_dir is the review's directory unless [web]
+        recordings or --recordings says otherwise; pressd itself accepts
+        the file with pressd-web's [web] section in it."""
+        other = os.path.join(self.tmp.name, "other")
+        os.mkdir(other)
+        conf = os.path.join(self.tmp.name, "pressd.conf")
+        with open(conf, "w") as f:
+            f.write("[daemon]\nrecord_dir = %s\n\n[web]\ncontrols = false\n" % self.dir)
+        self.assertEqual(self.json(self.web("-c", conf), "/api/review/list")["dir"], self.dir)
+        with open(conf, "a") as f:
+            f.write("recordings = %s\n" % other)
+        self.assertEqual(self.json(self.web("-c", conf), "/api/review/list")["dir"], other)
+        self.assertEqual(self.json(self.web("-c", conf, "--recordings", self.dir), "/api/review/list")["dir"],
+                         self.dir)
+        d = self.pressd("-c", conf, "-d", "sim:mat", trace=False)
+        self.assertTrue(d.wait_for(lambda: "sim:mat" in d.text(), timeout=10), d.text())
+        time.sleep(1)
+        self.assertIsNone(d.proc.poll(), d.text())
+        with open(conf, "a") as f:
+            f.write("recordings =\n")
+        p = subprocess.run([os.path.join(harness.BIN, "pressd-web"), "-c", conf], capture_output=True, text=True,
+                           timeout=10)
+        self.assertEqual(p.returncode, 78, p.stderr)
+        self.assertIn("web.recordings", p.stderr)
+        p = subprocess.run([os.path.join(harness.BIN, "pressd-web"), "--recordings", ""], capture_output=True,
+                           text=True, timeout=10)
+        self.assertEqual(p.returncode, 64, p.stderr)
 
     def test_no_directory_configured(self):
         web = self.web()
