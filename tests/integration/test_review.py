@@ -24,7 +24,8 @@ import h5py
 import numpy as np
 
 import harness
-from test_report import REC_WRITE, pdf_text, rec_write
+from test_import import FIXTURES, PRESSCTL
+from test_report import FIXTURE_V1, REC_WRITE, pdf_text, rec_write
 from webtools import Web, WebTestCase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,18 +43,46 @@ def frames_reply(body):
     return json.loads(body[4:4 + n]), body[4 + n:]
 
 
+def baselines(f):
+    """[(from t, cells)] of /tare: version 2 [K, rows, cols] with /tare_t
+    (NaN: from the start); version 1 one [rows, cols] from the start."""
+    if "tare" not in f:
+        return []
+    tare = f["tare"][:]
+    if "tare_t" not in f:
+        return [(-np.inf, tare)]
+    return [(-np.inf if np.isnan(t) else t, cells) for t, cells in zip(f["tare_t"][:], tare)]
+
+
 def tared(f, i):
     """Frame i tared with the baseline in force (as report/summary.c), in the file's unit."""
     a = f["frames"][i].astype(np.float64)
     t = f["t"][i]
     base = None
-    if "tare" in f:
-        for k in range(f["tare"].shape[0]):
-            if np.isnan(f["tare_t"][k]) or f["tare_t"][k] <= t:
-                base = f["tare"][k]
+    for since, cells in baselines(f):
+        if since <= t:
+            base = cells
     if base is not None:
         a = a - base
     return np.clip(a, 0, None) * f["frames"].attrs["conversion"]
+
+
+def peak_map(f):
+    """The session's peak-pressure map, tared frame by frame, in blocks."""
+    n, t, out = f["frames"].shape[0], f["t"][:], None
+    bases = baselines(f)
+    for i in range(0, n, 2000):
+        a = f["frames"][i:i + 2000].astype(np.float64)
+        for k in range(a.shape[0]):
+            base = None
+            for since, cells in bases:
+                if since <= t[i + k]:
+                    base = cells
+            if base is not None:
+                a[k] -= base
+        m = np.clip(a, 0, None).max(axis=0)
+        out = m if out is None else np.maximum(out, m)
+    return out * f["frames"].attrs["conversion"]
 
 
 class ReviewCase(WebTestCase):
@@ -134,7 +163,7 @@ class ReviewApi(ReviewCase):
             self.assertEqual(frames_reply(body)[0]["count"], 3)
             # The session maps: the report's, against numpy.
             maps = self.json(web, "/api/review/maps?name=" + q(mat))
-            peak = np.max([tared(f, i) for i in range(len(t))], axis=0)
+            peak = peak_map(f)
             np.testing.assert_allclose(np.array(maps["peak"]).reshape(peak.shape), peak, rtol=1e-5, atol=1e-6)
             self.assertEqual(maps["unit"], "kPa")
         # The roller's maps: load along the axis × position, only the rows it visited.
@@ -245,6 +274,42 @@ class ReviewApi(ReviewCase):
                            text=True, timeout=10)
         self.assertEqual(p.returncode, 64, p.stderr)
 
+    def test_imported_and_version_1_recordings(self):
+        """Other vendors' files imported (docs/import.md) and a version 1
+        recording review like pressd's own: listed with their source,
+        described, their frames and maps served."""
+        fixtures = ("fscan_testL.asf", "xsensor_data.csv", "emed_test.lst", "pliance_test.asc")
+        for fx in fixtures:
+            p = subprocess.run([PRESSCTL, "import", os.path.join(FIXTURES, fx), "-o",
+                                os.path.join(self.dir, fx.replace(".", "_") + ".h5")],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        shutil.copy(FIXTURE_V1, os.path.join(self.dir, "v1.h5"))
+        web = self.web("--recordings", self.dir)
+        listed = {r["name"]: r for r in self.json(web, "/api/review/list")["recordings"]}
+        self.assertEqual(len(listed), len(fixtures) + 1)
+        for name, r in listed.items():
+            self.assertEqual(r["state"], "complete", r)
+            info = self.json(web, "/api/review/info?name=" + q(name))
+            with h5py.File(os.path.join(self.dir, name)) as f:
+                n = f["frames"].shape[0]
+                self.assertEqual(info["frames"], n)
+                if name != "v1.h5":
+                    self.assertEqual(r["source_format"], f.attrs["source_format"].decode()
+                                     if isinstance(f.attrs["source_format"], bytes) else f.attrs["source_format"])
+                i = n // 2
+                code, body = web.get("/api/review/frames?name=%s&from=%d" % (q(name), i))
+                self.assertEqual(code, 200, body)
+                h, cells = frames_reply(body)
+                dtype = "<u2" if h["cell_bits"] == 16 else "u1"
+                self.assertEqual(cells, f["frames"][i].astype(dtype).tobytes(), name)
+                maps = self.json(web, "/api/review/maps?name=" + q(name))
+                peak = peak_map(f)
+                if not maps["roller"]:
+                    np.testing.assert_allclose(np.array(maps["peak"]).reshape(peak.shape), peak, rtol=1e-5,
+                                               atol=1e-6 * max(1.0, float(peak.max())), err_msg=name)
+        self.assertEqual(self.json(web, "/api/review/info?name=v1.h5")["format_version"], 1)
+
     def test_no_directory_configured(self):
         web = self.web()
         listed = self.json(web, "/api/review/list")
@@ -280,7 +345,7 @@ class ReviewPage(ReviewCase):
             h_from, h_to = int(np.searchsorted(t, hold["t_start"])), int(np.searchsorted(t, hold["t"]))
             middle = (h_from + h_to) // 2
             blob = tared(f, middle)
-            peak = np.max([tared(f, i) for i in range(0, len(t))], axis=0)
+            peak = peak_map(f)
             mark = np.sort(f["events/marks"][:], order="time")[0]
             mark_frame = int(np.searchsorted(time, mark["time"]))
         dev = self.json(web, "/api/review/info?name=" + q(mat))["device"]
