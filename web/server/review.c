@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "review_list.h"
 #include "review_report.h"
 #include "review_session.h"
 
@@ -120,34 +121,24 @@ static int handle_page(struct mg_connection *conn, void *cb)
 	return 200;
 }
 
-struct list_ctx {
-	json_t *a;
-};
-
-static void add_recording(void *user, const char *name, const struct stat *st)
-{
-	struct list_ctx *c = user;
-	json_array_append_new(c->a, review_describe(rv.dir, name, st));
-}
-
 static int handle_list(struct mg_connection *conn, void *cb)
 {
 	(void)cb;
-	json_t *j = json_object();
-	struct list_ctx c = { json_array() };
+	json_t *j = json_object(), *list = NULL;
 	if (!rv.have_dir) {
 		json_object_set_new(j, "dir", json_null());
 		json_object_set_new(j, "error", json_string("no recordings directory: start pressd-web with "
 							    "--recordings DIR (or [web] recordings in the config)"));
+		list = json_array();
 	} else {
 		json_object_set_new(j, "dir", json_string(rv.dir));
-		if (review_list(rv.dir, LIST_MAX, add_recording, &c) != 0) {
+		if (review_list_json(rv.dir, LIST_MAX, &list) != 0) {
 			char why[4400];
 			snprintf(why, sizeof why, "cannot read %s: %s", rv.dir, strerror(errno));
 			json_object_set_new(j, "error", json_string(why));
 		}
 	}
-	json_object_set_new(j, "recordings", c.a);
+	json_object_set_new(j, "recordings", list);
 	int rc = send_json(conn, 200, j);
 	json_decref(j);
 	return rc;
@@ -313,4 +304,5 @@ void review_register(struct mg_context *ctx, const char *dir, const char *page_d
 void review_unregister(void)
 {
 	review_close_all();
+	review_list_forget();
 }

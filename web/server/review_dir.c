@@ -145,7 +145,8 @@ int review_list(const char *dir, size_t max, review_each_fn each, void *user)
 		return -1;
 	struct walk w = { 0 };
 	walk_dir(fd, "", 0, &w);
-	qsort(w.v, w.n, sizeof *w.v, newest_first);
+	if (w.n)
+		qsort(w.v, w.n, sizeof *w.v, newest_first);
 	for (size_t i = 0; i < w.n; i++) {
 		if (i < max)
 			each(user, w.v[i].name, &w.v[i].st);

@@ -12,7 +12,7 @@
 
 #define TIMELINE_POINTS 2000
 
-static const char *state_name(int state)
+const char *review_state_name(int state)
 {
 	return state == PD_REC_IN_USE ? "recording" : state == PD_REC_UNFINISHED ? "unfinished" : "complete";
 }
@@ -32,7 +32,7 @@ static uint64_t frame_at(const double *v, uint64_t n, double x)
 	return n && lo >= n ? n - 1 : lo;
 }
 
-static json_t *device_json(const struct pd_rec_file_info *fi)
+json_t *review_device_json(const struct pd_rec_file_info *fi)
 {
 	const struct pd_device_info *d = &fi->device;
 	json_t *j = json_pack("{s:s,s:s,s:i,s:i,s:f,s:f,s:f,s:i,s:I,s:s,s:s}", "id", fi->device_id, "kind",
@@ -44,43 +44,12 @@ static json_t *device_json(const struct pd_rec_file_info *fi)
 	return j;
 }
 
-static void set_calibration(json_t *j, const struct pd_rec_file_info *fi)
+void review_set_calibration(json_t *j, const struct pd_rec_file_info *fi)
 {
 	bool calibrated = strcmp(fi->unit, "counts") != 0 && fi->conversion > 0;
 	json_object_set_new(j, "unit", json_string(calibrated ? fi->unit : "counts"));
 	json_object_set_new(j, "conversion", json_real(calibrated ? fi->conversion : 1.0));
 	json_object_set_new(j, "calibrated", json_boolean(calibrated));
-}
-
-json_t *review_describe(const char *dir, const char *name, const struct stat *st)
-{
-	json_t *j = json_pack("{s:s,s:I,s:I}", "name", name, "bytes", (json_int_t)st->st_size, "mtime",
-			      (json_int_t)st->st_mtim.tv_sec);
-	int status;
-	char err[512];
-	struct review_rec *r = review_acquire(dir, name, &status, err, sizeof err);
-	if (!r) {
-		json_object_set_new(j, "state", json_string(status == 409 ? "unfinished" : "unreadable"));
-		json_object_set_new(j, "error", json_string(err));
-		return j;
-	}
-	pthread_mutex_lock(&r->mu);
-	const struct pd_rec_file_info *fi = pd_rec_reader_info(r->rd);
-	json_object_set_new(j, "state", json_string(state_name(r->state)));
-	json_object_set_new(j, "device", device_json(fi));
-	set_calibration(j, fi);
-	json_object_set_new(j, "frames", json_integer((json_int_t)r->n));
-	json_object_set_new(j, "start", json_string(fi->session_start_time));
-	double len = r->n ? r->t[r->n - 1] - r->t[0] + (fi->device.rate_hz > 0 ? 1.0 / fi->device.rate_hz : 0) : 0;
-	json_object_set_new(j, "duration_s", json_real(len));
-	for (size_t i = 0; i < pd_rec_reader_meta_count(r->rd); i++) {
-		const struct pd_rec_meta *m = pd_rec_reader_meta(r->rd, i);
-		if (!strcmp(m->key, "subject") || !strcmp(m->key, "source_format"))
-			json_object_set_new(j, m->key, json_string(m->value));
-	}
-	pthread_mutex_unlock(&r->mu);
-	review_release(r);
-	return j;
 }
 
 static json_t *pairs(struct pd_rec_reader *rd, size_t (*count)(const struct pd_rec_reader *),
@@ -198,11 +167,11 @@ json_t *review_info(struct review_rec *r, char *err, size_t errlen)
 	json_t *events = events_json(r, err, errlen);
 	if (!events)
 		return NULL;
-	json_t *j = json_pack("{s:s,s:s,s:i,s:I,s:s,s:s,s:s}", "name", r->name, "state", state_name(r->state),
+	json_t *j = json_pack("{s:s,s:s,s:i,s:I,s:s,s:s,s:s}", "name", r->name, "state", review_state_name(r->state),
 			      "format_version", fi->format_version, "frames", (json_int_t)r->n, "start",
 			      fi->session_start_time, "software", fi->software, "uri", fi->uri);
-	json_object_set_new(j, "device", device_json(fi));
-	set_calibration(j, fi);
+	json_object_set_new(j, "device", review_device_json(fi));
+	review_set_calibration(j, fi);
 	json_object_set_new(j, "t0", json_real(r->n ? r->t[0] : 0));
 	json_object_set_new(j, "t1", json_real(r->n ? r->t[r->n - 1] : 0));
 	json_object_set_new(j, "meta", pairs(r->rd, pd_rec_reader_meta_count, pd_rec_reader_meta));

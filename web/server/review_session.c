@@ -62,11 +62,31 @@ void review_name_error(const struct review_rec *r, char *err, size_t errlen)
 	name_path(err, errlen, path, r->name);
 }
 
-static struct review_rec *open_rec(int fd, const char *name, const struct stat *st, int *status, char *err,
-				   size_t errlen)
+int review_reader_open(int fd, const char *name, int *state, struct pd_rec_reader **rd, char *err, size_t errlen)
 {
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	int status = 0;
+	*rd = NULL;
+	*state = pd_rec_is_unfinished(path, err, errlen);
+	if (*state < 0) {
+		status = 422;
+	} else if (*state == PD_REC_UNFINISHED) {
+		status = 409;
+		snprintf(err, errlen, "%s was left unfinished (its recorder crashed or was killed): "
+			 "run 'pressctl recover' on it first", name);
+	} else if (pd_rec_reader_open(rd, path, err, errlen) != 0) {
+		*rd = NULL;
+		status = 422;
+	}
+	if (status)
+		name_path(err, errlen, path, name);
+	return status;
+}
+
+static struct review_rec *open_rec(int fd, const char *name, const struct stat *st, int *status, char *err,
+				   size_t errlen)
+{
 	struct review_rec *r = calloc(1, sizeof *r);
 	if (!r) {
 		*status = 500;
@@ -78,16 +98,8 @@ static struct review_rec *open_rec(int fd, const char *name, const struct stat *
 	pthread_mutex_init(&r->maps_mu, NULL);
 	snprintf(r->name, sizeof r->name, "%s", name);
 	r->st = *st;
-	r->state = pd_rec_is_unfinished(path, err, errlen);
-	if (r->state < 0) {
-		*status = 422;
-	} else if (r->state == PD_REC_UNFINISHED) {
-		*status = 409;
-		snprintf(err, errlen, "%s was left unfinished (its recorder crashed or was killed): "
-			 "run 'pressctl recover' on it first", name);
-	} else if (pd_rec_reader_open(&r->rd, path, err, errlen) != 0) {
-		*status = 422;
-	} else {
+	*status = review_reader_open(fd, name, &r->state, &r->rd, err, errlen);
+	if (!*status) {
 		r->n = pd_rec_reader_info(r->rd)->frames;
 		r->t = malloc((r->n ? r->n : 1) * sizeof *r->t);
 		r->time = malloc((r->n ? r->n : 1) * sizeof *r->time);
@@ -97,11 +109,11 @@ static struct review_rec *open_rec(int fd, const char *name, const struct stat *
 		} else if (pd_rec_reader_times(r->rd, 0, r->n, r->t, r->time) != 0) {
 			*status = 422;
 			snprintf(err, errlen, "%s", pd_rec_reader_error(r->rd));
+			review_name_error(r, err, errlen);
 		} else {
 			return r;
 		}
 	}
-	name_path(err, errlen, path, name);
 	r->fd = -1; /* the caller's */
 	rec_free(r);
 	return NULL;

@@ -47,10 +47,16 @@ void review_close_all(void);
 void review_fd_path(const struct review_rec *r, char *out, size_t cap);
 void review_name_error(const struct review_rec *r, char *err, size_t errlen);
 
-/* A short description of a recording for the list (device, geometry,
- * frames, length, start, state), or NULL when it cannot be read (with
- * why). Opens and closes the file; not cached. */
-json_t *review_describe(const char *dir, const char *name, const struct stat *st);
+/* The reader of an fd review_open gave, refusing a file left unfinished:
+ * 0, or an HTTP status (409 unfinished, 422 unreadable) with why, naming
+ * `name`. *state: a pd_rec_state. */
+int review_reader_open(int fd, const char *name, int *state, struct pd_rec_reader **rd, char *err, size_t errlen);
+
+/* The parts of a description the list and review_info share: "complete",
+ * "recording" or "unfinished"; the device; unit, conversion, calibrated. */
+const char *review_state_name(int state);
+json_t *review_device_json(const struct pd_rec_file_info *fi);
+void review_set_calibration(json_t *j, const struct pd_rec_file_info *fi);
 
 /* With r->mu held. The recording: device, calibration, meta, analysis,
  * baselines (with their cells), gaps, every event with the frames it
