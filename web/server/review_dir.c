@@ -79,6 +79,12 @@ int review_open(const char *dir, const char *name, struct stat *st)
 	return fd;
 }
 
+bool review_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
 struct found {
 	char *name;
 	struct stat st;

@@ -21,6 +21,10 @@ bool review_name_ok(const char *name);
  * way, EINVAL: a bad name, ENOENT...). */
 int review_open(const char *dir, const char *name, struct stat *st);
 
+/* The same file, unchanged since `was` was taken (a recording being
+ * written changes size and mtime with every flush). */
+bool review_same_file(const struct stat *was, const struct stat *now);
+
 /* The recordings under dir (REVIEW_DEPTH_MAX deep, symlinks not
  * followed), newest first. The callback gets each one's name and stat;
  * returns 0, or -1 with errno when dir itself cannot be read. At most

@@ -26,12 +26,6 @@ static struct described *known;
 static size_t nknown, capknown;
 static unsigned listing;
 
-static bool unchanged(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 static void set_duration(json_t *j, struct pd_rec_reader *rd, const struct pd_rec_file_info *fi)
 {
 	double t0 = 0, t1 = 0;
@@ -87,7 +81,7 @@ static json_t *kept(const char *name, const struct stat *st)
 			known[i].seen = listing;
 			const char *state = json_string_value(json_object_get(known[i].j, "state"));
 			bool live = state && !strcmp(state, "recording");
-			return unchanged(&known[i].st, st) && !live ? json_incref(known[i].j) : NULL;
+			return review_same_file(&known[i].st, st) && !live ? json_incref(known[i].j) : NULL;
 		}
 	return NULL;
 }

@@ -13,12 +13,6 @@ static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct review_rec *cache[KEEP_OPEN];
 static uint64_t use_clock;
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 static void rec_free(struct review_rec *r)
 {
 	if (!r)
@@ -150,7 +144,7 @@ struct review_rec *review_acquire(const char *dir, const char *name, int *status
 		/* A file that grew or was replaced is reopened, once no
 		 * request is reading the old one; so is one whose recorder
 		 * has gone (stopped, or killed: then the file is unchanged). */
-		if ((same_file(&c->st, &st) && !recorder_gone(c, fd)) || c->refs > 0) {
+		if ((review_same_file(&c->st, &st) && !recorder_gone(c, fd)) || c->refs > 0) {
 			c->refs++;
 			c->used = ++use_clock;
 			pthread_mutex_unlock(&cache_mu);
