@@ -114,33 +114,80 @@ static size_t number(const struct pd_report_compare *c, size_t file)
 	return 0;
 }
 
-static void cell_text(char *b, size_t len, int what, const struct pd_report_cell *x)
+/* A block's first line: its label, then the sessions' numbers. */
+static void header(struct pg *p, const char *label, const struct pd_report_compare *c,
+		   const struct pd_report_group *g, size_t from, size_t to)
 {
-	if (!x->present) {
-		snprintf(b, len, "-");
-		return;
+	struct row r;
+	char v[32];
+	row_start(&r, label);
+	for (size_t j = from; j < to; j++) {
+		snprintf(v, sizeof v, "session %zu", number(c, g->session[j]));
+		row_add(&r, v);
 	}
-	switch (what) {
-	case 0: snprintf(b, len, "%.2f", x->compression_s); break;
-	case 1: snprintf(b, len, "%zu/%zu", x->nreached, x->nholds); break;
-	case 2:
-		if (x->nholds)
-			snprintf(b, len, "%.2f/%g", x->longest_hold_s, x->longest_target_s);
-		else
-			snprintf(b, len, "none");
-		break;
-	case 3: snprintf(b, len, "%zu", x->nsets); break;
-	case 4:
-		if (x->nsets)
-			snprintf(b, len, "%ux%.2f", x->best_set_count, x->best_set_mean_s);
-		else
-			snprintf(b, len, "none");
-		break;
-	case 5: snprintf(b, len, "%zu", x->nglides); break;
-	case 6: snprintf(b, len, "%u", x->max_pass); break;
-	default: snprintf(b, len, "%.1f", x->peak); break;
-	}
+	pg_mono(p, "%s", r.s);
 }
+
+/* A site's rows: the label, and how a present cell is written (an absent
+ * one is a dash). No spaces inside a value: columns are told apart by
+ * runs of spaces when the page is read back as text. */
+typedef void cell_fn(char *b, size_t len, const struct pd_report_cell *x);
+
+static void compression(char *b, size_t len, const struct pd_report_cell *x)
+{
+	snprintf(b, len, "%.2f", x->compression_s);
+}
+
+static void holds(char *b, size_t len, const struct pd_report_cell *x)
+{
+	snprintf(b, len, "%zu/%zu", x->nreached, x->nholds);
+}
+
+static void longest(char *b, size_t len, const struct pd_report_cell *x)
+{
+	if (x->nholds)
+		snprintf(b, len, "%.2f/%g", x->longest_hold_s, x->longest_target_s);
+	else
+		snprintf(b, len, "none");
+}
+
+static void sets(char *b, size_t len, const struct pd_report_cell *x)
+{
+	snprintf(b, len, "%zu", x->nsets);
+}
+
+static void fullest(char *b, size_t len, const struct pd_report_cell *x)
+{
+	if (x->nsets)
+		snprintf(b, len, "%ux%.2f", x->best_set_count, x->best_set_mean_s);
+	else
+		snprintf(b, len, "none");
+}
+
+static void glides(char *b, size_t len, const struct pd_report_cell *x)
+{
+	snprintf(b, len, "%zu", x->nglides);
+}
+
+static void pass(char *b, size_t len, const struct pd_report_cell *x)
+{
+	snprintf(b, len, "%u", x->max_pass);
+}
+
+static void peak(char *b, size_t len, const struct pd_report_cell *x)
+{
+	snprintf(b, len, "%.1f", x->peak);
+}
+
+static const struct {
+	const char *label; /* NULL: the peak's, which names the unit */
+	cell_fn *text;
+} site_rows[] = {
+	{ "  compression s", compression }, { "  holds reached/all", holds },
+	{ "  longest hold s/target s", longest }, { "  pulse sets", sets },
+	{ "  fullest set presses x mean s", fullest }, { "  glides", glides },
+	{ "  highest glide pass", pass }, { NULL, peak },
+};
 
 /* The sessions [from, to) of group g: their totals, then each site. */
 static void table(struct pg *p, const struct pc_report_file *files, const struct pd_report_compare *c,
@@ -154,12 +201,7 @@ static void table(struct pg *p, const struct pc_report_file *files, const struct
 			unit = NULL;
 	pg_ensure(p, 60);
 	p->y += 3;
-	row_start(&r, "Session");
-	for (size_t j = from; j < to; j++) {
-		snprintf(v, sizeof v, "session %zu", number(c, g->session[j]));
-		row_add(&r, v);
-	}
-	pg_mono(p, "%s", r.s);
+	header(p, "Session", c, g, from, to);
 	static const char *const totals[] = { "  length s", "  compression s (all sites)", "  frames lost/gaps",
 					      "  unit" };
 	for (int k = 0; k < 4; k++) {
@@ -181,26 +223,21 @@ static void table(struct pg *p, const struct pc_report_file *files, const struct
 		}
 		pg_mono(p, "%s", r.s);
 	}
-	char peak[48];
-	snprintf(peak, sizeof peak, "  peak %s", unit ? unit : "(each session's unit)");
-	const char *labels[] = { "  compression s", "  holds reached/all", "  longest hold s/target s",
-				 "  pulse sets", "  fullest set presses x mean s", "  glides", "  highest glide pass",
-				 peak };
+	char peak_label[48];
+	snprintf(peak_label, sizeof peak_label, "  peak %s", unit ? unit : "(each session's unit)");
 	for (size_t k = 0; k < g->nsites; k++) {
 		const struct pd_report_match *m = &g->site[k];
-		pg_ensure(p, 9 * 8.5 + 3); /* a site's block together, its header with it */
+		pg_ensure(p, (1 + sizeof site_rows / sizeof site_rows[0]) * 8.5 + 3); /* a site's block together */
 		p->y += 3;
 		snprintf(v, sizeof v, "Site %zu  x %.1f  y %.1f mm", k + 1, m->x, m->y);
-		row_start(&r, v);
-		for (size_t j = from; j < to; j++) {
-			snprintf(v, sizeof v, "session %zu", number(c, g->session[j]));
-			row_add(&r, v);
-		}
-		pg_mono(p, "%s", r.s);
-		for (int what = 0; what < 8; what++) {
-			row_start(&r, labels[what]);
+		header(p, v, c, g, from, to); /* the columns named again: a site may start a page */
+		for (size_t w = 0; w < sizeof site_rows / sizeof site_rows[0]; w++) {
+			row_start(&r, site_rows[w].label ? site_rows[w].label : peak_label);
 			for (size_t j = from; j < to; j++) {
-				cell_text(v, sizeof v, what, &m->cell[j]);
+				if (m->cell[j].present)
+					site_rows[w].text(v, sizeof v, &m->cell[j]);
+				else
+					snprintf(v, sizeof v, "-");
 				row_add(&r, v);
 			}
 			pg_mono(p, "%s", r.s);
