@@ -388,7 +388,11 @@ int pc_report_draw(const struct pc_report_file *files, size_t n, struct pc_repor
 	}
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
-	pg_open(&p, out->fmt, out);
+	if (pg_open(&p, out->fmt, out) != 0) {
+		snprintf(err, errlen, "%s", out->err);
+		free(order);
+		return -1;
+	}
 	/* Several sessions: the comparison first, the overview a clinician
 	 * reads before (and often instead of) each session's detail; the
 	 * sections follow in its order, time order, so its session numbers

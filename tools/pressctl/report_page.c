@@ -118,8 +118,17 @@ int pg_open(struct pg *p, enum pc_report_format fmt, struct pc_report_out *out)
 {
 	*p = (struct pg){ .fmt = fmt, .out = out };
 	open_surface(p);
+	if (p->write_failed) {
+		/* nothing drawn: no page could be kept (and pango's font
+		 * machinery is never started for nothing) */
+		cairo_destroy(p->cr);
+		cairo_surface_destroy(p->surf);
+		p->cr = NULL;
+		p->surf = NULL;
+		return -1;
+	}
 	begin_page(p);
-	return p->write_failed ? -1 : 0;
+	return 0;
 }
 
 void pg_new_page(struct pg *p)

@@ -34,7 +34,8 @@ struct pg {
 	bool write_failed; /* a write or a file failed: drawing goes on into a scrap surface */
 };
 
-/* The first page. 0, or -1 (the first file could not be made: why in out->err). */
+/* The first page. 0, or -1 (the first file could not be made: why in
+ * out->err; nothing to close then). */
 int pg_open(struct pg *p, enum pc_report_format fmt, struct pc_report_out *out);
 /* The last page's footer, every surface finished and the last file
  * closed. 0, or -1 with why in err. */
