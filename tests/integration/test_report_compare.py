@@ -93,7 +93,7 @@ def contents(paths):
 
 
 def parse_compare(lines):
-    """{'order': [paths], 'totals': {row: [values]}, 'sites': [(x, y, {row: [values]})]} of the comparison page"""
+    """{'order': [file names], 'totals': {row: [values]}, 'sites': [(x, y, {row: [values]})]} of the comparison page"""
     start = next(i for i, l in enumerate(lines) if l.startswith("Sessions compared"))
     end = next(i for i, l in enumerate(lines) if l.startswith("Session report:"))
     page = lines[start:end]
@@ -134,7 +134,7 @@ class CompareTest(TestCase):
         self.assertNotIn("warning", p.stderr)
         lines = pdf_text(out)
         page = parse_compare(lines)
-        self.assertEqual(page["order"], [a, b, c, d])
+        self.assertEqual(page["order"], [os.path.basename(x) for x in (a, b, c, d)])
         self.assertNotIn("Warning", page["text"])
         self.assertIn("Session 4 is not compared", page["text"])
         self.assertIn("16 x 16 mat", page["text"])
@@ -209,7 +209,7 @@ class CompareTest(TestCase):
         self.assertIn("S02", p.stderr)
         page = parse_compare(pdf_text(out))
         self.assertIn("Warning: these files are not all of one subject", page["text"])
-        self.assertIn("3: S02", page["text"])
+        self.assertIn("by session: S01: 1, 2; S02: 3", page["text"])
         self.assertNotIn("not compared", page["text"])
 
     def pages(self, out):

@@ -150,19 +150,23 @@ const char *pc_report_meta(const struct pc_report_file *f, const char *key)
 	return NULL;
 }
 
+bool pc_report_same_subject(const struct pc_report_file *a, const struct pc_report_file *b)
+{
+	const char *x = pc_report_meta(a, "subject"), *y = pc_report_meta(b, "subject");
+	return !x == !y && (!x || !strcmp(x, y));
+}
+
 /* Files of more than one subject in one report: likely a wrong file
  * picked, so said on stderr as well as on the comparison page. */
 static void warn_subjects(const struct pc_report_file *files, size_t n)
 {
-	const char *first = pc_report_meta(&files[0], "subject");
-	for (size_t i = 1; i < n; i++) {
-		const char *s = pc_report_meta(&files[i], "subject");
-		if (!first != !s || (s && strcmp(s, first))) {
+	for (size_t i = 1; i < n; i++)
+		if (!pc_report_same_subject(&files[0], &files[i])) {
+			const char *a = pc_report_meta(&files[0], "subject"), *b = pc_report_meta(&files[i], "subject");
 			fprintf(stderr, "pressctl: warning: %s is of subject %s, %s of %s\n", files[i].path,
-				s ? s : "(none recorded)", files[0].path, first ? first : "(none recorded)");
+				b ? b : "(none recorded)", files[0].path, a ? a : "(none recorded)");
 			return;
 		}
-	}
 }
 
 static int write_output(const struct pc_report_file *files, size_t n, enum pc_report_format fmt, const char *out)

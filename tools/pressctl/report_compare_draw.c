@@ -35,26 +35,36 @@ static void row_add(struct row *r, const char *v)
 
 static void subject_warning(struct pg *p, const struct pc_report_file *files, const struct pd_report_compare *c)
 {
-	const char *first = pc_report_meta(&files[c->order[0]], "subject");
+	const struct pc_report_file *first = &files[c->order[0]];
 	bool differ = false;
-	for (size_t i = 1; i < c->n && !differ; i++) {
-		const char *s = pc_report_meta(&files[c->order[i]], "subject");
-		differ = !first != !s || (s && strcmp(s, first));
-	}
+	for (size_t i = 1; i < c->n; i++)
+		differ |= !pc_report_same_subject(first, &files[c->order[i]]);
 	if (!differ) {
-		pg_para(p, FONT_TITLE, "Sessions compared: %s", first ? first : "(no subject recorded)");
+		const char *subject = pc_report_meta(first, "subject");
+		pg_para(p, FONT_TITLE, "Sessions compared: %s", subject ? subject : "(no subject recorded)");
 		return;
 	}
 	pg_para(p, FONT_TITLE, "Sessions compared");
+	/* each subject once, with the sessions (numbers in time order) of it */
 	char who[1024] = "";
 	size_t n = 0;
 	for (size_t i = 0; i < c->n && n < sizeof who; i++) {
-		const char *s = pc_report_meta(&files[c->order[i]], "subject");
-		n += (size_t)snprintf(who + n, sizeof who - n, "%s%zu: %s", i ? ", " : "", i + 1,
-				      s ? s : "none recorded");
+		const struct pc_report_file *f = &files[c->order[i]];
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = pc_report_same_subject(f, &files[c->order[k]]);
+		if (seen)
+			continue;
+		const char *s = pc_report_meta(f, "subject");
+		n += (size_t)snprintf(who + n, sizeof who - n, "%s%s: ", n ? "; " : "", s ? s : "none recorded");
+		for (size_t k = i, first_one = 1; k < c->n && n < sizeof who; k++)
+			if (pc_report_same_subject(f, &files[c->order[k]])) {
+				n += (size_t)snprintf(who + n, sizeof who - n, "%s%zu", first_one ? "" : ", ", k + 1);
+				first_one = 0;
+			}
 	}
 	cairo_set_source_rgb(p->cr, 0.75, 0, 0);
-	pg_para(p, FONT_TEXT, "Warning: these files are not all of one subject (%s). Check that the right files were given; their sites are compared all the same.",
+	pg_para(p, FONT_TEXT, "Warning: these files are not all of one subject (by session: %s). Check that the right files were given; their sites are compared all the same.",
 		who);
 	cairo_set_source_rgb(p->cr, 0, 0, 0);
 }
@@ -77,26 +87,16 @@ static void start_text(char *b, size_t len, const struct pc_report_file *f)
 static void sessions(struct pg *p, const struct pc_report_file *files, const struct pd_report_compare *c)
 {
 	pg_heading(p, "Sessions, in the order they were recorded");
-	char line[1024], when[64];
-	int width = 0;
-	for (size_t pass = 0; pass < 2; pass++) {
-		/* pass 0 measures the longest line: the header is padded to it,
-		 * so that all are set in the same size (pg_mono shrinks a line
-		 * too long for the page) and the columns line up */
-		if (pass == 1)
-			pg_mono(p, "%-*s", width, "#   start (UTC)          session    device          file");
-		for (size_t i = 0; i < c->n; i++) {
-			const struct pc_report_file *f = &files[c->order[i]];
-			const char *session = pc_report_meta(f, "session");
-			start_text(when, sizeof when, f);
-			int n = snprintf(line, sizeof line, "%-3zu %-20s %-10s %-15s %s", i + 1, when,
-					 session ? session : "-", *f->fi->device.serial ? f->fi->device.serial : f->fi->device_id,
-					 f->path);
-			if (pass == 0)
-				width = n > width ? n : width;
-			else
-				pg_mono(p, "%s", line);
-		}
+	/* the file's name only, so that a line fits: its section's title
+	 * has the whole path */
+	pg_mono(p, "%-4s %-20s %-10s %-15s %s", "#", "start (UTC)", "session", "device", "file");
+	for (size_t i = 0; i < c->n; i++) {
+		const struct pc_report_file *f = &files[c->order[i]];
+		const char *session = pc_report_meta(f, "session"), *slash = strrchr(f->path, '/');
+		char when[64];
+		start_text(when, sizeof when, f);
+		pg_mono(p, "%-4zu %-20s %-10s %-15s %s", i + 1, when, session ? session : "-",
+			*f->fi->device.serial ? f->fi->device.serial : f->fi->device_id, slash ? slash + 1 : f->path);
 	}
 	for (size_t i = 0; i < c->n; i++)
 		if (isnan(files[c->order[i]].start_utc)) {

@@ -25,6 +25,8 @@ enum pc_report_format { PC_REPORT_PDF, PC_REPORT_SVG, PC_REPORT_PNG };
 
 /* The file's root attribute `key` (subject, session, notes...), or NULL. */
 const char *pc_report_meta(const struct pc_report_file *f, const char *key);
+/* Whether both files have the same `subject`, or neither has one. */
+bool pc_report_same_subject(const struct pc_report_file *a, const struct pc_report_file *b);
 
 /* ---- the output files (report_out.c) ---- */
 
