@@ -71,8 +71,11 @@ static void subject_warning(struct pg *p, const struct pc_report_file *files, co
 
 static void geometry(char *buf, size_t len, const struct pd_report_group *g)
 {
-	snprintf(buf, len, "%u x %u %s, pitch %.4g x %.4g mm", g->rows, g->cols, pd_kind_name(g->kind),
-		 (double)g->pitch_x_mm, (double)g->pitch_y_mm);
+	if (g->kind == PD_KIND_ROLLER) /* one pitch: along its axis */
+		snprintf(buf, len, "%u-cell roller, pitch %.4g mm", g->cols, (double)g->pitch_x_mm);
+	else
+		snprintf(buf, len, "%u x %u %s, pitch %.4g x %.4g mm", g->rows, g->cols, pd_kind_name(g->kind),
+			 (double)g->pitch_x_mm, (double)g->pitch_y_mm);
 }
 
 /* "2026-09-21 14:13:20" from the parsed start time, else as recorded. */
@@ -89,13 +92,13 @@ static void sessions(struct pg *p, const struct pc_report_file *files, const str
 	pg_heading(p, "Sessions, in the order they were recorded");
 	/* the file's name only, so that a line fits: its section's title
 	 * has the whole path */
-	pg_mono(p, "%-4s %-20s %-10s %-15s %s", "#", "start (UTC)", "session", "device", "file");
+	pg_mono(p, "%-4s %-20s %-12s %-15s %s", "#", "start (UTC)", "session", "device", "file");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pc_report_file *f = &files[c->order[i]];
 		const char *session = pc_report_meta(f, "session"), *slash = strrchr(f->path, '/');
 		char when[64];
 		start_text(when, sizeof when, f);
-		pg_mono(p, "%-4zu %-20s %-10s %-15s %s", i + 1, when, session ? session : "-",
+		pg_mono(p, "%-4zu %-20s %-12s %-15s %s", i + 1, when, session ? session : "-",
 			*f->fi->device.serial ? f->fi->device.serial : f->fi->device_id, slash ? slash + 1 : f->path);
 	}
 	for (size_t i = 0; i < c->n; i++)
@@ -299,6 +302,7 @@ int pc_report_compare_page(struct pg *p, const struct pc_report_file *files, siz
 			continue;
 		char geo[128];
 		geometry(geo, sizeof geo, g);
+		p->y += 6;
 		pg_para(p, FONT_TEXT, "Session %zu is not compared: it is the only one on a %s (positions on mats of other geometries do not correspond).",
 			number(&c, g->session[0]), geo);
 	}
