@@ -7,48 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linkage.h"
 #include "report.h"
 
 struct point {
-	double x, y, t;
+	double t;
 	enum pd_event_type type;
 	size_t index;
 };
 
-static size_t find(size_t *parent, size_t i)
-{
-	while (parent[i] != i)
-		i = parent[i] = parent[parent[i]];
-	return i;
-}
-
-static void join(size_t *parent, size_t a, size_t b)
-{
-	a = find(parent, a);
-	b = find(parent, b);
-	if (a != b)
-		parent[a > b ? a : b] = a < b ? a : b;
-}
-
-static size_t points(const struct pd_report_events *ev, struct point *p)
+/* Every event with a place: its time, kind and index in p, its position in xy. */
+static size_t points(const struct pd_report_events *ev, struct point *p, struct pd_link_xy *xy)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < ev->npress; i++) {
 		const struct pd_ev_press *e = &ev->press[i].u.press;
-		p[n++] = (struct point){ e->x, e->y, e->t_start, PD_EV_PRESS, i };
+		xy[n] = (struct pd_link_xy){ e->x, e->y };
+		p[n++] = (struct point){ e->t_start, PD_EV_PRESS, i };
 	}
 	for (size_t i = 0; i < ev->nhold; i++) {
 		const struct pd_ev_hold *e = &ev->hold[i].u.hold;
-		p[n++] = (struct point){ e->x, e->y, e->t_start, PD_EV_HOLD, i };
+		xy[n] = (struct pd_link_xy){ e->x, e->y };
+		p[n++] = (struct point){ e->t_start, PD_EV_HOLD, i };
 	}
 	for (size_t i = 0; i < ev->npulses; i++) {
 		const struct pd_ev_pulses *e = &ev->pulses[i].u.pulses;
-		p[n++] = (struct point){ e->x, e->y, e->t_start, PD_EV_PULSES, i };
+		xy[n] = (struct pd_link_xy){ e->x, e->y };
+		p[n++] = (struct point){ e->t_start, PD_EV_PULSES, i };
 	}
 	for (size_t i = 0; i < ev->nstroke; i++) {
 		const struct pd_ev_stroke *e = &ev->stroke[i].u.stroke;
-		p[n++] = (struct point){ (e->x0 + e->x1) / 2, (e->y0 + e->y1) / 2, ev->stroke[i].t - e->duration,
-					 PD_EV_STROKE, i };
+		xy[n] = (struct pd_link_xy){ (e->x0 + e->x1) / 2, (e->y0 + e->y1) / 2 };
+		p[n++] = (struct point){ ev->stroke[i].t - e->duration, PD_EV_STROKE, i };
 	}
 	return n;
 }
@@ -71,31 +61,27 @@ static int regions(const struct pd_report_events *ev, struct pd_report_dose *out
 		free(parent);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		parent[i] = i;
+	pd_link_init(parent, n);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++) {
 			const struct pd_ev_roll *a = &ev->roll[i].u.roll, *b = &ev->roll[j].u.roll;
 			double a0 = fmin(a->from_mm, a->to_mm), a1 = fmax(a->from_mm, a->to_mm);
 			double b0 = fmin(b->from_mm, b->to_mm), b1 = fmax(b->from_mm, b->to_mm);
 			if (a0 <= b1 && b0 <= a1)
-				join(parent, i, j);
+				pd_link_join(parent, i, j);
 		}
 	size_t *slot = malloc(n * sizeof *slot);
 	if (!slot) {
 		free(parent);
 		return -1;
 	}
-	for (size_t i = 0; i < n; i++)
-		slot[i] = SIZE_MAX;
+	out->nregions = pd_link_labels(parent, n, slot);
+	for (size_t k = 0; k < out->nregions; k++) {
+		out->region[k].from_mm = INFINITY;
+		out->region[k].to_mm = -INFINITY;
+	}
 	for (size_t i = 0; i < n; i++) {
-		size_t r = find(parent, i);
-		if (slot[r] == SIZE_MAX) {
-			slot[r] = out->nregions++;
-			out->region[slot[r]].from_mm = INFINITY;
-			out->region[slot[r]].to_mm = -INFINITY;
-		}
-		struct pd_report_region *g = &out->region[slot[r]];
+		struct pd_report_region *g = &out->region[slot[i]];
 		const struct pd_ev_roll *e = &ev->roll[i].u.roll;
 		g->from_mm = fmin(g->from_mm, fmin(e->from_mm, e->to_mm));
 		g->to_mm = fmax(g->to_mm, fmax(e->from_mm, e->to_mm));
@@ -123,44 +109,39 @@ int pd_report_dose(const struct pd_report_events *ev, double pitch_x_mm, double 
 	memset(out, 0, sizeof *out);
 	size_t max = ev->npress + ev->nhold + ev->npulses + ev->nstroke;
 	struct point *p = malloc((max ? max : 1) * sizeof *p);
+	struct pd_link_xy *xy = malloc((max ? max : 1) * sizeof *xy);
 	size_t *parent = malloc((max ? max : 1) * sizeof *parent);
 	size_t *slot = malloc((max ? max : 1) * sizeof *slot);
 	size_t *count = calloc(max ? max : 1, sizeof *count);
 	out->site = calloc(max ? max : 1, sizeof *out->site);
 	int rc = -1;
-	if (!p || !parent || !slot || !count || !out->site)
+	if (!p || !xy || !parent || !slot || !count || !out->site)
 		goto out;
-	size_t n = points(ev, p);
-	for (size_t i = 0; i < n; i++)
-		parent[i] = i;
-	double r2 = radius_mm * radius_mm;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++) {
-			double dx = p[i].x - p[j].x, dy = p[i].y - p[j].y;
-			if (dx * dx + dy * dy <= r2)
-				join(parent, i, j);
-		}
-	for (size_t i = 0; i < n; i++)
-		slot[i] = SIZE_MAX;
+	size_t n = points(ev, p, xy);
+	out->nsites = pd_link_within(xy, n, radius_mm, parent, slot);
+	for (size_t k = 0; k < out->nsites; k++)
+		out->site[k].row = INFINITY; /* the first event's time, for sorting */
 	for (size_t i = 0; i < n; i++) {
-		size_t r = find(parent, i);
-		if (slot[r] == SIZE_MAX) {
-			slot[r] = out->nsites++;
-			out->site[slot[r]].row = INFINITY; /* the first event's time, for sorting */
-		}
-		struct pd_report_site *s = &out->site[slot[r]];
-		s->x += p[i].x;
-		s->y += p[i].y;
+		struct pd_report_site *s = &out->site[slot[i]];
+		s->x += xy[i].x;
+		s->y += xy[i].y;
 		s->row = fmin(s->row, p[i].t);
-		count[slot[r]]++;
+		count[slot[i]]++;
 		switch (p[i].type) {
 		case PD_EV_PRESS:
 			s->npress++;
 			s->compression_s += ev->press[p[i].index].u.press.duration;
+			s->peak = fmax(s->peak, ev->press[p[i].index].u.press.peak);
 			break;
-		case PD_EV_HOLD: s->nholds++; break;
-		case PD_EV_PULSES: s->npulses++; break;
-		default: s->nstrokes++; break;
+		case PD_EV_HOLD:
+			s->nholds++;
+			s->peak = fmax(s->peak, ev->hold[p[i].index].u.hold.peak);
+			break;
+		case PD_EV_PULSES: s->npulses++; break; /* its presses are counted as presses */
+		default:
+			s->nstrokes++;
+			s->peak = fmax(s->peak, ev->stroke[p[i].index].u.stroke.peak);
+			break;
 		}
 	}
 	for (size_t k = 0; k < out->nsites; k++) {
@@ -176,7 +157,7 @@ int pd_report_dose(const struct pd_report_events *ev, double pitch_x_mm, double 
 	}
 	/* the lists, in time order (the tables are) */
 	for (size_t i = 0; i < n; i++) {
-		struct pd_report_site *s = &out->site[slot[find(parent, i)]];
+		struct pd_report_site *s = &out->site[slot[i]];
 		if (p[i].type == PD_EV_HOLD)
 			s->holds[s->nholds++] = p[i].index;
 		else if (p[i].type == PD_EV_PULSES)
@@ -193,6 +174,7 @@ int pd_report_dose(const struct pd_report_events *ev, double pitch_x_mm, double 
 	rc = regions(ev, out);
 out:
 	free(p);
+	free(xy);
 	free(parent);
 	free(slot);
 	free(count);

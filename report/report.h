@@ -10,6 +10,8 @@
  *   events.c    the events: the recorded tables, or a re-analysis of the
  *               recorded frames (analysis library) with other parameters
  *   dose.c      sites (events within pulse_radius_mm) and what each got
+ *   compare.c   several sessions side by side: their sites matched by
+ *               position, what each site got in each session
  *
  * Memory: the maps and fixed-size curves; nothing grows with the number of
  * frames (events are kept: a session has thousands at most). */
@@ -144,6 +146,7 @@ struct pd_report_site {
 	double col, row;     /* the same in cells */
 	size_t npress;
 	double compression_s; /* Σ press durations */
+	double peak;          /* the highest peak of its presses, holds and strokes */
 	size_t *holds, nholds;     /* indices into ev->hold */
 	size_t *pulses, npulses;   /* into ev->pulses */
 	size_t *strokes, nstrokes; /* into ev->stroke */
@@ -169,5 +172,72 @@ struct pd_report_dose {
 int pd_report_dose(const struct pd_report_events *ev, double pitch_x_mm, double pitch_y_mm, double radius_mm,
 		   struct pd_report_dose *out);
 void pd_report_dose_free(struct pd_report_dose *d);
+
+/* ---- several sessions side by side (compare.c) ----------------------------- */
+
+/* One file as the comparison sees it (everything borrowed). */
+struct pd_report_session {
+	const struct pd_report_dose *dose;
+	const struct pd_report_events *ev;
+	const struct pd_device_info *device;
+	double start_utc; /* seconds since 1970 (pd_report_iso_utc); NaN: unknown */
+	double radius_mm; /* pulse_radius_mm in force for this file */
+};
+
+/* What one site got in one session; a site the session did not touch has
+ * present false (the page prints a dash). Two of a session's own sites
+ * that both match one site of another session are added together. */
+struct pd_report_cell {
+	bool present;
+	double compression_s;
+	size_t nholds, nreached;
+	double longest_hold_s, longest_target_s; /* the longest hold and its own target_s */
+	size_t nsets;
+	uint32_t best_set_count;  /* the set with the most presses: how many */
+	double best_set_mean_s;   /* and their mean duration (vs 3 × 10 s) */
+	size_t nglides;
+	uint32_t max_pass;
+	double peak;
+};
+
+struct pd_report_match {
+	double x, y;                 /* mm: the mean of the matched sites' positions */
+	struct pd_report_cell *cell; /* one per session of the group, in its order */
+};
+
+/* Sessions on one geometry (kind, rows × cols, pitch): positions on them
+ * are comparable, positions on another geometry are not. */
+struct pd_report_group {
+	uint8_t kind;
+	uint16_t rows, cols;
+	float pitch_x_mm, pitch_y_mm;
+	size_t *session;  /* indices into the sessions given, in time order */
+	size_t nsessions;
+	double radius_mm; /* the smallest pulse_radius_mm of its sessions */
+	bool radius_differs;
+	struct pd_report_match *site;
+	size_t nsites;
+};
+
+struct pd_report_compare {
+	size_t *order; /* every session given, in time order (unknown times last) */
+	size_t n;
+	struct pd_report_group *group; /* in the order of their first session */
+	size_t ngroups;
+};
+
+/* Orders the sessions by start time (stable: equal or unknown times keep
+ * the order given), groups them by geometry and, within a group, matches
+ * the sessions' sites: two sites are one when their positions are within
+ * the group's radius_mm, transitively (single linkage, as within a
+ * session). Sites are ordered by the first session that has them, then by
+ * that session's own order. 0, or -1 out of memory. */
+int pd_report_compare(const struct pd_report_session *s, size_t n, struct pd_report_compare *out);
+void pd_report_compare_free(struct pd_report_compare *c);
+
+/* An ISO 8601 UTC time as session_start_time stores it
+ * ("2026-09-21T14:13:20.000000+00:00"; "Z", another offset, no fraction,
+ * no offset (taken as UTC) too) → seconds since 1970. 0, or -1. */
+int pd_report_iso_utc(const char *s, double *out);
 
 #endif

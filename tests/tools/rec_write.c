@@ -23,7 +23,8 @@
  * it comes into force), --set-at N:KEY=VALUE (with --events: change an
  * analysis parameter from frame N on, a row of /events/settings),
  * --calibrated UNIT:K (a calibrated device: kPa, N or mmHg, K units per
- * count), --frames 0 (a recording with no frames).
+ * count), --frames 0 (a recording with no frames), --start-utc S (the
+ * session starts S seconds after 1970, UTC; default 2026-09-21T14:13:20Z).
  *
  * Exit status: 0, 2 for bad usage, 3 when recording failed (the message
  * on stdout as "failed ..." and on stderr). */
@@ -60,6 +61,7 @@ struct opts {
 	float units_per_count;
 	bool slow, tare, events, no_sync;
 	uint64_t tare_at;
+	int64_t start_utc_s; /* 0: the default */
 	uint64_t set_at;
 	char set_key[64], set_value[64];
 	struct pd_rec_meta meta[MAX_META];
@@ -224,7 +226,7 @@ static void parse(int argc, char **argv, struct opts *o)
 {
 	enum { O_SCEN = 256, O_KIND, O_ROWS, O_COLS, O_RATE, O_BITS, O_SEED, O_FRAMES, O_SLOW, O_FLUSH, O_TARE,
 	       O_META, O_EVENTS, O_DROP, O_RAW, O_EVOUT, O_CHUNK, O_LEVEL, O_NOSYNC, O_RECOVER, O_STATE, O_READ, O_BREAK,
-	       O_TARE_AT, O_SET_AT, O_CALIB };
+	       O_TARE_AT, O_SET_AT, O_CALIB, O_START };
 	static const struct option lo[] = {
 		{ "scenario", 1, 0, O_SCEN }, { "kind", 1, 0, O_KIND }, { "rows", 1, 0, O_ROWS },
 		{ "cols", 1, 0, O_COLS }, { "rate", 1, 0, O_RATE }, { "cell-bits", 1, 0, O_BITS },
@@ -234,6 +236,7 @@ static void parse(int argc, char **argv, struct opts *o)
 		{ "events-out", 1, 0, O_EVOUT }, { "chunk-frames", 1, 0, O_CHUNK }, { "level", 1, 0, O_LEVEL },
 		{ "no-sync", 0, 0, O_NOSYNC }, { "recover", 1, 0, O_RECOVER }, { "state", 1, 0, O_STATE },
 		{ "read", 1, 0, O_READ }, { "break-io-after", 1, 0, O_BREAK }, { "calibrated", 1, 0, O_CALIB },
+		{ "start-utc", 1, 0, O_START },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
@@ -273,6 +276,7 @@ static void parse(int argc, char **argv, struct opts *o)
 			snprintf(o->set_value, sizeof o->set_value, "%s", eq + 1);
 			break;
 		}
+		case O_START: o->start_utc_s = strtoll(optarg, NULL, 10); break;
 		case O_META: {
 			char *eq = strchr(optarg, '=');
 			if (!eq || o->nmeta == MAX_META)
@@ -339,7 +343,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < cells; i++)
 			tare[i] = (float)(i % 7) * 0.5f;
 	}
-	int64_t start = o.slow ? pd_utc_ns() : (int64_t)1790000000 * 1000000000; /* 2026-09-21 */
+	int64_t start = o.slow ? pd_utc_ns() : (o.start_utc_s ? o.start_utc_s : 1790000000) * (int64_t)1000000000; /* 2026-09-21 */
 	struct pd_analysis_params ap;
 	pd_analysis_params_default(&ap);
 	struct pd_rec_meta analysis[32];

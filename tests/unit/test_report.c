@@ -203,6 +203,11 @@ static void sites(void **state)
 	st.u.stroke = (struct pd_ev_stroke){ .x0 = 90, .y0 = 100, .x1 = 110, .y1 = 100, .duration = 1 };
 	struct pd_event far = press(300, 0, 70, 1);
 	struct pd_event all_press[5] = { pr[0], pr[1], pr[2], pr[3], far };
+	/* a site's peak: the highest of its presses', holds' and strokes' */
+	all_press[0].u.press.peak = 3;
+	st.u.stroke.peak = 4;
+	all_press[2].u.press.peak = 8;
+	ho.u.hold.peak = 7;
 	struct pd_report_events ev = { .press = all_press, .npress = 5, .hold = &ho, .nhold = 1, .stroke = &st,
 				       .nstroke = 1 };
 	struct pd_report_dose d;
@@ -219,6 +224,9 @@ static void sites(void **state)
 	assert_int_equal(d.site[1].holds[0], 0);
 	NEAR(d.site[1].x, (0 + 10 + 22 + 5) / 4.0);
 	assert_int_equal(d.site[2].npress, 1);
+	NEAR(d.site[0].peak, 4);
+	NEAR(d.site[1].peak, 8);
+	NEAR(d.site[2].peak, 0);
 	pd_report_dose_free(&d);
 
 	/* a roller: overlapping rolls are one region */

@@ -1,13 +1,14 @@
 /* pressctl report FILE.h5... -o OUT.pdf|OUT.svg|OUT.png: a session report
  * (docs/report.md). Every file is read and summarised first, so a file
  * that cannot be used stops the command before any output exists; then
- * the pages are drawn into OUT's name + ".partial" and renamed into place.
+ * the pages are drawn into OUT's name + ".partial" (an SVG's or PNG's
+ * later pages: OUT-2, OUT-3...; report_out.c) and renamed into place.
  *
  * A file still being recorded (a live pressd holds it) or left unfinished
  * by a crash is refused, not reported half-way: its last second is not on
  * disk yet, and its event tables lack what is still open. */
-#include <errno.h>
 #include <cairo.h>
+#include <math.h>
 #include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
@@ -16,7 +17,6 @@
 #include <strings.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "offline.h"
 #include "report_doc.h"
@@ -77,6 +77,8 @@ static int gather(struct pc_report_file *f, const struct pd_report_set *sets, si
 		return 1;
 	}
 	f->fi = pd_rec_reader_info(f->rd);
+	if (pd_report_iso_utc(f->fi->session_start_time, &f->start_utc) != 0)
+		f->start_utc = NAN; /* the comparison puts it last */
 	if (f->fi->frames == 0) {
 		fprintf(stderr, "pressctl: %s: an empty recording (no frames): nothing to report\n", f->path);
 		return 1;
@@ -140,36 +142,40 @@ static int format_of(const char *out, enum pc_report_format *fmt)
 	return 0;
 }
 
+const char *pc_report_meta(const struct pc_report_file *f, const char *key)
+{
+	for (size_t i = 0; i < pd_rec_reader_meta_count(f->rd); i++)
+		if (!strcmp(pd_rec_reader_meta(f->rd, i)->key, key))
+			return pd_rec_reader_meta(f->rd, i)->value;
+	return NULL;
+}
+
+bool pc_report_same_subject(const struct pc_report_file *a, const struct pc_report_file *b)
+{
+	const char *x = pc_report_meta(a, "subject"), *y = pc_report_meta(b, "subject");
+	return !x == !y && (!x || !strcmp(x, y));
+}
+
+/* Files of more than one subject in one report: likely a wrong file
+ * picked, so said on stderr as well as on the comparison page. */
+static void warn_subjects(const struct pc_report_file *files, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (!pc_report_same_subject(&files[0], &files[i])) {
+			const char *a = pc_report_meta(&files[0], "subject"), *b = pc_report_meta(&files[i], "subject");
+			fprintf(stderr, "pressctl: warning: %s is of subject %s, %s of %s\n", files[i].path,
+				b ? b : "(none recorded)", files[0].path, a ? a : "(none recorded)");
+			return;
+		}
+}
+
 static int write_output(const struct pc_report_file *files, size_t n, enum pc_report_format fmt, const char *out)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.partial", out) >= (int)sizeof tmp) {
-		fprintf(stderr, "pressctl: %s: name too long\n", out);
-		return EX_CANTCREAT;
-	}
-	FILE *fp = fopen(tmp, "wb");
-	if (!fp) {
-		fprintf(stderr, "pressctl: %s: cannot create: %s\n", out, strerror(errno));
-		return EX_CANTCREAT;
-	}
+	struct pc_report_out o = { .path = out, .fmt = fmt };
 	char err[512] = "";
-	int rc = pc_report_draw(files, n, fmt, fp, err, sizeof err);
-	if (fflush(fp) != 0 || ferror(fp)) {
-		if (!*err)
-			snprintf(err, sizeof err, "%s", strerror(errno));
-		rc = -1;
-	}
-	if (fclose(fp) != 0 && !rc) {
-		snprintf(err, sizeof err, "%s", strerror(errno));
-		rc = -1;
-	}
-	if (!rc && rename(tmp, out) != 0) {
-		snprintf(err, sizeof err, "%s", strerror(errno));
-		rc = -1;
-	}
-	if (rc) {
-		unlink(tmp);
-		fprintf(stderr, "pressctl: %s: cannot write: %s\n", out, err);
+	if (pc_report_draw(files, n, &o, err, sizeof err) != 0 || pc_report_out_commit(&o) != 0) {
+		pc_report_out_abort(&o);
+		fprintf(stderr, "pressctl: %s: cannot write: %s\n", out, *err ? err : o.err);
 		return EX_CANTCREAT;
 	}
 	return 0;
@@ -210,6 +216,8 @@ int pc_cmd_report(const struct pc_global *g, const struct pc_args *a)
 			rc = EX_CANTCREAT;
 		}
 	}
+	if (!rc && a->npos > 1)
+		warn_subjects(files, (size_t)a->npos);
 	if (!rc)
 		rc = write_output(files, (size_t)a->npos, fmt, out);
 	for (int i = 0; i < a->npos; i++)
