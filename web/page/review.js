@@ -319,6 +319,7 @@ function details(e) {
 function fillEvents() {
   const body = $('events').tBodies[0];
   body.replaceChildren();
+  currentRows = new Set();
   rec.events.forEach((e, k) => {
     const tr = el('tr', { 'data-k': k });
     const b = el('button', {}, `${e.type} at ${when(e)}`);
@@ -331,11 +332,16 @@ function fillEvents() {
   if (!rec.events.length) body.append(el('tr', {}, 'no events recorded'));
 }
 
+// Only the rows whose state changes are touched: an hour has thousands of
+// events, and restyling every row on every painted frame costs the paint.
+let currentRows = new Set();
 function markEvents(i) {
-  for (const tr of $('events').tBodies[0].rows) {
-    const e = rec.events[+tr.dataset.k];
-    tr.classList.toggle('current', !!e && e.from <= i && i <= e.to);
-  }
+  const now = new Set();
+  rec.events.forEach((e, k) => { if (e.from <= i && i <= e.to) now.add(k); });
+  const rows = $('events').tBodies[0].rows;
+  for (const k of currentRows) if (!now.has(k) && rows[k]) rows[k].classList.remove('current');
+  for (const k of now) if (!currentRows.has(k) && rows[k]) rows[k].classList.add('current');
+  currentRows = now;
 }
 
 // The time of frame i, from the coarse time line (exact at its points).
