@@ -27,7 +27,7 @@
 
 #define LIST_MAX 1000            /* recordings listed, newest first */
 #define FRAMES_MAX 1000          /* frames per request */
-#define FRAMES_BYTES (16u << 20) /* cells per request */
+#define FRAMES_BYTES (8u << 20)  /* cells per request: 1000 frames of 64 × 64 */
 
 struct review {
 	char dir[4096];
@@ -219,20 +219,19 @@ static int send_frames(struct mg_connection *conn, struct review_rec *r, uint64_
 		json_decref(enc);
 	char *hs = json_dumps(h, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	json_decref(h);
-	size_t hl = hs ? strlen(hs) : 0, total = 4 + hl + count * fbytes;
-	uint8_t *body = hs ? malloc(total) : NULL;
-	if (!body) {
-		free(hs);
+	if (!hs) {
 		free(cells);
 		return send_error(conn, 500, "out of memory");
 	}
-	uint32_t le = (uint32_t)hl;
-	for (int b = 0; b < 4; b++)
-		body[b] = (uint8_t)(le >> (8 * b));
-	memcpy(body + 4, hs, hl);
-	memcpy(body + 4 + hl, cells, count * fbytes);
-	send_body(conn, 200, "application/octet-stream", body, total);
-	free(body);
+	size_t hl = strlen(hs), cl = count * fbytes;
+	uint8_t le[4] = { (uint8_t)hl, (uint8_t)(hl >> 8), (uint8_t)(hl >> 16), (uint8_t)(hl >> 24) };
+	mg_printf(conn,
+		  "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nCache-Control: no-store\r\n"
+		  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+		  sizeof le + hl + cl);
+	mg_write(conn, le, sizeof le);
+	mg_write(conn, hs, hl);
+	mg_write(conn, cells, cl);
 	free(hs);
 	free(cells);
 	return 200;
