@@ -221,6 +221,14 @@ static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len,
 	return 1;
 }
 
+/* civetweb's own errors (a bad option, a port in use) in our log. */
+static int civetweb_message(const struct mg_connection *conn, const char *message)
+{
+	(void)conn;
+	pd_log(4, "civetweb: %s", message);
+	return 1;
+}
+
 static int make_token(char out[33])
 {
 	unsigned char b[16];
@@ -288,9 +296,17 @@ int main(int argc, char **argv)
 
 	mg_init_library(0);
 	const char *opts[] = {"listening_ports", w.o.listen, "document_root", w.o.page_dir,
-			      "num_threads", "16", "enable_directory_listing", "no",
+			      "num_threads", "32", "enable_directory_listing", "no",
+			      /* The review page asks for a frame per moment: one
+			       * connection for them all; an idle one is let go soon,
+			       * as each holds a worker thread meanwhile. */
+			      "enable_keep_alive", "yes", "keep_alive_timeout_ms", "2000",
+			      /* Header and body go out in separate writes: without
+			       * this, Nagle holds the body for the delayed ACK
+			       * (40 ms a moment on a kept-alive connection). */
+			      "tcp_nodelay", "1",
 			      "additional_header", "X-Content-Type-Options: nosniff", NULL};
-	struct mg_callbacks cbs = {.begin_request = begin_request};
+	struct mg_callbacks cbs = {.begin_request = begin_request, .log_message = civetweb_message};
 	struct mg_context *ctx = mg_start(&cbs, &w, opts);
 	if (!ctx) {
 		pd_log(3, "cannot listen on %s", w.o.listen);

@@ -37,15 +37,24 @@ struct review {
 
 static struct review rv;
 
+/* Through civetweb's header calls (not raw text) so that it knows the
+ * response's length and keeps the connection open: a page scrubbing
+ * through a recording makes a request per moment, and a new connection
+ * for each costs more than the frame. */
+static void start_response(struct mg_connection *conn, int status, const char *type, size_t len)
+{
+	char n[32];
+	snprintf(n, sizeof n, "%zu", len);
+	mg_response_header_start(conn, status);
+	mg_response_header_add(conn, "Content-Type", type, -1);
+	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
+	mg_response_header_add(conn, "Content-Length", n, -1);
+	mg_response_header_send(conn);
+}
+
 static void send_body(struct mg_connection *conn, int status, const char *type, const void *body, size_t len)
 {
-	const char *text = status == 200 ? "OK" : status == 400 ? "Bad Request" : status == 404 ? "Not Found"
-		: status == 409 ? "Conflict" : status == 422 ? "Unprocessable Entity" : status == 504 ? "Gateway Timeout"
-		: "Internal Server Error";
-	mg_printf(conn,
-		  "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nCache-Control: no-store\r\nContent-Length: %zu\r\n"
-		  "Connection: close\r\n\r\n",
-		  status, text, type, len);
+	start_response(conn, status, type, len);
 	mg_write(conn, body, len);
 }
 
@@ -225,10 +234,7 @@ static int send_frames(struct mg_connection *conn, struct review_rec *r, uint64_
 	}
 	size_t hl = strlen(hs), cl = count * fbytes;
 	uint8_t le[4] = { (uint8_t)hl, (uint8_t)(hl >> 8), (uint8_t)(hl >> 16), (uint8_t)(hl >> 24) };
-	mg_printf(conn,
-		  "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nCache-Control: no-store\r\n"
-		  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-		  sizeof le + hl + cl);
+	start_response(conn, 200, "application/octet-stream", sizeof le + hl + cl);
 	mg_write(conn, le, sizeof le);
 	mg_write(conn, hs, hl);
 	mg_write(conn, cells, cl);
