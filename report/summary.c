@@ -83,7 +83,8 @@ static void close_bin(struct pd_report_summary *s, const struct bin *b)
 }
 
 int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
-			const char *unit, struct pd_report_summary *s, char *err, size_t errlen)
+			const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s, char *err,
+			size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
@@ -128,6 +129,11 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 		double t;
 		if (pd_rec_reader_frame(rd, i, &f, &t, NULL) != 0) {
 			snprintf(err, errlen, "frame %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
+			rc = -1;
+			break;
+		}
+		if (rerun && pd_report_rerun_frame(rerun, &f, t) != 0) {
+			snprintf(err, errlen, "out of memory");
 			rc = -1;
 			break;
 		}
