@@ -78,57 +78,55 @@ static int32_t least(const struct rp_cells *c, double base, bool above)
 	return lo;
 }
 
+/* Bytes rounded up to 8: each array of the allocation starts 8-aligned. */
+static size_t r8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/* The next n elements of `size` bytes of the allocation at *p. */
+static void *take(uint8_t **p, size_t n, size_t size)
+{
+	void *v = *p;
+	*p += r8(n * size);
+	return v;
+}
+
 struct rp_cells *rp_cells_new(size_t rows, size_t cols, int bits, double *peak, double *pti, double *tup,
 			      size_t map_cells, double per_count, double dt, double noise, double fs_raw,
 			      double pitch_x_mm, double pitch_y_mm)
 {
-	struct rp_cells *c = calloc(1, sizeof *c);
+	size_t n = rows * cols > 0 ? rows * cols : 1, m = map_cells ? map_cells : 1, k = cols ? cols : 1;
+	/* every array in one allocation, after the struct: per cell, per map
+	 * cell, per column */
+	size_t bytes = r8(sizeof(struct rp_cells)) + 2 * r8(n * 8) + 4 * r8(n * 4) + 4 * r8(m * 4) + 3 * r8(k * 4);
+	struct rp_cells *c = calloc(1, bytes);
 	if (!c)
 		return NULL;
-	size_t n = rows * cols > 0 ? rows * cols : 1, m = map_cells ? map_cells : 1, k = cols ? cols : 1;
 	*c = (struct rp_cells){ .rows = rows, .cols = cols, .ncells = rows * cols, .map_cells = map_cells,
 				.bits = bits, .per_count = per_count, .dt = dt, .noise = noise,
 				.px = pitch_x_mm, .py = pitch_y_mm, .peak = peak, .pti = pti, .tup = tup };
 	c->full = fs_raw >= NEVER ? NEVER : fs_raw <= 0 ? 0 : (int32_t)ceil(fs_raw);
-	c->base = calloc(n, sizeof *c->base);
-	c->based = calloc(n, sizeof *c->based);
-	c->above = calloc(n, sizeof *c->above);
-	c->under = calloc(n, sizeof *c->under);
-	c->sat = calloc(n, sizeof *c->sat);
-	c->sat_all = calloc(n, sizeof *c->sat_all);
-	c->sum = calloc(m, sizeof *c->sum);
-	c->count = calloc(m, sizeof *c->count);
-	c->time = calloc(m, sizeof *c->time);
-	c->high = calloc(m, sizeof *c->high);
-	c->col_sum = calloc(k, sizeof *c->col_sum);
-	c->col_row = calloc(k, sizeof *c->col_row);
-	c->col_max = calloc(k, sizeof *c->col_max);
-	if (!c->base || !c->based || !c->above || !c->under || !c->sat || !c->sat_all || !c->sum || !c->count ||
-	    !c->time || !c->high || !c->col_sum || !c->col_row || !c->col_max) {
-		rp_cells_free(c);
-		return NULL;
-	}
+	uint8_t *p = (uint8_t *)c + r8(sizeof *c);
+	c->based = take(&p, n, sizeof *c->based);
+	c->sat_all = take(&p, n, sizeof *c->sat_all);
+	c->base = take(&p, n, sizeof *c->base);
+	c->above = take(&p, n, sizeof *c->above);
+	c->under = take(&p, n, sizeof *c->under);
+	c->sat = take(&p, n, sizeof *c->sat);
+	c->sum = take(&p, m, sizeof *c->sum);
+	c->count = take(&p, m, sizeof *c->count);
+	c->time = take(&p, m, sizeof *c->time);
+	c->high = take(&p, m, sizeof *c->high);
+	c->col_sum = take(&p, k, sizeof *c->col_sum);
+	c->col_row = take(&p, k, sizeof *c->col_row);
+	c->col_max = take(&p, k, sizeof *c->col_max);
 	rp_cells_baseline(c, NULL);
 	return c;
 }
 
 void rp_cells_free(struct rp_cells *c)
 {
-	if (!c)
-		return;
-	free(c->base);
-	free(c->based);
-	free(c->above);
-	free(c->under);
-	free(c->sat);
-	free(c->sat_all);
-	free(c->sum);
-	free(c->count);
-	free(c->time);
-	free(c->high);
-	free(c->col_sum);
-	free(c->col_row);
-	free(c->col_max);
 	free(c);
 }
 
