@@ -105,14 +105,16 @@ struct pd_report_summary {
 
 struct pd_report_rerun;
 
-/* Streams every frame once. `factor`: file unit → report unit. `rerun`
- * (NULL: none): a re-analysis (pd_report_rerun_start) fed the same frames
- * in the same pass, so that a report with --set reads and decodes the
- * file once. 0, or -1 with why (a frame that cannot be read: a truncated
- * file; a re-analysis out of memory). */
+/* Streams every frame once. `factor`: file unit → report unit. 0, or -1
+ * with why (a frame that cannot be read: a truncated file). */
 int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
-			const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s, char *err,
-			size_t errlen);
+			const char *unit, struct pd_report_summary *s, char *err, size_t errlen);
+/* The same, feeding `rerun` (a re-analysis: pd_report_rerun_start) the
+ * same frames in the same pass, so that a report with --set reads and
+ * decodes the file once. -1 also when the re-analysis runs out of memory. */
+int pd_report_summarise_rerun(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			      const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s,
+			      char *err, size_t errlen);
 void pd_report_summary_free(struct pd_report_summary *s);
 
 /* ---- events (events.c) --------------------------------------------------- */

@@ -82,9 +82,9 @@ static void close_bin(struct pd_report_summary *s, const struct bin *b)
 	}
 }
 
-int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
-			const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s, char *err,
-			size_t errlen)
+int pd_report_summarise_rerun(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			      const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s,
+			      char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
@@ -210,6 +210,12 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 	}
 	s->duration_s = s->frames ? s->t1 - s->t0 + s->frame_s : 0;
 	return 0;
+}
+
+int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			const char *unit, struct pd_report_summary *s, char *err, size_t errlen)
+{
+	return pd_report_summarise_rerun(rd, p, factor, unit, NULL, s, err, errlen);
 }
 
 void pd_report_summary_free(struct pd_report_summary *s)

@@ -108,7 +108,7 @@ static void summary_maps(void **state)
 	char err[256];
 	assert_int_equal(pd_report_params_load(rd, NULL, 0, &rp, err, sizeof err), 0);
 	struct pd_report_summary s;
-	assert_int_equal(pd_report_summarise(rd, &rp.p, 1, NULL, NULL, &s, err, sizeof err), 0);
+	assert_int_equal(pd_report_summarise(rd, &rp.p, 1, NULL, &s, err, sizeof err), 0);
 	assert_int_equal(s.frames, 5);
 	NEAR(s.duration_s, 0.5);
 	assert_int_equal(s.ngaps, 1);
@@ -150,7 +150,7 @@ static void summary_maps(void **state)
 	/* in mmHg */
 	double k;
 	assert_int_equal(pd_report_unit_factor("kPa", "mmHg", &k), 0);
-	assert_int_equal(pd_report_summarise(rd, &rp.p, k, "mmHg", NULL, &s, err, sizeof err), 0);
+	assert_int_equal(pd_report_summarise(rd, &rp.p, k, "mmHg", &s, err, sizeof err), 0);
 	assert_string_equal(s.unit, "mmHg");
 	NEAR(s.peak[0], 9 * 7.50062);
 	NEAR(s.noise, 7.50062);

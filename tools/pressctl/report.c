@@ -101,7 +101,8 @@ static int gather(struct pc_report_file *f, const struct pd_report_set *sets, si
 		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
 		return 1;
 	}
-	if (pd_report_summarise(f->rd, &f->params.p, factor, unit ? unit : from, rerun, &f->sum, err, sizeof err) != 0) {
+	if (pd_report_summarise_rerun(f->rd, &f->params.p, factor, unit ? unit : from, rerun, &f->sum, err,
+				      sizeof err) != 0) {
 		pd_report_rerun_finish(rerun, false, err, sizeof err);
 		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
 		return 1;
