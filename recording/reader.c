@@ -1,13 +1,21 @@
-/* Reading a recording back: what replay and pressctl info/export need.
- * Frames are read a chunk's worth at a time into the reader's own buffers
- * (one HDF5 read per dataset per chunk, not per frame), so going through
- * a file in order costs about one decompression per chunk. */
+/* Reading a recording back: what replay and pressctl info/export/report
+ * need. Frames are read into the reader's own buffers, never one by one:
+ * the cells a /frames chunk at a time, decoded by chunks.c (or, for chunks
+ * it does not know, whole chunks through H5Dread), and the per-frame 1-D
+ * datasets (seq, t, time, encoder) META_FRAMES rows at a time, since each
+ * HDF5 read costs microseconds whatever its size. Going through a file in
+ * order costs one decompression per chunk; a frame anywhere, one chunk's
+ * decompression and at most one read of each 1-D dataset. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rec_internal.h"
+
+/* Rows of the 1-D datasets read at a time: one of their chunks (layout.c),
+ * 96 KiB, a tenth of a millisecond to read. */
+#define META_FRAMES 4096u
 
 struct pd_rec_reader {
 	char err[512];
@@ -26,14 +34,17 @@ struct pd_rec_reader {
 	struct pd_rec_gap *gapv;
 	size_t ngaps;
 	uint64_t nrows[PD_NTABLES];
-	/* the block of frames in memory: [block0, block0 + blockn) */
+	/* the cells in memory: frames [block0, block0 + blockn) */
 	size_t frame_bytes;
 	uint8_t *cells;
+	uint64_t block0, blockn;
+	uint32_t block_frames; /* one chunk (chunks.c), else whole chunks, ~256 KiB */
+	struct pd_chunks *chunks; /* NULL: /frames is read with H5Dread */
+	/* seq, t, time, encoder of frames [meta0, meta0 + metan) */
 	uint32_t *seqv;
 	double *tv, *timev;
 	int32_t *encv;
-	uint64_t block0, blockn;
-	uint32_t block_frames; /* whole chunks, ~256 KiB of cells */
+	uint64_t meta0, metan;
 	uint8_t *row;
 };
 
@@ -414,11 +425,16 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		count_rows(rd);
 		const struct pd_device_info *d = &rd->info.device;
 		rd->frame_bytes = pd_frame_cells_bytes(d->rows, d->cols, d->cell_bits);
-		/* Reads of whole chunks, a few of them when they are small:
-		 * fewer HDF5 calls per frame. */
+		/* One chunk decoded by chunks.c; else H5Dread of whole
+		 * chunks, a few of them when they are small: fewer HDF5 calls
+		 * per frame. */
+		rd->chunks = pd_chunks_open(rd->frames, d->rows, d->cols);
 		size_t c = rd->info.chunk_frames, row = 0;
-		while (c * 2 * rd->frame_bytes <= (256u << 10) && c * 2 <= 8192)
-			c *= 2;
+		if (rd->chunks)
+			c = pd_chunks_frames(rd->chunks);
+		else
+			while (c * 2 * rd->frame_bytes <= (256u << 10) && c * 2 <= 8192)
+				c *= 2;
 		rd->block_frames = (uint32_t)c;
 		for (size_t i = 0; i < PD_NTABLES; i++)
 			if (pd_event_tables[i].row_bytes > row)
@@ -426,10 +442,10 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		if (pd_pulses_v1_table.row_bytes > row)
 			row = pd_pulses_v1_table.row_bytes;
 		rd->cells = malloc(c * rd->frame_bytes);
-		rd->seqv = malloc(c * sizeof *rd->seqv);
-		rd->tv = malloc(c * sizeof *rd->tv);
-		rd->timev = malloc(c * sizeof *rd->timev);
-		rd->encv = malloc(c * sizeof *rd->encv);
+		rd->seqv = malloc(META_FRAMES * sizeof *rd->seqv);
+		rd->tv = malloc(META_FRAMES * sizeof *rd->tv);
+		rd->timev = malloc(META_FRAMES * sizeof *rd->timev);
+		rd->encv = malloc(META_FRAMES * sizeof *rd->encv);
 		rd->row = malloc(row);
 		if (!rd->cells || !rd->seqv || !rd->tv || !rd->timev || !rd->encv || !rd->row)
 			rc = fail(rd, "out of memory");
@@ -465,6 +481,7 @@ void pd_rec_reader_close(struct pd_rec_reader *rd)
 	free(rd->tare_t);
 	free(rd->durv);
 	free(rd->gapv);
+	pd_chunks_free(rd->chunks);
 	free(rd->cells);
 	free(rd->seqv);
 	free(rd->tv);
@@ -537,22 +554,41 @@ static int read_rows(hid_t ds, hid_t mtype, int rank, const struct pd_device_inf
 	return pd_slab_io(ds, mtype, rank, start, count, buf, false);
 }
 
-static int load_block(struct pd_rec_reader *rd, uint64_t i)
+/* The rows around frame i: [first, first + n), first a multiple of c. */
+static uint64_t window(const struct pd_rec_reader *rd, uint64_t i, uint64_t c, uint64_t *n)
+{
+	uint64_t first = i / c * c;
+	*n = rd->info.frames - first < c ? rd->info.frames - first : c;
+	return first;
+}
+
+static int load_cells(struct pd_rec_reader *rd, uint64_t i)
 {
 	const struct pd_device_info *d = &rd->info.device;
-	uint64_t c = rd->block_frames, first = i / c * c;
-	uint64_t n = rd->info.frames - first < c ? rd->info.frames - first : c;
+	uint64_t n, first = window(rd, i, rd->block_frames, &n);
 	/* Cells as stored: little-endian, which is this host's order. */
 	hid_t cell = d->cell_bits == 16 ? H5T_STD_U16LE : H5T_STD_U8LE;
 	rd->blockn = 0;
-	if (read_rows(rd->frames, cell, 3, d, first, n, rd->cells) < 0 ||
-	    read_rows(rd->seq, H5T_NATIVE_UINT32, 1, d, first, n, rd->seqv) < 0 ||
+	if ((!rd->chunks || pd_chunks_read(rd->chunks, first / rd->block_frames, rd->cells) != 0) &&
+	    read_rows(rd->frames, cell, 3, d, first, n, rd->cells) < 0)
+		return fail(rd, "cannot read frames");
+	rd->block0 = first;
+	rd->blockn = n;
+	return 0;
+}
+
+static int load_meta(struct pd_rec_reader *rd, uint64_t i)
+{
+	const struct pd_device_info *d = &rd->info.device;
+	uint64_t n, first = window(rd, i, META_FRAMES, &n);
+	rd->metan = 0;
+	if (read_rows(rd->seq, H5T_NATIVE_UINT32, 1, d, first, n, rd->seqv) < 0 ||
 	    read_rows(rd->t, H5T_NATIVE_DOUBLE, 1, d, first, n, rd->tv) < 0 ||
 	    read_rows(rd->time, H5T_NATIVE_DOUBLE, 1, d, first, n, rd->timev) < 0 ||
 	    (rd->encoder >= 0 && read_rows(rd->encoder, H5T_NATIVE_INT32, 1, d, first, n, rd->encv) < 0))
 		return fail(rd, "cannot read frames");
-	rd->block0 = first;
-	rd->blockn = n;
+	rd->meta0 = first;
+	rd->metan = n;
 	return 0;
 }
 
@@ -564,9 +600,11 @@ int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f
 			  (unsigned long long)rd->info.frames);
 		return -1;
 	}
-	if ((i < rd->block0 || i >= rd->block0 + rd->blockn) && load_block(rd, i))
+	if ((i < rd->block0 || i >= rd->block0 + rd->blockn) && load_cells(rd, i))
 		return -1;
-	size_t k = (size_t)(i - rd->block0);
+	if ((i < rd->meta0 || i >= rd->meta0 + rd->metan) && load_meta(rd, i))
+		return -1;
+	size_t k = (size_t)(i - rd->meta0);
 	const struct pd_device_info *d = &rd->info.device;
 	double tt = rd->tv[k], utc = rd->timev[k];
 	*f = (struct pd_frame){
@@ -578,7 +616,7 @@ int pd_rec_reader_frame(struct pd_rec_reader *rd, uint64_t i, struct pd_frame *f
 		.rows = d->rows,
 		.cols = d->cols,
 		.cell_bits = d->cell_bits,
-		.cells = rd->cells + k * rd->frame_bytes,
+		.cells = rd->cells + (size_t)(i - rd->block0) * rd->frame_bytes,
 	};
 	if (t)
 		*t = tt;
@@ -743,7 +781,7 @@ int pd_rec_reader_refresh(struct pd_rec_reader *rd)
 	}
 	count_frames(rd);
 	count_rows(rd);
-	rd->blockn = 0; /* the last block may have grown */
+	rd->blockn = rd->metan = 0; /* the last blocks may have grown */
 	if (read_gaps(rd) || read_durations(rd))
 		return -1;
 	return rd->info.format_version >= 2 ? read_tare(rd) : 0;

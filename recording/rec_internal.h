@@ -46,6 +46,33 @@ size_t pd_codec_bound(size_t n);
  * out (cap bytes) was too small. */
 size_t pd_codec_encode(struct pd_codec *c, const void *in, size_t n, size_t elem, void *out, size_t cap);
 
+/* The reader's side: a zlib stream of `len` bytes inflated to exactly n
+ * bytes at out, unshuffled by elem-byte elements if `shuffled` (HDF5's
+ * deflate filter, after its shuffle filter). Chunks of up to
+ * max_chunk_bytes. 0, or -1 when the stream is not that (corrupt, another
+ * length): the caller lets HDF5 read it and say why. */
+struct pd_decoder;
+struct pd_decoder *pd_decoder_new(size_t max_chunk_bytes);
+void pd_decoder_free(struct pd_decoder *d);
+int pd_decoder_decode(struct pd_decoder *d, const void *in, size_t len, bool shuffled, size_t elem, void *out,
+		      size_t n);
+
+/* ---- chunks.c: /frames a chunk at a time, decoded by codec.c ---------- */
+
+/* For a /frames dataset (rows × cols cells) whose chunks this library can
+ * decode itself (whole frames; shuffle + deflate, deflate or nothing;
+ * little-endian u8/u16): its reader; NULL when they are anything else (or
+ * out of memory), and then H5Dread it is. */
+struct pd_chunks;
+struct pd_chunks *pd_chunks_open(hid_t frames, uint16_t rows, uint16_t cols);
+void pd_chunks_free(struct pd_chunks *c);
+uint32_t pd_chunks_frames(const struct pd_chunks *c); /* frames per chunk */
+/* Chunk k's cells (pd_chunks_frames × rows × cols, zero-padded past the
+ * dataset's end as stored) into cells. 0, or -1 when this chunk is not
+ * one to decode here (not stored yet, a filter skipped, corrupt): read it
+ * with H5Dread, which also says what is wrong. */
+int pd_chunks_read(struct pd_chunks *c, uint64_t k, void *cells);
+
 /* ---- deflate.c: a deflate encoder for shuffled sensor data ------------- */
 
 /* Compresses n bytes, seen as `planes` equal planes (the shuffle filter's

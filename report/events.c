@@ -253,80 +253,136 @@ struct setting {
 	char key[PD_REC_SETTING_BYTES + 1], value[PD_REC_SETTING_BYTES + 1];
 };
 
-int pd_report_events_reanalyse(struct pd_rec_reader *rd, const struct pd_report_params *rp, double factor,
-			       struct pd_report_events *ev, char *err, size_t errlen)
+struct pd_report_rerun {
+	struct rerun r;
+	struct pd_rec_reader *rd;
+	const struct pd_report_params *rp;
+	struct pd_analysis_params params;
+	struct pd_analysis_ids ids; /* the analysis keeps a pointer to it */
+	struct pd_analysis *a;
+	struct setting *set;
+	size_t nset, next_set, ntare, next_tare;
+};
+
+static void rerun_free(struct pd_report_rerun *rr)
 {
+	pd_analysis_free(rr->a);
+	free(rr->set);
+	free(rr);
+}
+
+int pd_report_rerun_start(struct pd_report_rerun **out, struct pd_rec_reader *rd, const struct pd_report_params *rp,
+			  double factor, struct pd_report_events *ev, char *err, size_t errlen)
+{
+	*out = NULL;
 	memset(ev, 0, sizeof *ev);
 	units_of(rd, ev);
 	ev->reanalysed = true;
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
-	struct rerun r = { .ev = ev, .factor = factor };
-	struct pd_analysis_ids ids = { { 0 } };
-	struct pd_analysis_params params = rp->p;
-	params.tare_at_start = false; /* the baselines come from /tare */
-	struct pd_analysis *a = pd_analysis_new(&fi->device, &params, &ids, on_event, &r);
-	if (!a) {
+	struct pd_report_rerun *rr = calloc(1, sizeof *rr);
+	if (!rr) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	rr->r = (struct rerun){ .ev = ev, .factor = factor };
+	rr->rd = rd;
+	rr->rp = rp;
+	rr->params = rp->p;
+	rr->params.tare_at_start = false; /* the baselines come from /tare */
+	rr->a = pd_analysis_new(&fi->device, &rr->params, &rr->ids, on_event, &rr->r);
+	if (!rr->a) {
 		snprintf(err, errlen, "the analysis cannot take this device (%ux%u %s)", fi->device.rows, fi->device.cols,
 			 pd_kind_name(fi->device.kind));
+		rerun_free(rr);
 		return -1;
 	}
 	uint64_t ns = pd_rec_reader_event_count(rd, "setting");
-	struct setting *set = calloc(ns ? ns : 1, sizeof *set);
-	int rc = set ? 0 : -1;
-	if (!set)
+	rr->set = calloc(ns ? ns : 1, sizeof *rr->set);
+	if (!rr->set) {
 		snprintf(err, errlen, "out of memory");
-	for (uint64_t i = 0; !rc && i < ns; i++) {
+		rerun_free(rr);
+		return -1;
+	}
+	for (uint64_t i = 0; i < ns; i++) {
 		json_t *o = pd_rec_reader_event(rd, "setting", i);
 		if (!o) {
 			snprintf(err, errlen, "/events/settings row %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
-			rc = -1;
-			break;
+			rerun_free(rr);
+			return -1;
 		}
-		set[i].frame = u32(o, "frame");
-		snprintf(set[i].key, sizeof set[i].key, "%s", str(o, "key"));
-		snprintf(set[i].value, sizeof set[i].value, "%s", str(o, "value"));
+		rr->set[i].frame = u32(o, "frame");
+		snprintf(rr->set[i].key, sizeof rr->set[i].key, "%s", str(o, "key"));
+		snprintf(rr->set[i].value, sizeof rr->set[i].value, "%s", str(o, "value"));
 		json_decref(o);
 	}
-	size_t ntare = pd_rec_reader_tare_count(rd), next_tare = 0, next_set = 0;
-	for (uint64_t i = 0; !rc && i < fi->frames; i++) {
+	rr->nset = (size_t)ns;
+	rr->ntare = pd_rec_reader_tare_count(rd);
+	*out = rr;
+	return 0;
+}
+
+int pd_report_rerun_frame(struct pd_report_rerun *rr, const struct pd_frame *f, double t)
+{
+	while (rr->next_tare < rr->ntare) {
+		double tt;
+		const float *b = pd_rec_reader_tare_at(rr->rd, rr->next_tare, &tt);
+		if (!isnan(tt) && t < tt)
+			break;
+		pd_analysis_set_baseline(rr->a, b);
+		rr->next_tare++;
+	}
+	while (rr->next_set < rr->nset && f->seq >= rr->set[rr->next_set].frame) {
+		const struct setting *st = &rr->set[rr->next_set];
+		char why[256];
+		/* a --set wins over the recorded changes of its key; a
+		 * setting that does not apply (another release's key) is
+		 * skipped */
+		if (!pd_report_param_overridden(rr->rp, st->key) &&
+		    pd_analysis_params_set(&rr->params, st->key, st->value, why, sizeof why) == 0)
+			pd_analysis_set_params(rr->a, &rr->params, why, sizeof why);
+		rr->next_set++;
+	}
+	pd_analysis_feed(rr->a, f);
+	return rr->r.failed ? -1 : 0;
+}
+
+int pd_report_rerun_finish(struct pd_report_rerun *rr, bool complete, char *err, size_t errlen)
+{
+	if (!rr)
+		return -1;
+	if (complete && !rr->r.failed)
+		pd_analysis_flush(rr->a);
+	bool failed = rr->r.failed;
+	struct pd_rec_reader *rd = rr->rd;
+	struct pd_report_events *ev = rr->r.ev;
+	rerun_free(rr);
+	if (!complete)
+		return -1;
+	if (failed) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return read_marks(rd, ev, err, errlen);
+}
+
+int pd_report_events_reanalyse(struct pd_rec_reader *rd, const struct pd_report_params *rp, double factor,
+			       struct pd_report_events *ev, char *err, size_t errlen)
+{
+	struct pd_report_rerun *rr;
+	if (pd_report_rerun_start(&rr, rd, rp, factor, ev, err, errlen) != 0)
+		return -1;
+	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
+	for (uint64_t i = 0; i < fi->frames; i++) {
 		struct pd_frame f;
 		double t;
 		if (pd_rec_reader_frame(rd, i, &f, &t, NULL) != 0) {
 			snprintf(err, errlen, "frame %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
-			rc = -1;
-			break;
+			return pd_report_rerun_finish(rr, false, err, errlen);
 		}
-		while (next_tare < ntare) {
-			double tt;
-			const float *b = pd_rec_reader_tare_at(rd, next_tare, &tt);
-			if (!isnan(tt) && t < tt)
-				break;
-			pd_analysis_set_baseline(a, b);
-			next_tare++;
-		}
-		while (next_set < ns && f.seq >= set[next_set].frame) {
-			char why[256];
-			/* a --set wins over the recorded changes of its key; a
-			 * setting that does not apply (another release's key)
-			 * is skipped */
-			if (!pd_report_param_overridden(rp, set[next_set].key) &&
-			    pd_analysis_params_set(&params, set[next_set].key, set[next_set].value, why, sizeof why) == 0)
-				pd_analysis_set_params(a, &params, why, sizeof why);
-			next_set++;
-		}
-		pd_analysis_feed(a, &f);
-		if (r.failed)
+		if (pd_report_rerun_frame(rr, &f, t) != 0)
 			break;
 	}
-	if (!rc)
-		pd_analysis_flush(a);
-	pd_analysis_free(a);
-	free(set);
-	if (!rc && r.failed) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-	}
-	return rc ? rc : read_marks(rd, ev, err, errlen);
+	return pd_report_rerun_finish(rr, true, err, errlen);
 }
 
 void pd_report_events_free(struct pd_report_events *ev)

@@ -105,10 +105,18 @@ struct pd_report_summary {
 	bool roller;
 };
 
+struct pd_report_rerun;
+
 /* Streams every frame once. `factor`: file unit → report unit. 0, or -1
  * with why (a frame that cannot be read: a truncated file). */
 int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
 			const char *unit, struct pd_report_summary *s, char *err, size_t errlen);
+/* The same, feeding `rerun` (a re-analysis: pd_report_rerun_start) the
+ * same frames in the same pass, so that a report with --set reads and
+ * decodes the file once. -1 also when the re-analysis runs out of memory. */
+int pd_report_summarise_rerun(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			      const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s,
+			      char *err, size_t errlen);
 void pd_report_summary_free(struct pd_report_summary *s);
 
 /* ---- events (events.c) --------------------------------------------------- */
@@ -137,6 +145,15 @@ int pd_report_events_recorded(struct pd_rec_reader *rd, double factor, struct pd
  * ones. 0, or -1 with why. */
 int pd_report_events_reanalyse(struct pd_rec_reader *rd, const struct pd_report_params *p, double factor,
 			       struct pd_report_events *ev, char *err, size_t errlen);
+/* The same in steps, for a caller that goes through the frames itself
+ * (pd_report_summarise): start (0, or -1 with why), then every frame in
+ * order with its t (-1: out of memory, stop), then finish, which frees
+ * the re-analysis: `complete` when every frame was fed (0, or -1 with
+ * why), false to give up (-1). */
+int pd_report_rerun_start(struct pd_report_rerun **out, struct pd_rec_reader *rd, const struct pd_report_params *p,
+			  double factor, struct pd_report_events *ev, char *err, size_t errlen);
+int pd_report_rerun_frame(struct pd_report_rerun *rr, const struct pd_frame *f, double t);
+int pd_report_rerun_finish(struct pd_report_rerun *rr, bool complete, char *err, size_t errlen);
 void pd_report_events_free(struct pd_report_events *ev);
 
 /* ---- sites and dose (dose.c) --------------------------------------------- */

@@ -1,5 +1,7 @@
 /* The session summary: one pass over the frames, in order (the reader
  * reads a chunk at a time), keeping only the maps and the binned curves.
+ * What a frame's cells add is cells.c's; here, what a frame is: its
+ * baseline, its place on a roller's map, its bin of the curves.
  *
  * Every value is tared with the baseline in force at its frame (baseline
  * k from the first frame whose t ≥ tare_t[k]; a format 1 baseline, t NaN,
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cells.h"
 #include "report.h"
 
 #define ROLLER_BINS 512 /* as the analysis' position × axis map */
@@ -79,8 +82,9 @@ static void close_bin(struct pd_report_summary *s, const struct bin *b)
 	}
 }
 
-int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
-			const char *unit, struct pd_report_summary *s, char *err, size_t errlen)
+int pd_report_summarise_rerun(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			      const char *unit, struct pd_report_rerun *rerun, struct pd_report_summary *s,
+			      char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
@@ -106,12 +110,10 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 	s->force_is_peak = !(npu > 0 && area > 0 && !s->roller) && !newtons;
 	snprintf(s->force_unit, sizeof s->force_unit, "%s", s->force_is_peak ? s->unit : "N");
 
-	double fs_raw = full_scale_counts(d);
-	uint8_t *sat = calloc(ncells ? ncells : 1, 1);
-	double *img = calloc(ncells ? ncells : 1, sizeof *img);
-	if (!sat || !img) {
-		free(sat);
-		free(img);
+	struct rp_cells *cells = rp_cells_new(d->rows, d->cols, d->cell_bits, s->peak, s->pti, s->tup,
+					      s->rows * s->cols, s->per_count, s->frame_s, s->noise,
+					      full_scale_counts(d), d->pitch_x_mm, d->pitch_y_mm);
+	if (!cells) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -119,7 +121,6 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 	if (per_bin == 0)
 		per_bin = 1;
 	struct bin b = { 0 };
-	const float *base = NULL;
 	size_t next_tare = 0;
 	int rc = 0;
 	s->first_row = s->rows;
@@ -131,12 +132,19 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 			rc = -1;
 			break;
 		}
+		if (rerun && pd_report_rerun_frame(rerun, &f, t) != 0) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			break;
+		}
 		if (i == 0)
 			s->t0 = t;
 		s->t1 = t;
+		const float *base = NULL;
 		while (next_tare < s->ntare && (isnan(s->tare_t[next_tare]) || t >= s->tare_t[next_tare]))
 			base = pd_rec_reader_tare_at(rd, next_tare++, NULL);
-		double dt = s->frame_s;
+		if (base)
+			rp_cells_baseline(cells, base); /* once per baseline, not per frame */
 		size_t row0 = 0;
 		bool on_map = true;
 		if (s->roller) {
@@ -152,38 +160,10 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 					s->last_row = row0;
 			}
 		}
-		double sum = 0, peak = 0, cx = 0, cy = 0;
-		for (size_t c = 0; c < ncells; c++) {
-			unsigned raw = pd_frame_cell(&f, c);
-			if ((double)raw >= fs_raw) {
-				s->saturated_samples++;
-				if (!sat[c]) {
-					sat[c] = 1;
-					s->saturated_cells++;
-				}
-			}
-			double v = (double)raw - (base ? base[c] : 0);
-			v = v > 0 ? v * s->per_count : 0;
-			img[c] = v;
-			sum += v;
-			if (v > peak)
-				peak = v;
-			size_t col = c % d->cols, row = c / d->cols;
-			cx += v * (double)col * d->pitch_x_mm;
-			cy += v * (double)row * d->pitch_y_mm;
-		}
-		if (on_map) {
-			for (size_t c = 0; c < ncells; c++) {
-				size_t m = s->roller ? row0 * s->cols + c : c;
-				double v = img[c];
-				if (v > s->peak[m])
-					s->peak[m] = v;
-				s->pti[m] += v * dt;
-				if (v > 0 && v >= s->noise)
-					s->tup[m] += dt;
-			}
-		}
-		double force = s->force_is_peak ? peak : newtons ? sum : sum * area * npu;
+		struct rp_frame_sums fs;
+		rp_cells_frame(cells, f.cells, on_map ? (long)row0 : -1, &fs);
+		double sum = fs.sum;
+		double force = s->force_is_peak ? fs.peak : newtons ? sum : sum * area * npu;
 		if (force > s->force_max)
 			s->force_max = force;
 		if (b.frames == 0) {
@@ -195,8 +175,8 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 		if (force > b.max)
 			b.max = force;
 		if (sum > 0) {
-			double y = s->roller ? (double)((long)row0 - (long)(s->rows / 2)) * s->bin_mm : cy / sum;
-			b.cx += cx / sum;
+			double y = s->roller ? (double)((long)row0 - (long)(s->rows / 2)) * s->bin_mm : fs.cy / sum;
+			b.cx += fs.cx / sum;
 			b.cy += y;
 			b.loaded++;
 		}
@@ -206,8 +186,8 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 		}
 	}
 	close_bin(s, &b);
-	free(sat);
-	free(img);
+	rp_cells_finish(cells, &s->saturated_cells, &s->saturated_samples);
+	rp_cells_free(cells);
 	if (rc)
 		return rc;
 	if (s->first_row > s->last_row) {
@@ -230,6 +210,12 @@ int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_param
 	}
 	s->duration_s = s->frames ? s->t1 - s->t0 + s->frame_s : 0;
 	return 0;
+}
+
+int pd_report_summarise(struct pd_rec_reader *rd, const struct pd_analysis_params *p, double factor,
+			const char *unit, struct pd_report_summary *s, char *err, size_t errlen)
+{
+	return pd_report_summarise_rerun(rd, p, factor, unit, NULL, s, err, errlen);
 }
 
 void pd_report_summary_free(struct pd_report_summary *s)

@@ -313,6 +313,50 @@ class RecordingFiles(unittest.TestCase):
             self.assertEqual(f["tare"].shape, (0, 1, int(d["cols"])))  # no baseline
             self.assertEqual(f["tare_t"].shape, (0,))
 
+    def test_frames_other_writers_chunked(self):
+        """The C reader decodes pressd's own chunks itself (shuffle + deflate)
+        and leaves every other /frames to HDF5: other filters, other chunk
+        shapes, a chunk never written. Each copy must read back the same."""
+        p = run(["--frames", "777", "--rows", "12", "--cols", "16", self.dir])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        path = self.path_of(p.stdout)
+        want = json.loads(run(["--read", path]).stdout)
+        with h5py.File(path, "r") as f:
+            cells = f["frames"][:]
+        layouts = {
+            "gzip, no shuffle": dict(chunks=(7, 12, 16), compression="gzip"),
+            "no filter": dict(chunks=(16, 12, 16)),
+            "shuffle + gzip + fletcher32": dict(chunks=(5, 12, 16), shuffle=True, compression="gzip",
+                                                fletcher32=True),
+            "half a frame a chunk": dict(chunks=(9, 6, 16), shuffle=True, compression="gzip"),
+            "shuffle alone": dict(chunks=(4, 12, 16), shuffle=True),
+        }
+        for name, opts in layouts.items():
+            copy = os.path.join(self.dir, name.replace(" ", "_").replace(",", "") + ".h5")
+            shutil.copy(path, copy)
+            with h5py.File(copy, "r+") as f:
+                attrs = dict(f["frames"].attrs)
+                del f["frames"]
+                ds = f.create_dataset("frames", data=cells, maxshape=(None, 12, 16), **opts)
+                for k, v in attrs.items():
+                    ds.attrs[k] = v
+            back = json.loads(run(["--read", copy]).stdout)
+            self.assertEqual(back["cells_crc32"], want["cells_crc32"], name)
+        # chunks never written: the fill value (0), not an error
+        copy = os.path.join(self.dir, "unwritten.h5")
+        shutil.copy(path, copy)
+        with h5py.File(copy, "r+") as f:
+            attrs = dict(f["frames"].attrs)
+            del f["frames"]
+            ds = f.create_dataset("frames", shape=cells.shape, dtype=cells.dtype, maxshape=(None, 12, 16),
+                                  chunks=(5, 12, 16), shuffle=True, compression="gzip")
+            ds[:100] = cells[:100]
+            for k, v in attrs.items():
+                ds.attrs[k] = v
+        back = json.loads(run(["--read", copy]).stdout)
+        blank = np.concatenate([cells[:100], np.zeros_like(cells[100:])])
+        self.assertEqual(back["cells_crc32"], zlib.crc32(blank.tobytes()))
+
     def test_h5dump_and_h5ls(self):
         p = run(["--events", "--frames", "700", "--tare", "--drop-every", "300", "--meta", "notes=x", self.dir])
         self.assertEqual(p.returncode, 0, p.stderr)

@@ -96,12 +96,21 @@ static int gather(struct pc_report_file *f, const struct pd_report_set *sets, si
 		unit = NULL;
 		factor = 1;
 	}
-	if (pd_report_summarise(f->rd, &f->params.p, factor, unit ? unit : from, &f->sum, err, sizeof err) != 0) {
+	/* With --set, the re-analysis goes through the frames in the
+	 * summary's pass: the file is read and decoded once. */
+	struct pd_report_rerun *rerun = NULL;
+	if (f->params.changed && pd_report_rerun_start(&rerun, f->rd, &f->params, factor, &f->ev, err, sizeof err) != 0) {
 		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
 		return 1;
 	}
-	int rc = f->params.changed ? pd_report_events_reanalyse(f->rd, &f->params, factor, &f->ev, err, sizeof err)
-				   : pd_report_events_recorded(f->rd, factor, &f->ev, err, sizeof err);
+	if (pd_report_summarise_rerun(f->rd, &f->params.p, factor, unit ? unit : from, rerun, &f->sum, err,
+				      sizeof err) != 0) {
+		pd_report_rerun_finish(rerun, false, err, sizeof err);
+		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
+		return 1;
+	}
+	int rc = rerun ? pd_report_rerun_finish(rerun, true, err, sizeof err)
+		       : pd_report_events_recorded(f->rd, factor, &f->ev, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
 		return 1;
