@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
 
@@ -42,4 +43,13 @@ bool pd_parse_bool(const char *s, bool *out)
 			return *out = false, true;
 	}
 	return false;
+}
+
+void pd_format_double(char *buf, size_t cap, double v)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, cap, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			return;
+	}
 }

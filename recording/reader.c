@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "rec_internal.h"
 
 /* Rows of the 1-D datasets read at a time: one of their chunks (layout.c),
@@ -196,13 +197,7 @@ static herr_t meta_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *d
 	double v;
 	if (pd_attr_read_str(loc, name, value, sizeof value) != 0) {
 		if (pd_attr_read_num(loc, name, &v) == 0) {
-			/* The shortest text that reads back as the same number:
-			 * 0.1, not 0.10000000000000001. */
-			for (int prec = 15; prec <= 17; prec++) {
-				snprintf(value, sizeof value, "%.*g", prec, v);
-				if (strtod(value, NULL) == v)
-					break;
-			}
+			pd_format_double(value, sizeof value, v);
 		}
 		else
 			snprintf(value, sizeof value, "(unreadable)");

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "parse.h"
 #include "export.h"
 #include "export_tables.h"
 
@@ -56,16 +57,11 @@ static void put_text(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* The shortest text that reads back as the same double: 42.96, not
- * 42.960000000000001. */
+/* 42.96, not 42.960000000000001. */
 static void put_real(FILE *out, double v)
 {
 	char buf[32];
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof buf, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
+	pd_format_double(buf, sizeof buf, v);
 	fputs(buf, out);
 }
 
