@@ -54,6 +54,9 @@ class Panel {
     this.heat = new HeatMap(this.map);
     this.setSmooth();
     this.overlay = el('canvas', { class: 'overlay' });
+    // Drawn through its OffscreenCanvas, as the map (heatmap.js): a redrawn
+    // overlay then costs the page no rendering of its own either.
+    this.overlayTarget = this.overlay.transferControlToOffscreen ? this.overlay.transferControlToOffscreen() : this.overlay;
     mapBox.append(this.map, this.overlay);
     this.scale = el('canvas', { class: 'scale', width: 1, height: 256 });
     // The scale's three labels are made once and their text written (in
@@ -156,7 +159,7 @@ class Panel {
     const { rows, cols } = this.info;
     this.heat.size(rows, cols, this.info.pitch_x_mm, this.info.pitch_y_mm, 360);
     const cssW = this.heat.cssW, cssH = this.heat.cssH;
-    this.overlay.width = cssW; this.overlay.height = cssH;
+    this.overlayTarget.width = cssW; this.overlayTarget.height = cssH;
     this.overlay.style.width = cssW + 'px'; this.overlay.style.height = cssH + 'px';
     this.scale.style.height = cssH + 'px';
     this.overlayDirty = true; // resizing cleared it
@@ -239,8 +242,8 @@ class Panel {
   // canvas to rasterise and hand to the compositor 25 times a second.
   drawOverlay() {
     this.overlayDirty = false;
-    const ctx = this.overlay.getContext('2d');
-    const W = this.overlay.width, H = this.overlay.height;
+    const ctx = this.overlayTarget.getContext('2d');
+    const W = this.overlayTarget.width, H = this.overlayTarget.height;
     ctx.clearRect(0, 0, W, H);
     if (!this.info) return;
     const sx = W / (this.info.cols * (this.info.pitch_x_mm || 1)), sy = H / (this.info.rows * (this.info.pitch_y_mm || 1));
