@@ -18,6 +18,7 @@ import('/vendor/uPlot.esm.js').then(m => { uPlotMod = m.default; for (const p of
   .catch(() => {});
 
 soundEl.addEventListener('change', () => setSound(soundEl.checked));
+smoothEl.addEventListener('change', () => { for (const p of panels.values()) p.setSmooth(); });
 
 function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
@@ -51,10 +52,19 @@ class Panel {
     const mapBox = el('div', { style: 'position:relative' });
     this.map = el('canvas', { class: 'map', role: 'img', 'aria-label': `pressure map ${id}` });
     this.heat = new HeatMap(this.map);
+    this.setSmooth();
     this.overlay = el('canvas', { class: 'overlay' });
+    // Drawn through its OffscreenCanvas, as the map (heatmap.js): a redrawn
+    // overlay then costs the page no rendering of its own either.
+    this.overlayTarget = this.overlay.transferControlToOffscreen ? this.overlay.transferControlToOffscreen() : this.overlay;
     mapBox.append(this.map, this.overlay);
     this.scale = el('canvas', { class: 'scale', width: 1, height: 256 });
+    // The scale's three labels are made once and their text written (in
+    // tick) only when it changes: rebuilding them each frame cost a style +
+    // layout pass of the page 25 times a second.
     this.scaleLabels = el('div', { class: 'scalelabels' });
+    this.scaleText = [el('span', {}, ''), el('span', {}, ''), el('span', {}, '0')];
+    this.scaleLabels.append(...this.scaleText);
     wrap.append(mapBox, this.scale, this.scaleLabels);
     this.root.append(wrap);
     this.trust = el('div', { class: 'trust', 'aria-label': `data trust ${id}` });
@@ -149,10 +159,15 @@ class Panel {
     const { rows, cols } = this.info;
     this.heat.size(rows, cols, this.info.pitch_x_mm, this.info.pitch_y_mm, 360);
     const cssW = this.heat.cssW, cssH = this.heat.cssH;
-    this.overlay.width = cssW; this.overlay.height = cssH;
+    this.overlayTarget.width = cssW; this.overlayTarget.height = cssH;
     this.overlay.style.width = cssW + 'px'; this.overlay.style.height = cssH + 'px';
     this.scale.style.height = cssH + 'px';
+    this.overlayDirty = true; // resizing cleared it
   }
+
+  // The map's filter is the checkbox's, set when it changes (not restyled
+  // each frame).
+  setSmooth() { this.map.style.imageRendering = smoothEl.checked ? 'auto' : 'pixelated'; }
 
   onFrame(h, cells) {
     if (!this.info || this.info.rows !== h.rows || this.info.cols !== h.cols) {
@@ -160,14 +175,21 @@ class Panel {
       this.sizeCanvas();
     }
     const n = h.rows * h.cols;
-    const raw = h.dtype === 'uint16' ? new Uint16Array(cells.buffer.slice(cells.byteOffset, cells.byteOffset + 2 * n))
-                                     : cells.subarray(0, n);
+    // The cells and their values go into arrays kept from frame to frame
+    // (resized only with the geometry): no garbage 25 times a second. u16
+    // cells start at an odd offset after the header, so they are copied.
+    if (!this.vals || this.vals.length !== n) { this.vals = new Float32Array(n); this.raw16 = new Uint16Array(n); }
+    let raw = cells.subarray(0, n);
+    if (h.dtype === 'uint16') {
+      new Uint8Array(this.raw16.buffer).set(cells.subarray(0, 2 * n));
+      raw = this.raw16;
+    }
     const upc = this.calibrated && h.units_per_count ? h.units_per_count : 1;
     const tare = this.calibrated ? this.tareMean : 0;
     const full = this.info.full_scale;
     const satCount = full && this.calibrated ? full / upc : (h.dtype === 'uint16' ? 65535 : 255);
     let max = 0, sat = 0;
-    const vals = new Float32Array(n);
+    const vals = this.vals;
     for (let i = 0; i < n; i++) {
       const v = Math.max(0, raw[i] * upc - tare);
       vals[i] = v;
@@ -177,12 +199,9 @@ class Panel {
     // Colour scale: the device's full scale when known, else the running peak.
     this.scaleMax = full && this.calibrated ? full : Math.max(this.scaleMax ? this.scaleMax * 0.995 : 1, max, 1);
     this.heat.paint(vals, this.scaleMax);
-    this.map.style.imageRendering = smoothEl.checked ? 'auto' : 'pixelated';
     this.map.dataset.frame = h.frame;
     this.map.dataset.time = h.time; // which frame is shown, and its time: tests and bench/web_paint.py read both
     this.saturated = sat;
-    this.scaleLabels.replaceChildren(el('span', {}, `${fmt(this.scaleMax)} ${this.unit}`),
-                                     el('span', {}, `${fmt(this.scaleMax / 2)}`), el('span', {}, `0`));
     if (this.lastFrameSeq !== null && h.seq > this.lastFrameSeq + 1) this.seenLost += h.seq - this.lastFrameSeq - 1;
     this.lastFrameSeq = h.seq;
     this.lastFrameTime = h.time;
@@ -192,7 +211,11 @@ class Panel {
     this.chartData[0].push(h.t); this.chartData[1].push(max);
     while (this.chartData[0].length && this.chartData[0][0] < h.t - 30) { this.chartData[0].shift(); this.chartData[1].shift(); }
     if (this.info.kind === 'roller') this.addRollerColumn(vals, h);
-    this.drawOverlay();
+    if (this.overlayDirty) this.drawOverlay();
+    // The 4 Hz strip and chart are written here, with a frame's own
+    // changes, so that they share its rendering instead of costing the page
+    // renderings of their own; the timer below does it only when frames stop.
+    if (now - this.lastTick >= 250) this.tick();
   }
 
   addRollerColumn(vals) {
@@ -206,17 +229,21 @@ class Panel {
     ctx.drawImage(this.roller, -1, 0);
     const col = ctx.createImageData(1, this.roller.height);
     const k = 255 / this.scaleMax;
-    for (let i = 0; i < this.roller.height; i++) {
+    for (let i = 0, d = col.data; i < this.roller.height; i++) { // no array per cell
       const c = Math.min(255, Math.round((vals[i] || 0) * k)) * 4;
-      col.data.set([LUT[c], LUT[c + 1], LUT[c + 2], 255], 4 * i);
+      d[4 * i] = LUT[c]; d[4 * i + 1] = LUT[c + 1]; d[4 * i + 2] = LUT[c + 2]; d[4 * i + 3] = 255;
     }
     ctx.putImageData(col, this.roller.width - 1, 0);
     this.roller.dataset.columns = (+this.roller.dataset.columns || 0) + 1;
   }
 
+  // Redrawn only when a contact or the trail changed (onContact) or the
+  // canvas was resized: an unchanged overlay redrawn each frame was a second
+  // canvas to rasterise and hand to the compositor 25 times a second.
   drawOverlay() {
-    const ctx = this.overlay.getContext('2d');
-    const W = this.overlay.width, H = this.overlay.height;
+    this.overlayDirty = false;
+    const ctx = this.overlayTarget.getContext('2d');
+    const W = this.overlayTarget.width, H = this.overlayTarget.height;
     ctx.clearRect(0, 0, W, H);
     if (!this.info) return;
     const sx = W / (this.info.cols * (this.info.pitch_x_mm || 1)), sy = H / (this.info.rows * (this.info.pitch_y_mm || 1));
@@ -234,6 +261,7 @@ class Panel {
   onContact(m) {
     if (m.phase === 'end') this.contacts.delete(m.id); else this.contacts.set(m.id, m);
     if (m.cop_x !== undefined) { this.trail.push([m.cop_x, m.cop_y]); if (this.trail.length > 90) this.trail.shift(); }
+    this.overlayDirty = true;
   }
 
   onHold(m) {
@@ -273,12 +301,30 @@ class Panel {
   }
 
   tick() {
+    this.lastTick = performance.now();
+    // The scale's labels follow the running peak, so their text changes
+    // with most frames; read at 4 Hz with the strip, they cost the page one
+    // layout pass per tick instead of one per frame. The colours themselves
+    // follow the scale frame by frame.
+    if (this.scaleMax !== undefined) {
+      setText(this.scaleText[0], `${fmt(this.scaleMax)} ${this.unit}`);
+      setText(this.scaleText[1], fmt(this.scaleMax / 2));
+    }
     const age = this.lastFrameTime ? Date.now() / 1000 - this.lastFrameTime : NaN;
-    this.trust.textContent = `${this.frameTimes.filter(t => t > performance.now() - 1000).length} frames/s shown · ` +
+    setText(this.trust, `${this.frameTimes.filter(t => t > performance.now() - 1000).length} frames/s shown · ` +
       `frames lost ${this.pressdLost} at device, ${this.seenLost} on the way · ` +
-      `saturated cells ${this.saturated} · latest frame ${isNaN(age) ? '—' : (age * 1000).toFixed(0) + ' ms'} old`;
+      `saturated cells ${this.saturated} · latest frame ${isNaN(age) ? '—' : (age * 1000).toFixed(0) + ' ms'} old`);
     if (this.chart && this.chartData[0].length) this.chart.setData(this.chartData);
   }
+}
+
+// Text written only when it differs (an unchanged string still costs a
+// style and layout pass once written), and into the element's one text
+// node: textContent= would replace the node, and its layout object with it.
+function setText(e, text) {
+  const t = e.firstChild;
+  if (t && t.nodeType === Node.TEXT_NODE && !t.nextSibling) { if (t.data !== text) t.data = text; }
+  else e.textContent = text;
 }
 
 function avg(a) { return a.length ? a.reduce((s, x) => s + x, 0) / a.length : 0; }
@@ -309,10 +355,11 @@ function onText(m) {
   }
 }
 
+const decoder = new TextDecoder(); // one for every frame's header
 function onBinary(buf) {
   const dv = new DataView(buf);
   const len = dv.getUint32(0, true);
-  const h = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, len)));
+  const h = JSON.parse(decoder.decode(new Uint8Array(buf, 4, len)));
   panel(h.device).onFrame(h, new Uint8Array(buf, 4 + len));
 }
 
@@ -336,7 +383,7 @@ function connect() {
 function setConn(state, text) { connEl.dataset.state = state; connEl.textContent = text; }
 
 setInterval(() => {
-  for (const p of panels.values()) p.tick();
+  for (const p of panels.values()) if (!(performance.now() - p.lastTick < 300)) p.tick();
   // pressd sends status every second: silence means pressd itself is gone.
   if (ws && ws.readyState === 1 && lastMessage && performance.now() - lastMessage > 3000)
     setConn('waiting', 'no data from pressd: waiting for it to come back…');

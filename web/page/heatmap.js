@@ -10,6 +10,13 @@ export const LUT = colourTable();
 export class HeatMap {
   constructor(canvas) {
     this.canvas = canvas;
+    // The cells are drawn through the canvas's OffscreenCanvas where there
+    // is one: its frames go to the display compositor by themselves, so a
+    // new frame costs the page no style/layout/paint/commit of its own
+    // (that pipeline was most of the live page's CPU, 25 times a second).
+    // The <canvas> stays in the page as the placeholder showing them, with
+    // its CSS size, image-rendering and dataset as before.
+    this.target = canvas.transferControlToOffscreen ? canvas.transferControlToOffscreen() : canvas;
     this.rows = 0;
     this.cols = 0;
   }
@@ -19,7 +26,7 @@ export class HeatMap {
   size(rows, cols, pitchX, pitchY, cssWidth, maxHeight = Infinity) {
     const wmm = cols * (pitchX || 1), hmm = rows * (pitchY || 1);
     this.rows = rows; this.cols = cols;
-    this.canvas.width = cols; this.canvas.height = rows;
+    this.target.width = cols; this.target.height = rows;
     this.cssW = Math.round(Math.min(cssWidth, maxHeight * wmm / hmm));
     this.cssH = Math.max(8, Math.round(this.cssW * hmm / wmm));
     this.canvas.style.width = this.cssW + 'px';
@@ -37,7 +44,7 @@ export class HeatMap {
       const c = Math.min(255, Math.round(v * k)) * 4;
       img[4 * i] = LUT[c]; img[4 * i + 1] = LUT[c + 1]; img[4 * i + 2] = LUT[c + 2]; img[4 * i + 3] = 255;
     }
-    this.canvas.getContext('2d').putImageData(this.image, 0, 0);
+    this.target.getContext('2d').putImageData(this.image, 0, 0);
     this.canvas.dataset.hotRow = Math.floor(hot / this.cols);
     this.canvas.dataset.hotCol = hot % this.cols;
     this.canvas.dataset.peak = peak.toFixed(3);
