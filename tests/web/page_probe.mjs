@@ -43,10 +43,13 @@ const started = Date.now();
 const acted = [];
 for (const a of JSON.parse(process.env.ACTIONS || '[]').sort((x, y) => x.at - y.at)) {
   await page.waitForTimeout(Math.max(0, started + 1000 * a.at - Date.now()));
+  // begun: when the action started; time: when it returned (a cue or an
+  // event caused by it can come in between).
+  const begun = Date.now() / 1000;
   if (a.key) await page.keyboard.press(a.key);
   else if (a.click) await page.getByRole('button', { name: a.click, exact: true }).first().click();
   else if (a.check) await page.getByLabel(a.check).check();
-  acted.push({ ...a, time: Date.now() / 1000 });
+  acted.push({ ...a, begun, time: Date.now() / 1000 });
 }
 await page.waitForTimeout(Math.max(0, started + 1000 * Number(secs) - Date.now()));
 // CLICK=Mark: press the first panel's Mark button, as a person would.
