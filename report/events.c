@@ -187,7 +187,7 @@ static int read_marks(struct pd_rec_reader *rd, struct pd_report_events *ev, cha
 static void units_of(struct pd_rec_reader *rd, struct pd_report_events *ev)
 {
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
-	snprintf(ev->units, sizeof ev->units, "%s", fi->conversion > 0 ? fi->unit : "counts");
+	snprintf(ev->units, sizeof ev->units, "%s", pd_report_file_unit(fi));
 }
 
 int pd_report_events_recorded(struct pd_rec_reader *rd, double factor, struct pd_report_events *ev, char *err,

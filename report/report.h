@@ -57,6 +57,9 @@ bool pd_report_param_overridden(const struct pd_report_params *rp, const char *k
 /* The factor from the file's unit to `want` (NULL or "": the file's own:
  * 1). 0, or -1 when it cannot be converted (counts, N to a pressure...). */
 int pd_report_unit_factor(const char *from, const char *want, double *factor);
+/* The unit of a file's values: its /frames unit when it has a
+ * conversion, else "counts" (raw, whatever the unit attribute says). */
+const char *pd_report_file_unit(const struct pd_rec_file_info *fi);
 /* Newtons per (unit × mm²) for a pressure unit (kPa: 1e-3), 0 if not one. */
 double pd_report_newton_per_unit_mm2(const char *unit);
 

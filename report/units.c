@@ -28,3 +28,8 @@ double pd_report_newton_per_unit_mm2(const char *unit)
 		return 1e-3 / MMHG_PER_KPA;
 	return 0;
 }
+
+const char *pd_report_file_unit(const struct pd_rec_file_info *fi)
+{
+	return strcmp(fi->unit, "counts") && fi->conversion > 0 ? fi->unit : "counts";
+}

@@ -87,7 +87,7 @@ static int gather(struct pc_report_file *f, const struct pd_report_set *sets, si
 		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
 		return 1;
 	}
-	const char *from = strcmp(f->fi->unit, "counts") && f->fi->conversion > 0 ? f->fi->unit : "counts";
+	const char *from = pd_report_file_unit(f->fi);
 	double factor = 1;
 	if (unit && pd_report_unit_factor(from, unit, &factor) != 0) {
 		snprintf(f->unit_note, sizeof f->unit_note, "--unit %s does not apply: the values are in %s", unit,

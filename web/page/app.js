@@ -2,7 +2,8 @@
 // WebSocket (events as JSON text, frames as binary: u32 LE header length,
 // the frame's JSON header, then the raw cells). Plain ES module, no build.
 import { drawScale } from './colour.js';
-import { HeatMap, LUT, fmt } from './heatmap.js';
+import { fmt, fmtBytes } from './format.js';
+import { HeatMap, LUT } from './heatmap.js';
 import { cue, setSound } from './sound.js';
 
 const devicesEl = document.getElementById('devices');
@@ -146,8 +147,7 @@ class Panel {
     if (this.recording) {
       const frames = this.stats ? this.stats.archive_frames : undefined;
       const bytes = this.stats ? this.stats.archive_bytes : undefined;
-      const size = bytes === undefined ? '' : bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB`
-        : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.round(bytes / 1e3)} kB`;
+      const size = bytes === undefined ? '' : fmtBytes(bytes);
       const what = [frames !== undefined ? `${frames} frames` : '', size].filter(Boolean).join(', ');
       parts.push(`recording ${this.recording}` + (what ? ` (${what})` : ''));
     }

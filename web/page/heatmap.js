@@ -61,8 +61,3 @@ export function cellValues(bytes, n, cellBits, perCount, tare, out) {
   for (let i = 0; i < n; i++) vals[i] = Math.max(0, (raw[i] - (tare ? tare[i] : 0)) * perCount);
   return vals;
 }
-
-export function fmt(v) {
-  if (v === undefined || v === null || Number.isNaN(v)) return '—';
-  return Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2);
-}

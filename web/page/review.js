@@ -5,7 +5,8 @@
 // request; playing fetches a second ahead), so an hour opens at once.
 // Plain ES module, no build.
 import { drawScale } from './colour.js';
-import { HeatMap, LUT, cellValues, fmt } from './heatmap.js';
+import { fmt, fmtBytes } from './format.js';
+import { HeatMap, LUT, cellValues } from './heatmap.js';
 
 const $ = id => document.getElementById(id);
 const heat = new HeatMap($('map'));
@@ -25,10 +26,6 @@ function el(tag, attrs = {}, text) {
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
   return e;
-}
-
-function bytes(n) {
-  return n >= 1e9 ? `${(n / 1e9).toFixed(2)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.round(n / 1e3)} kB`;
 }
 
 function duration(s) {
@@ -54,7 +51,7 @@ async function loadList() {
     const name = el('td');
     name.append(a);
     if (r.error) name.append(el('div', { class: 'note' }, r.error));
-    tr.append(name, el('td', {}, what), el('td', {}, len), el('td', {}, bytes(r.bytes)));
+    tr.append(name, el('td', {}, what), el('td', {}, len), el('td', {}, fmtBytes(r.bytes)));
     body.append(tr);
   }
   if (!j.recordings.length) body.append(el('tr', {}, j.dir ? 'no recordings yet' : ''));

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "http_reply.h"
 #include "log.h"
 #include "relay.h"
 #include "review.h"
@@ -82,14 +83,6 @@ static int begin_request(struct mg_connection *conn)
 	return 403;
 }
 
-static void send_json(struct mg_connection *conn, const char *body)
-{
-	mg_printf(conn,
-		  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
-		  "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		  strlen(body), body);
-}
-
 /* The page's settings; the token is in it only when controls are on. A
  * foreign page cannot read it: the browser withholds a cross-origin
  * response without CORS headers, and a request naming its origin is
@@ -100,18 +93,16 @@ static int handle_config(struct mg_connection *conn, void *cb)
 	json_t *j = json_pack("{s:b}", "controls", w->o.controls);
 	if (w->o.controls)
 		json_object_set_new(j, "token", json_string(w->token));
-	char *s = json_dumps(j, JSON_COMPACT);
-	send_json(conn, s);
-	free(s);
+	int rc = http_send_json(conn, 200, j);
 	json_decref(j);
-	return 200;
+	return rc;
 }
 
 static int handle_stats(struct mg_connection *conn, void *cb)
 {
 	struct web *w = cb;
 	char *s = relay_stats_json(w->relay);
-	send_json(conn, s ? s : "{}");
+	http_send(conn, 200, "application/json", s ? s : "{}", s ? strlen(s) : 2);
 	free(s);
 	return 200;
 }

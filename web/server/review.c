@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_reply.h"
 #include "log.h"
 #include "review_list.h"
 #include "review_report.h"
@@ -37,48 +38,8 @@ struct review {
 
 static struct review rv;
 
-/* Through civetweb's header calls (not raw text) so that it knows the
- * response's length and keeps the connection open: a page scrubbing
- * through a recording makes a request per moment, and a new connection
- * for each costs more than the frame. */
-static void start_response(struct mg_connection *conn, int status, const char *type, size_t len)
-{
-	char n[32];
-	snprintf(n, sizeof n, "%zu", len);
-	mg_response_header_start(conn, status);
-	mg_response_header_add(conn, "Content-Type", type, -1);
-	mg_response_header_add(conn, "Cache-Control", "no-store", -1);
-	mg_response_header_add(conn, "Content-Length", n, -1);
-	mg_response_header_send(conn);
-}
-
-static void send_body(struct mg_connection *conn, int status, const char *type, const void *body, size_t len)
-{
-	start_response(conn, status, type, len);
-	mg_write(conn, body, len);
-}
-
-static int send_json(struct mg_connection *conn, int status, json_t *j)
-{
-	/* Nine significant digits: a float32 (a baseline's cells, the maps)
-	 * reads back exactly, and no more. */
-	char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	if (!s) {
-		send_body(conn, 500, "text/plain", "out of memory\n", 14);
-		return 500;
-	}
-	send_body(conn, status, "application/json", s, strlen(s));
-	free(s);
-	return status;
-}
-
-static int send_error(struct mg_connection *conn, int status, const char *why)
-{
-	json_t *j = json_pack("{s:s}", "error", why);
-	send_json(conn, status, j);
-	json_decref(j);
-	return status;
-}
+static const char no_dir[] = "no recordings directory: start pressd-web with --recordings DIR "
+			     "(or [web] recordings in the config)";
 
 static bool query_var(const struct mg_connection *conn, const char *key, char *out, size_t cap)
 {
@@ -104,20 +65,19 @@ static bool query_u64(const struct mg_connection *conn, const char *key, uint64_
 static struct review_rec *requested(struct mg_connection *conn)
 {
 	if (!rv.have_dir) {
-		send_error(conn, 404, "no recordings directory: start pressd-web with --recordings DIR "
-				      "(or [web] recordings in the config)");
+		http_send_error(conn, 404, no_dir);
 		return NULL;
 	}
 	char name[REVIEW_NAME_MAX + 1];
 	if (!query_var(conn, "name", name, sizeof name)) {
-		send_error(conn, 400, "expected ?name=RECORDING");
+		http_send_error(conn, 400, "expected ?name=RECORDING");
 		return NULL;
 	}
 	int status;
 	char err[1024];
 	struct review_rec *r = review_acquire(rv.dir, name, &status, err, sizeof err);
 	if (!r)
-		send_error(conn, status, err);
+		http_send_error(conn, status, err);
 	return r;
 }
 
@@ -136,8 +96,7 @@ static int handle_list(struct mg_connection *conn, void *cb)
 	json_t *j = json_object(), *list = NULL;
 	if (!rv.have_dir) {
 		json_object_set_new(j, "dir", json_null());
-		json_object_set_new(j, "error", json_string("no recordings directory: start pressd-web with "
-							    "--recordings DIR (or [web] recordings in the config)"));
+		json_object_set_new(j, "error", json_string(no_dir));
 		list = json_array();
 	} else {
 		json_object_set_new(j, "dir", json_string(rv.dir));
@@ -148,7 +107,7 @@ static int handle_list(struct mg_connection *conn, void *cb)
 		}
 	}
 	json_object_set_new(j, "recordings", list);
-	int rc = send_json(conn, 200, j);
+	int rc = http_send_json(conn, 200, j);
 	json_decref(j);
 	return rc;
 }
@@ -162,7 +121,7 @@ static int handle_info(struct mg_connection *conn, void *cb)
 	char err[1024];
 	pthread_mutex_lock(&r->mu);
 	json_t *j = review_info(r, err, sizeof err);
-	int rc = j ? send_json(conn, 200, j) : send_error(conn, 422, err);
+	int rc = j ? http_send_json(conn, 200, j) : http_send_error(conn, 422, err);
 	pthread_mutex_unlock(&r->mu);
 	review_release(r);
 	return rc;
@@ -177,7 +136,7 @@ static int handle_maps(struct mg_connection *conn, void *cb)
 	int status = 500;
 	char err[1024] = "";
 	json_t *j = review_maps(r, &status, err, sizeof err);
-	int rc = j ? send_json(conn, 200, j) : send_error(conn, status, err);
+	int rc = j ? http_send_json(conn, 200, j) : http_send_error(conn, status, err);
 	review_release(r);
 	return rc;
 }
@@ -195,7 +154,7 @@ static int send_frames(struct mg_connection *conn, struct review_rec *r, uint64_
 		count = avail;
 	uint8_t *cells = malloc(count * fbytes + 1);
 	if (!cells)
-		return send_error(conn, 500, "out of memory");
+		return http_send_error(conn, 500, "out of memory");
 	json_t *idx = json_array(), *t = json_array(), *seq = json_array(), *enc = json_array();
 	for (uint64_t k = 0; k < count; k++) {
 		uint64_t i = from + k * step;
@@ -210,7 +169,7 @@ static int send_frames(struct mg_connection *conn, struct review_rec *r, uint64_
 			json_decref(t);
 			json_decref(seq);
 			json_decref(enc);
-			return send_error(conn, 422, err);
+			return http_send_error(conn, 422, err);
 		}
 		memcpy(cells + k * fbytes, f.cells, fbytes);
 		json_array_append_new(idx, json_integer((json_int_t)i));
@@ -230,11 +189,11 @@ static int send_frames(struct mg_connection *conn, struct review_rec *r, uint64_
 	json_decref(h);
 	if (!hs) {
 		free(cells);
-		return send_error(conn, 500, "out of memory");
+		return http_send_error(conn, 500, "out of memory");
 	}
 	size_t hl = strlen(hs), cl = count * fbytes;
 	uint8_t le[4] = { (uint8_t)hl, (uint8_t)(hl >> 8), (uint8_t)(hl >> 16), (uint8_t)(hl >> 24) };
-	start_response(conn, 200, "application/octet-stream", sizeof le + hl + cl);
+	http_start(conn, 200, "application/octet-stream", sizeof le + hl + cl);
 	mg_write(conn, le, sizeof le);
 	mg_write(conn, hs, hl);
 	mg_write(conn, cells, cl);
@@ -249,7 +208,7 @@ static int handle_frames(struct mg_connection *conn, void *cb)
 	uint64_t from, count, step;
 	if (!query_u64(conn, "from", 0, &from) || !query_u64(conn, "count", 1, &count) ||
 	    !query_u64(conn, "step", 1, &step) || step == 0 || count == 0 || count > FRAMES_MAX)
-		return send_error(conn, 400, "expected from=I (≥ 0), count=C (1.." "1000), step=S (≥ 1)");
+		return http_send_error(conn, 400, "expected from=I (≥ 0), count=C (1..1000), step=S (≥ 1)");
 	struct review_rec *r = requested(conn);
 	if (!r)
 		return 400;
@@ -259,7 +218,7 @@ static int handle_frames(struct mg_connection *conn, void *cb)
 		char why[160];
 		snprintf(why, sizeof why, "frame %llu: the recording has %llu", (unsigned long long)from,
 			 (unsigned long long)r->n);
-		rc = send_error(conn, 400, why);
+		rc = http_send_error(conn, 400, why);
 	} else {
 		rc = send_frames(conn, r, from, count, step);
 	}
@@ -280,7 +239,7 @@ static int handle_report(struct mg_connection *conn, void *cb)
 	char pdf[4300], err[2048];
 	int status = review_report_pdf(rv.dir, name, pdf, sizeof pdf, err, sizeof err);
 	if (status != 200)
-		return send_error(conn, status, err);
+		return http_send_error(conn, status, err);
 	/* The download is named after the recording: mat0-…Z.pdf. */
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	char headers[1400];

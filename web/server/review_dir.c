@@ -79,6 +79,11 @@ int review_open(const char *dir, const char *name, struct stat *st)
 	return fd;
 }
 
+void review_fd_path(int fd, char *out, size_t cap)
+{
+	snprintf(out, cap, "/proc/self/fd/%d", fd);
+}
+
 bool review_same_file(const struct stat *a, const struct stat *b)
 {
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&

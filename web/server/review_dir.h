@@ -21,6 +21,11 @@ bool review_name_ok(const char *name);
  * way, EINVAL: a bad name, ENOENT...). */
 int review_open(const char *dir, const char *name, struct stat *st);
 
+/* The path that opens fd's file again by name (HDF5 opens paths, not
+ * fds): /proc/self/fd/<fd>, so the walk review_open checked is the one
+ * used. cap ≥ 32. */
+void review_fd_path(int fd, char *out, size_t cap);
+
 /* The same file, unchanged since `was` was taken (a recording being
  * written changes size and mtime with every flush). */
 bool review_same_file(const struct stat *was, const struct stat *now);

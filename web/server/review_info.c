@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report.h"
 #include "review_session.h"
 
 #define TIMELINE_POINTS 2000
@@ -46,8 +47,9 @@ json_t *review_device_json(const struct pd_rec_file_info *fi)
 
 void review_set_calibration(json_t *j, const struct pd_rec_file_info *fi)
 {
-	bool calibrated = strcmp(fi->unit, "counts") != 0 && fi->conversion > 0;
-	json_object_set_new(j, "unit", json_string(calibrated ? fi->unit : "counts"));
+	const char *unit = pd_report_file_unit(fi);
+	bool calibrated = strcmp(unit, "counts") != 0;
+	json_object_set_new(j, "unit", json_string(unit));
 	json_object_set_new(j, "conversion", json_real(calibrated ? fi->conversion : 1.0));
 	json_object_set_new(j, "calibrated", json_boolean(calibrated));
 }

@@ -68,7 +68,7 @@ json_t *review_maps(struct review_rec *r, int *status, char *err, size_t errlen)
 		goto done;
 	}
 	char path[64];
-	review_fd_path(r, path, sizeof path);
+	review_fd_path(r->fd, path, sizeof path);
 	struct pd_rec_reader *rd;
 	if (pd_rec_reader_open(&rd, path, err, errlen) != 0) {
 		*status = 422;
@@ -79,7 +79,7 @@ json_t *review_maps(struct review_rec *r, int *status, char *err, size_t errlen)
 	struct pd_report_summary s;
 	memset(&s, 0, sizeof s);
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(rd);
-	const char *unit = strcmp(fi->unit, "counts") && fi->conversion > 0 ? fi->unit : "counts";
+	const char *unit = pd_report_file_unit(fi);
 	if (pd_report_params_load(rd, NULL, 0, &rp, err, errlen) != 0 ||
 	    pd_report_summarise(rd, &rp.p, 1.0, unit, &s, err, errlen) != 0) {
 		*status = 422;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "web_options.h"
 
 #define REPORT_TIMEOUT_S 300 /* a report of ten hours takes about a minute */
 
@@ -29,16 +30,10 @@ extern char **environ;
 static void pressctl_path(char *out, size_t cap, bool *search)
 {
 	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	*search = true;
 	snprintf(out, cap, "pressctl");
-	if (n <= 0)
+	if (!web_exe_dir(exe, sizeof exe))
 		return;
-	exe[n] = 0;
-	char *slash = strrchr(exe, '/');
-	if (!slash)
-		return;
-	*slash = 0;
 	char beside[4200];
 	snprintf(beside, sizeof beside, "%s/pressctl", exe);
 	if (access(beside, X_OK) == 0 && strlen(beside) < cap) {

@@ -44,22 +44,17 @@ static void name_path(char *err, size_t errlen, const char *fdpath, const char *
 	snprintf(err + used, errlen - used, "%s%s", name, rest);
 }
 
-void review_fd_path(const struct review_rec *r, char *out, size_t cap)
-{
-	snprintf(out, cap, "/proc/self/fd/%d", r->fd);
-}
-
 void review_name_error(const struct review_rec *r, char *err, size_t errlen)
 {
 	char path[64];
-	review_fd_path(r, path, sizeof path);
+	review_fd_path(r->fd, path, sizeof path);
 	name_path(err, errlen, path, r->name);
 }
 
 int review_reader_open(int fd, const char *name, int *state, struct pd_rec_reader **rd, char *err, size_t errlen)
 {
 	char path[64];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	review_fd_path(fd, path, sizeof path);
 	int status = 0;
 	*rd = NULL;
 	*state = pd_rec_is_unfinished(path, err, errlen);
@@ -118,7 +113,7 @@ static bool recorder_gone(const struct review_rec *c, int fd)
 	if (c->state != PD_REC_IN_USE)
 		return false;
 	char path[64], err[256];
-	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	review_fd_path(fd, path, sizeof path);
 	return pd_rec_is_unfinished(path, err, sizeof err) != PD_REC_IN_USE;
 }
 

@@ -42,9 +42,8 @@ struct review_rec *review_acquire(const char *dir, const char *name, int *status
 void review_release(struct review_rec *r);
 void review_close_all(void);
 
-/* The path that opens r's file again (a second reader), and a message
- * of the library's with that path put back to the recording's name. */
-void review_fd_path(const struct review_rec *r, char *out, size_t cap);
+/* A message of the library's with r's fd path (review_fd_path) put back
+ * to the recording's name. */
 void review_name_error(const struct review_rec *r, char *err, size_t errlen);
 
 /* The reader of an fd review_open gave, refusing a file left unfinished:

@@ -17,20 +17,27 @@
 /* An installed pressd-web finds its page beside itself, in
  * <prefix>/share/pressd-web/<what>; a build tree falls back to the
  * source tree's (compiled in). */
+bool web_exe_dir(char *out, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", out, cap - 1);
+	if (n <= 0)
+		return false;
+	out[n] = 0;
+	char *slash = strrchr(out, '/');
+	if (!slash)
+		return false;
+	*slash = 0;
+	return true;
+}
+
 static char *installed_dir(const char *what, const char *fallback)
 {
 	char exe[4096];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			char dir[8192];
-			snprintf(dir, sizeof dir, "%s/../share/pressd-web/%s", exe, what);
-			if (access(dir, R_OK | X_OK) == 0)
-				return strdup(dir);
-		}
+	if (web_exe_dir(exe, sizeof exe)) {
+		char dir[8192];
+		snprintf(dir, sizeof dir, "%s/../share/pressd-web/%s", exe, what);
+		if (access(dir, R_OK | X_OK) == 0)
+			return strdup(dir);
 	}
 	return strdup(fallback);
 }

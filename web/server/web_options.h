@@ -2,6 +2,7 @@
 #ifndef PRESSD_WEB_OPTIONS_H
 #define PRESSD_WEB_OPTIONS_H
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "curve_client.h"
 
@@ -24,6 +25,10 @@ struct web_options {
 	bool foreground;
 	int verbosity;
 };
+
+/* The directory pressd-web's executable is in (where an installed one
+ * finds its page, and any one finds pressctl); false if unknown. */
+bool web_exe_dir(char *out, size_t cap);
 
 /* 0 to run, -1 when --help/--version were answered, else the exit status
  * (64 bad option, 78 bad config), after printing what was wrong. */
