@@ -75,9 +75,13 @@ const devices = await page.evaluate(() => [...document.querySelectorAll('section
     buttons: [...r.querySelectorAll('button')].map(b => b.textContent),
   };
 }));
+// How many events the page had received when its panels were read: what
+// they show is its latest of those (later ones may arrive before the
+// probe's own log is read below).
+const seen = await page.evaluate(() => window.probe.events.length);
 const conn = await page.textContent('#conn');
 const connLog = await page.evaluate(() => window.connLog);
 const { probe, pulsesLog } = await page.evaluate(() => ({ probe: window.probe, pulsesLog: window.pulsesLog }));
 if (shot) await page.screenshot({ path: shot, fullPage: true });
-console.log(JSON.stringify({ devices, conn, connLog, errors, external, acted, probe, pulsesLog }));
+console.log(JSON.stringify({ devices, seen, conn, connLog, errors, external, acted, probe, pulsesLog }));
 await browser.close();
