@@ -2,6 +2,7 @@
  * time, and the pipeline each frame goes through (analysis.md's stages).
  * Everything the stages will ever need is allocated here, in
  * pd_analysis_new; feeding a frame allocates nothing. */
+#include "units.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -123,10 +124,9 @@ struct pd_analysis *pd_analysis_new(const struct pd_device_info *info,
 	a->ncells = (size_t)info->rows * info->cols;
 	a->px = info->pitch_x_mm;
 	a->py = a->roller ? info->pitch_x_mm : info->pitch_y_mm;
-	bool calibrated = info->unit != PD_UNIT_COUNTS && info->units_per_count > 0 &&
-			  isfinite(info->units_per_count);
+	bool calibrated = pd_info_calibrated(info);
 	a->scale = calibrated ? info->units_per_count : 1.0;
-	a->units = calibrated ? pd_unit_name(info->unit) : "counts";
+	a->units = pd_info_units(info);
 	a->kpa = calibrated && info->unit == PD_UNIT_KPA;
 	double pitch = a->roller ? a->px : (a->px + a->py) / 2;
 	a->step = fmax(AN_STEP_MIN_MM, AN_STEP_PITCHES * pitch);

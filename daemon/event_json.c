@@ -1,4 +1,5 @@
 #include "event_json.h"
+#include "units.h"
 
 #include "event_log.h"
 
@@ -129,8 +130,7 @@ json_t *pd_json_info(const struct pd_device_info *i)
 	integer(j, "rows", i->rows), integer(j, "cols", i->cols);
 	num(j, "pitch_x_mm", i->pitch_x_mm), num(j, "pitch_y_mm", i->pitch_y_mm);
 	num(j, "rate_hz", i->rate_hz);
-	bool calibrated = i->unit != PD_UNIT_COUNTS && i->units_per_count > 0;
-	json_object_set_new(j, "units", json_string(calibrated ? pd_unit_name(i->unit) : "counts"));
+	json_object_set_new(j, "units", json_string(pd_info_units(i)));
 	integer(j, "full_scale", i->full_scale);
 	return j;
 }

@@ -1,4 +1,5 @@
 #include "publisher.h"
+#include "units.h"
 
 #include <inttypes.h>
 #include <jansson.h>
@@ -80,8 +81,8 @@ static struct frame_buf *borrow(struct dev_pub *d, size_t need)
  * described itself differently since. */
 static void set_header_info(struct dev_pub *d, const struct pd_device_info *info)
 {
-	bool calibrated = info && info->unit != PD_UNIT_COUNTS && info->units_per_count > 0;
-	json_object_set_new(d->header, "units", json_string(calibrated ? pd_unit_name(info->unit) : "counts"));
+	bool calibrated = pd_info_calibrated(info);
+	json_object_set_new(d->header, "units", json_string(pd_info_units(info)));
 	json_object_set_new(d->header, "units_per_count", json_real(calibrated ? info->units_per_count : 1.0));
 }
 

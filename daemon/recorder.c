@@ -1,4 +1,5 @@
 #include "recorder.h"
+#include "units.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -185,7 +186,6 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 		pd_analysis_params_get(&d->params, k, values[nanalysis], sizeof values[0]);
 		analysis[nanalysis] = (struct pd_rec_meta){ k, values[nanalysis] };
 	}
-	bool calibrated = st.info.unit != PD_UNIT_COUNTS && st.info.units_per_count > 0;
 	bool have_tare = d->baseline && d->baseline_n == (size_t)st.info.rows * st.info.cols;
 	const struct pd_rec_params p = {
 		.dir = d->dir,
@@ -201,7 +201,7 @@ static int open_file(struct dev_rec *d, const uint32_t *stream, char *err, size_
 		.tare_t = d->baseline_t,
 		.analysis = analysis,
 		.nanalysis = nanalysis,
-		.analysis_units = calibrated ? pd_unit_name(st.info.unit) : "counts",
+		.analysis_units = pd_info_units(&st.info),
 	};
 	if (pd_rec_create(&d->rec, &p, err, errlen) != 0) {
 		d->rec = NULL;

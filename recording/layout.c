@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "units.h"
 #include "rec_internal.h"
 
 /* How long a /frames chunk is. An SWMR writer never frees the space of
@@ -230,9 +231,8 @@ static int frame_datasets(struct pd_layout *l, const struct pd_rec_params *p, in
 		return -1;
 	}
 	/* NWB's habit: the unit, and the factor from stored numbers to it. */
-	bool calibrated = in->unit != PD_UNIT_COUNTS && in->units_per_count > 0;
-	float conversion = calibrated ? in->units_per_count : 1.0f;
-	if (pd_attr_str(l->frames, "unit", calibrated ? pd_unit_name(in->unit) : "counts") ||
+	float conversion = pd_info_calibrated(in) ? in->units_per_count : 1.0f;
+	if (pd_attr_str(l->frames, "unit", pd_info_units(in)) ||
 	    pd_attr_num(l->frames, "conversion", H5T_NATIVE_FLOAT, &conversion) ||
 	    describe(l->frames, NULL,
 		     "The cells of each frame exactly as the device sent them (no tare, no calibration), "

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "units.h"
 
 #define MMHG_PER_KPA 7.50062
 
@@ -31,5 +32,5 @@ double pd_report_newton_per_unit_mm2(const char *unit)
 
 const char *pd_report_file_unit(const struct pd_rec_file_info *fi)
 {
-	return strcmp(fi->unit, "counts") && fi->conversion > 0 ? fi->unit : "counts";
+	return pd_info_units(&fi->device);
 }
