@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "event_json.h"
+#include "message_json.h"
 #include "hotplug.h"
 #include "log_limit.h"
 #include "peer.h"
