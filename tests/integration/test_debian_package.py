@@ -28,8 +28,7 @@ WEB_FILES = re.compile(r"^(/usr/bin/pressd-web|/usr/share/pressd-web/.*|.*/press
 
 
 def missing_tools():
-    return [t for t, path in (("dpkg-buildpackage", "dpkg-buildpackage"), ("debhelper", "dh"),
-                              ("lintian", "lintian"), ("fakeroot", "fakeroot"))
+    return [t for t, path in (("dpkg-buildpackage", "dpkg-buildpackage"), ("debhelper", "dh"), ("lintian", "lintian"))
             if not shutil.which(path)]
 
 
