@@ -10,6 +10,9 @@
  *
  *   bench_analysis [seconds per case, default 0.5] [side] [contacts]
  *
+ * Each figure is the best of many short batches (bench_case), so that a
+ * machine shared with other work still measures the code, not the queue.
+ *
  * Figures are reported in docs/performance.md. */
 #include <inttypes.h>
 #include <math.h>
@@ -99,20 +102,36 @@ static uint64_t sum_pass(const uint8_t *cells, size_t ncells)
 
 static volatile uint64_t sink;
 
-static double bench_sum(const uint8_t *frames, size_t ncells, double secs)
+/* Seconds for one batch: NFRAMES sum passes, or NFRAMES frames analysed
+ * (continuing the device's sequence and time from *n). */
+static double batch_sum(const uint8_t *frames, size_t ncells)
 {
-	uint64_t n = 0;
-	double t0 = now_s(), t;
-	do {
-		for (int k = 0; k < NFRAMES; k++)
-			sink += sum_pass(frames + (size_t)k * ncells * 2, ncells);
-		n += NFRAMES;
-		t = now_s();
-	} while (t - t0 < secs);
-	return n / (t - t0);
+	double t0 = now_s();
+	for (int k = 0; k < NFRAMES; k++)
+		sink += sum_pass(frames + (size_t)k * ncells * 2, ncells);
+	return now_s() - t0;
 }
 
-static double bench_analysis(const uint8_t *frames, int side, double secs)
+static double batch_analysis(struct pd_analysis *a, const uint8_t *frames, int side, uint64_t *n)
+{
+	size_t ncells = (size_t)side * side;
+	struct pd_frame f = { .rows = (uint16_t)side, .cols = (uint16_t)side, .cell_bits = 16 };
+	double t0 = now_s();
+	for (int k = 0; k < NFRAMES; k++, (*n)++) {
+		f.seq = (uint32_t)*n;
+		f.device_time_us = *n * 10000;
+		f.cells = frames + (size_t)k * ncells * 2;
+		pd_analysis_feed(a, &f);
+	}
+	return now_s() - t0;
+}
+
+/* Frames per second of the sum pass and of the analysis, each the best of
+ * many short batches taken in turn for `secs`: a batch lasts well under a
+ * scheduler time slice, so on a busy machine (other processes on the same
+ * cores) the best batch is one nobody interrupted, and both sides of the
+ * ratio are measured the same way. */
+static void bench_case(const uint8_t *frames, int side, double secs, double *sum_fps, double *an_fps)
 {
 	struct pd_device_info info = {
 		.protocol_version = 1, .kind = PD_KIND_MAT, .cell_bits = 16, .unit = PD_UNIT_COUNTS,
@@ -128,30 +147,19 @@ static double bench_analysis(const uint8_t *frames, int side, double secs)
 		exit(1);
 	}
 	size_t ncells = (size_t)side * side;
-	struct pd_frame f = { .rows = (uint16_t)side, .cols = (uint16_t)side, .cell_bits = 16 };
 	uint64_t n = 0;
-	/* one pass untimed: contacts start, buffers are warm */
-	for (int k = 0; k < NFRAMES; k++, n++) {
-		f.seq = (uint32_t)n;
-		f.device_time_us = n * 10000;
-		f.cells = frames + (size_t)k * ncells * 2;
-		pd_analysis_feed(a, &f);
-	}
-	uint64_t timed = 0;
-	double t0 = now_s(), t;
+	batch_analysis(a, frames, side, &n); /* untimed: contacts start, buffers are warm */
+	double best_sum = 1e9, best_an = 1e9, t0 = now_s();
 	do {
-		for (int k = 0; k < NFRAMES; k++, n++) {
-			f.seq = (uint32_t)n;
-			f.device_time_us = n * 10000;
-			f.cells = frames + (size_t)k * ncells * 2;
-			pd_analysis_feed(a, &f);
-		}
-		timed += NFRAMES;
-		t = now_s();
-	} while (t - t0 < secs);
+		double t = batch_sum(frames, ncells);
+		best_sum = t < best_sum ? t : best_sum;
+		t = batch_analysis(a, frames, side, &n);
+		best_an = t < best_an ? t : best_an;
+	} while (now_s() - t0 < secs);
 	pd_analysis_flush(a);
 	pd_analysis_free(a);
-	return timed / (t - t0);
+	*sum_fps = NFRAMES / best_sum;
+	*an_fps = NFRAMES / best_an;
 }
 
 int main(int argc, char **argv)
@@ -174,8 +182,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "out of memory\n");
 				return 1;
 			}
-			double sum_fps = bench_sum(frames, (size_t)side * side, secs);
-			double an_fps = bench_analysis(frames, side, secs);
+			double sum_fps, an_fps;
+			bench_case(frames, side, secs, &sum_fps, &an_fps);
 			char name[16];
 			snprintf(name, sizeof name, "%dx%d", side, side);
 			printf("%-9s %-8d %14.0f %14.0f %9.1fx %12.2f\n", name, blobs[j], an_fps, sum_fps,

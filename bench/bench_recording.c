@@ -11,7 +11,10 @@
  * closes the file inside the timing. "ratio" is cell bytes / file bytes;
  * "2 kHz costs" the share of one core a 2 kHz mat would take.
  *
- *   build/bin/bench_recording [seconds-per-case] [--dir DIR] [--h5py SCRIPT]
+ *   build/bin/bench_recording [seconds-per-case] [--dir DIR] [--h5py SCRIPT] [--writers]
+ *
+ * --writers: the first table only (the writers side by side), for repeated
+ * runs; the sweeps that chose the defaults take minutes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,11 +48,21 @@ static double secs = 2;
 struct result {
 	uint64_t frames;
 	double elapsed, file_bytes;
+	double cpu; /* this process's CPU seconds over the same span */
 };
 
 static double now(void)
 {
 	return (double)pd_mono_ns() / 1e9;
+}
+
+/* CPU time of this process: what a writer costs whatever else the cores
+ * are doing (wall-clock frames/s on a shared machine is partly the queue). */
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static void frame_at(uint64_t n, struct pd_frame *f)
@@ -61,9 +74,9 @@ static void frame_at(uint64_t n, struct pd_frame *f)
 
 static void print(const char *name, const struct result *r)
 {
-	double fps = (double)r->frames / r->elapsed;
-	printf("| %-44s | %9.0f | %7.1f | %6.2f | %5.1f %% |\n", name, fps, fps * FRAME_BYTES / 1e6,
-	       r->file_bytes > 0 ? (double)r->frames * FRAME_BYTES / r->file_bytes : 0, 100.0 * RATE / fps);
+	double fps = (double)r->frames / r->elapsed, cpu_us = 1e6 * r->cpu / (double)r->frames;
+	printf("| %-44s | %9.0f | %7.1f | %6.2f | %5.1f %% | %6.2f |\n", name, fps, fps * FRAME_BYTES / 1e6,
+	       r->file_bytes > 0 ? (double)r->frames * FRAME_BYTES / r->file_bytes : 0, 100.0 * RATE / fps, cpu_us);
 	fflush(stdout);
 }
 
@@ -84,7 +97,7 @@ static struct result plain_write(bool sync)
 		exit(1);
 	}
 	struct result r = { 0 };
-	double t0 = now();
+	double t0 = now(), c0 = cpu_now();
 	uint8_t rec[FRAME_BYTES + 20];
 	while (now() - t0 < secs) {
 		for (int k = 0; k < 100; k++, r.frames++) {
@@ -107,6 +120,7 @@ static struct result plain_write(bool sync)
 		fdatasync(fd);
 	close(fd);
 	r.elapsed = now() - t0;
+	r.cpu = cpu_now() - c0;
 	r.file_bytes = file_size(path);
 	unlink(path);
 	return r;
@@ -120,7 +134,7 @@ static struct result library(uint32_t chunk, int level, bool sync)
 				   .uri = "sim:mat", .start_utc_ns = pd_utc_ns(), .chunk_frames = chunk,
 				   .deflate_level = level, .no_sync = !sync };
 	struct result r = { 0 };
-	double t0 = now();
+	double t0 = now(), c0 = cpu_now();
 	if (pd_rec_create(&rec, &p, err, sizeof err)) {
 		fprintf(stderr, "bench_recording: %s\n", err);
 		exit(1);
@@ -142,6 +156,7 @@ static struct result library(uint32_t chunk, int level, bool sync)
 		exit(1);
 	}
 	r.elapsed = now() - t0;
+	r.cpu = cpu_now() - c0;
 	r.file_bytes = file_size(path);
 	unlink(path);
 	return r;
@@ -182,7 +197,7 @@ static struct result hdf5_filters(uint32_t chunk, int level)
 	char path[600];
 	snprintf(path, sizeof path, "%s/bench_recording_h5.h5", dir);
 	struct result r = { 0 };
-	double t0 = now();
+	double t0 = now(), c0 = cpu_now();
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 	H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
 	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
@@ -218,6 +233,7 @@ static struct result hdf5_filters(uint32_t chunk, int level)
 	H5Dclose(frames), H5Dclose(seq), H5Dclose(t), H5Dclose(tm);
 	H5Fclose(f);
 	r.elapsed = now() - t0;
+	r.cpu = cpu_now() - c0;
 	r.file_bytes = file_size(path);
 	unlink(path);
 	free(cells), free(seqs), free(ts), free(tms);
@@ -337,6 +353,7 @@ static void run_h5py(const char *script, uint32_t chunk, int level)
 int main(int argc, char **argv)
 {
 	const char *h5py_script = NULL;
+	int writers_only = 0;
 #ifdef BENCH_H5PY_SCRIPT
 	h5py_script = BENCH_H5PY_SCRIPT;
 #endif
@@ -345,6 +362,8 @@ int main(int argc, char **argv)
 			snprintf(dir, sizeof dir, "%s", argv[++i]);
 		else if (!strcmp(argv[i], "--h5py") && i + 1 < argc)
 			h5py_script = argv[++i];
+		else if (!strcmp(argv[i], "--writers"))
+			writers_only = 1;
 		else
 			secs = atof(argv[i]) > 0 ? atof(argv[i]) : secs;
 	}
@@ -367,9 +386,10 @@ int main(int argc, char **argv)
 	uint32_t dflt = pd_rec_default_chunk_frames(&info);
 
 	printf("64×64 uint16 frames, flushed every %d frames, %g s per case, in %s\n\n", RATE, secs, dir);
-	printf("| writer (chunk %u frames; pd_rec: pressd's encoder, others: deflate 1) | frames/s | MB/s | ratio | 2 kHz costs |\n",
+	printf("| writer (chunk %u frames; pd_rec: pressd's encoder, others: deflate 1) | frames/s | MB/s | ratio | 2 kHz costs "
+	       "| CPU µs/frame |\n",
 	       dflt);
-	printf("|---|---:|---:|---:|---:|\n");
+	printf("|---|---:|---:|---:|---:|---:|\n");
 	struct result r = plain_write(false);
 	print("write() of the raw bytes", &r);
 	r = plain_write(true);
@@ -382,6 +402,11 @@ int main(int argc, char **argv)
 	print("HDF5 filters, H5Dwrite of whole chunks", &r);
 	if (h5py_script)
 		run_h5py(h5py_script, dflt, 1);
+	if (writers_only) {
+		free(pool);
+		pd_rec_shutdown();
+		return 0;
+	}
 
 	printf("\nChunk length (pd_rec, no fdatasync):\n\n| chunk | KiB | frames/s | MB/s | ratio | 2 kHz costs |\n|---:|---:|---:|---:|---:|---:|\n");
 	static const uint32_t chunks[] = { 4, 8, 16, 32, 64, 128, 256 };

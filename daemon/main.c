@@ -313,7 +313,7 @@ static void run(struct daemon *dm)
 		}
 		if (dm->cfg.stats_interval_s > 0 && now >= next_stats) {
 			for (int i = 0; i < dm->ndevs; i++)
-				pd_stats_log(LOG_INFO, &dm->devs[i]);
+				pd_stats_log(LOG_NOTICE, &dm->devs[i]); /* at the default level: a reader sees them without -v */
 			next_stats = now + dm->cfg.stats_interval_s * 1000000000LL;
 		}
 	}

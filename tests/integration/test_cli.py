@@ -2,7 +2,9 @@
 name the mistake, and the built-in sim: device."""
 
 import os
+import re
 import subprocess
+import time
 import unittest
 
 from harness import PRESSD, TestCase
@@ -83,6 +85,29 @@ class CommandLine(TestCase):
         st = d.stats()["demo"]
         self.assertEqual(st["protocol"], "sim")
         self.assertEqual(st["frames"], len(frames))
+
+    def test_counters_every_interval_at_the_default_level(self):
+        """README, "What pressd logs": without -v the counters still come
+        every stats_interval_s (notice); -q hides them."""
+        def counter_lines(*level):
+            p = subprocess.Popen([PRESSD, "-f", *level, "-d", "sim:mat?scenario=idle&rate=50&id=demo",
+                                  "-s", "daemon.stats_interval_s=1",
+                                  "-p", "ipc://%s/pub" % self.tmp.name, "-C", "ipc://%s/ctl" % self.tmp.name],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                time.sleep(3.5)
+                p.terminate()
+                _, err = p.communicate(timeout=20)
+            finally:
+                if p.poll() is None:
+                    p.kill()
+                    p.communicate()
+            self.assertEqual(p.returncode, 0, err)
+            running = err.split("signal 15: stopping")[0]  # before the exit's own line
+            return [l for l in running.splitlines() if re.search(r"notice: demo: \w+ protocol=sim frames=\d+ ", l)]
+        periodic = counter_lines()
+        self.assertGreaterEqual(len(periodic), 2, periodic)
+        self.assertEqual(counter_lines("-q"), [])
 
     def test_config_file_devices(self):
         conf = os.path.join(self.tmp.name, "pressd.conf")

@@ -4,18 +4,15 @@ units verify and are hardened (exposure <= 3.0), the udev rules are sane,
 and the installed pressd runs with the installed default config."""
 
 import configparser
-import grp
 import os
 import re
 import shutil
-import signal
-import stat
 import subprocess
 import tempfile
-import time
 import unittest
 
 from harness import BIN
+from installed import check_files, check_pressd_runs_installed_config, expected_files, files_under
 
 BUILD = os.path.dirname(os.path.abspath(BIN))
 PREFIX = "/usr"
@@ -48,29 +45,9 @@ class Packaging(unittest.TestCase):
         if r.returncode != 0:
             raise AssertionError("cmake --install failed:\n" + r.stdout + r.stderr)
         cls.unitdir = under_prefix(cache_value("PRESSD_SYSTEMDUNITDIR"))
-        cls.expected = {
-            "/usr/bin/pressd": 0o755,
-            "/usr/bin/pressctl": 0o755,
-            "/usr/bin/pressd-sim": 0o755,
-            os.path.join(under_prefix(cache_value("PRESSD_UDEVDIR")), "rules.d/60-pressd.rules"): 0o644,
-            os.path.join(cls.unitdir, "pressd.service"): 0o644,
-            os.path.join(cls.unitdir, "pressd-device@.service"): 0o644,
-            os.path.join(under_prefix(cache_value("PRESSD_SYSUSERSDIR")), "pressd.conf"): 0o644,
-            os.path.join(under_prefix(cache_value("PRESSD_TMPFILESDIR")), "pressd.conf"): 0o644,
-            "/etc/pressd/pressd.conf": 0o644,
-            "/usr/share/man/man1/pressctl.1": 0o644,
-            "/usr/share/man/man1/pressd-sim.1": 0o644,
-            "/usr/share/man/man5/pressd.conf.5": 0o644,
-            "/usr/share/man/man8/pressd.8": 0o644,
-            "/usr/bin/pressd-web": 0o755,
-            os.path.join(cls.unitdir, "pressd-web.service"): 0o644,
-            "/usr/share/man/man1/pressd-web.1": 0o644,
-            "/usr/share/pressd-web/vendor/uPlot.esm.js": 0o644,
-            "/usr/share/pressd-web/vendor/uPlot.min.css": 0o644,
-        }
-        page = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "web", "page")
-        for f in os.listdir(page):
-            cls.expected["/usr/share/pressd-web/page/" + f] = 0o644
+        cls.expected = expected_files(cls.unitdir, under_prefix(cache_value("PRESSD_UDEVDIR")),
+                                      under_prefix(cache_value("PRESSD_SYSUSERSDIR")),
+                                      under_prefix(cache_value("PRESSD_TMPFILESDIR")))
 
     @classmethod
     def tearDownClass(cls):
@@ -80,15 +57,8 @@ class Packaging(unittest.TestCase):
         return os.path.join(self.dest, p.lstrip("/"))
 
     def test_file_list_and_modes(self):
-        installed = set()
-        for top, _, files in os.walk(self.dest):
-            for f in files:
-                installed.add("/" + os.path.relpath(os.path.join(top, f), self.dest))
-        self.assertEqual(installed, set(self.expected))
-        for p, mode in self.expected.items():
-            st = os.lstat(self.path(p))
-            self.assertTrue(stat.S_ISREG(st.st_mode), p)
-            self.assertEqual(stat.S_IMODE(st.st_mode), mode, "%s: mode %o" % (p, stat.S_IMODE(st.st_mode)))
+        self.assertEqual(set(files_under(self.dest)), set(self.expected))
+        check_files(self, self.dest, self.expected)
 
     def test_unit_names_installed_binary(self):
         with open(self.path(os.path.join(self.unitdir, "pressd.service"))) as f:
@@ -250,38 +220,7 @@ class Packaging(unittest.TestCase):
             self.assertRegex(f.read(), r"(?m)^SupplementaryGroups=pressd$")
 
     def test_installed_pressd_runs_with_installed_config(self):
-        rec = os.path.join(self.tmp, "rec")
-        # the packaged socket_group, or one that exists here (no sysusers run in a DESTDIR)
-        try:
-            grp.getgrnam("pressd")
-            group = "pressd"
-        except KeyError:
-            group = grp.getgrgid(os.getegid()).gr_name
-        p = subprocess.Popen([self.path("/usr/bin/pressd"), "-f", "-c", self.path("/etc/pressd/pressd.conf"),
-                              "-s", "daemon.record_dir=" + rec, "-s", "daemon.socket_group=" + group,
-                              "-p", "ipc://%s/pub" % self.tmp, "-C", "ipc://%s/ctl" % self.tmp, "-d", "sim:mat"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and p.poll() is None:
-                if os.path.isdir(rec) and any(f.endswith(".h5") for f in os.listdir(rec)):
-                    break
-                time.sleep(0.1)
-            time.sleep(0.5)
-            self.assertIsNone(p.poll(), "pressd exited early")
-            mode_seen = "%04o" % stat.S_IMODE(os.stat(os.path.join(self.tmp, "ctl")).st_mode)
-            p.send_signal(signal.SIGTERM)
-            out, err = p.communicate(timeout=30)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.communicate()
-        self.assertEqual(p.returncode, 0, err)
-        # the packaged config's auto slot, waiting for a mat, and the -d device
-        self.assertIn("auto: 0 known devices connected, 1 slot", err)
-        self.assertIn("running with 2 devices", err)
-        self.assertTrue([f for f in os.listdir(rec) if f.endswith(".h5")], os.listdir(rec))
-        self.assertIn("0660", mode_seen, "the packaged socket_mode on the sockets")
+        check_pressd_runs_installed_config(self, self.dest, self.tmp)
 
 
 if __name__ == "__main__":
