@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
 #define XS_MAX_SENSORS 8
 #define XS_MAX_SIDE 4096
@@ -495,11 +495,25 @@ static int xs_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_xsensor = {
+static const struct pi_parser_ops ops = {
 	.name = "xsensor-csv",
 	.open = xs_open,
 	.survey = xs_survey,
 	.line = xs_line,
 	.finish = xs_finish,
 	.close = xs_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return pi_head_has(h, n, "\nFRAME,") && pi_head_has(h, n, "Units:,") ? 10 : 0;
+}
+
+const struct pi_format pi_format_xsensor = {
+	.name = "xsensor",
+	.title = "XSENSOR CSV export",
+	.example = "FRAME,1464  then Date, Time, SENSOR blocks of Rows x Columns values",
+	.keeps = "each frame's SENSORs side by side, mmHg or kPa; per-frame statistics and GROUPs dropped",
+	.detect = detect,
+	.ops = &ops,
 };

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
 #define EM_MAX_SIDE 4096
 #define EM_HDR_LEN 4096
@@ -445,10 +445,24 @@ static int em_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_emed = {
+static const struct pi_parser_ops ops = {
 	.name = "novel-emed-lst",
 	.open = em_open,
 	.line = em_line,
 	.finish = em_finish,
 	.close = em_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return pi_head_has(h, n, "Pict-No.") || pi_head_has(h, n, "Time/picture") ? 10 : 0;
+}
+
+const struct pi_format pi_format_emed = {
+	.name = "emed",
+	.title = "novel emed listing (.lst)",
+	.example = "30<TAB>0.00<TAB>12.50...  (a row label, then the row; one page per picture)",
+	.keeps = "the printed window, kPa; Force sums dropped",
+	.detect = detect,
+	.ops = &ops,
 };

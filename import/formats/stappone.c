@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
 #define ST_MAX_COLS 256
 #define ST_NOMINAL_PITCH_MM 10.0 /* a strip: neighbours are not neighbours on the sole */
@@ -267,11 +267,26 @@ static int st_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_stappone = {
+static const struct pi_parser_ops ops = {
 	.name = "stappone-csv",
 	.open = st_open,
 	.survey = st_survey,
 	.line = st_line,
 	.finish = st_finish,
 	.close = st_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return (pi_head_starts(h, n, "sole_id,") || pi_head_starts(h, n, "timestamp,")) && pi_head_has(h, n, ",pressure_")
+		       ? 10 : 0;
+}
+
+const struct pi_format pi_format_stappone = {
+	.name = "stappone",
+	.title = "stappone insole CSV",
+	.example = "1,1768494979568,-1780,...,357,474,269,0  (sole_id, timestamp ms, IMU, pressure_NN, corrupt)",
+	.keeps = "a 1 x n strip of pressure_NN counts, the timestamps' UTC clock; IMU columns dropped",
+	.detect = detect,
+	.ops = &ops,
 };

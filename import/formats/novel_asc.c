@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 #include "novel_layout.h"
 
 #define NV_NOMINAL_PITCH_MM 10.0 /* a strip of sensors of unknown area */
@@ -395,11 +395,25 @@ static int nv_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_novel_asc = {
+static const struct pi_parser_ops ops = {
 	.name = "novel-asc",
 	.open = nv_open,
 	.survey = nv_survey,
 	.line = nv_line,
 	.finish = nv_finish,
 	.close = nv_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return pi_head_has(h, n, "time per frame [secs]") || pi_head_has(h, n, "scanning rate [Hz]") ? 10 : 0;
+}
+
+const struct pi_format pi_format_novel_asc = {
+	.name = "novel_asc",
+	.title = "novel pliance / pedar export (.asc)",
+	.example = "0.010  12.5  0.0  7.5 ...  (time[secs], then one value per numbered sensor)",
+	.keeps = "pliance: a grid from the sensor corners (a 1 x n strip if not rectilinear); pedar: a 1 x n strip; kPa",
+	.detect = detect,
+	.ops = &ops,
 };
