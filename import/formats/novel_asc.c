@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "vendor_parser.h"
 #include "novel_layout.h"
@@ -34,6 +35,7 @@ struct nv {
 	bool have_period, have_total;
 	char unit[16];
 	char notes[1024];
+	struct pi_when start; /* the header's date/time */
 	unsigned n;   /* sensors in the table */
 	unsigned *cell;
 	size_t ncells;
@@ -125,12 +127,14 @@ static int header_value(struct nv *p, const char *key, const char *s, size_t n, 
 			p->rate_hz = v;
 	} else if (!strncmp(key, "total time", 10)) {
 		p->have_total = number(s, n, &p->total_s); /* informative: the table's end is checked against it */
+	} else if (!strcmp(key, "date/time")) {
+		pi_parse_when(s, n, &p->start); /* "17.06.23 15.21": day.month.year hour.minute */
 	} else if (!strcmp(key, "mat type")) {
 		p->pliance = true;
 	} else if (!strcmp(key, "pressure values in")) {
 		char u[32];
 		pi_text(u, sizeof u, s, n);
-		if (strcmp(u, "kPa")) {
+		if (strcasecmp(u, "kPa")) {
 			snprintf(err, errlen, "pressure values in \"%.20s\": only kPa is known", u);
 			return -1;
 		}
@@ -149,7 +153,7 @@ static int header_line(struct nv *p, const char *s, size_t n, char *err, size_t 
 	for (size_t i = 0; i < NKNOWN; i++) {
 		size_t k = strlen(known[i]);
 		for (size_t j = 0; j + k <= n; j++)
-			if (!memcmp(s + j, known[i], k)) {
+			if (!strncasecmp(s + j, known[i], k)) { /* keys in any case */
 				pos[found] = j;
 				order[found++] = (int)i;
 				break;
@@ -254,7 +258,7 @@ static int begin_table(struct nv *p, const char *s, size_t n, size_t at, char *e
 		return -1;
 	}
 	struct nv_grid grid;
-	struct pi_geometry g = { .period_s = p->rate_hz > 0 ? 1.0 / p->rate_hz : p->period_s };
+	struct pi_geometry g = { .period_s = p->rate_hz > 0 ? 1.0 / p->rate_hz : p->period_s, .start = p->start };
 	snprintf(g.unit, sizeof g.unit, "%s", p->unit);
 	if (nv_corners_grid(k, &grid, p->cell)) {
 		g.rows = grid.rows, g.cols = grid.cols;
