@@ -1,7 +1,9 @@
 /* Which format wrote a file, from its first bytes: every registered
  * format (import/formats/) says how sure it is, the surest wins, so the
- * order of the registry does not matter. */
+ * order of the registry does not matter. Signatures are matched in any
+ * case, as the parsers read keys. */
 #include <string.h>
+#include <strings.h>
 
 #include "vendor_parser.h"
 
@@ -9,7 +11,7 @@ bool pi_head_has(const char *head, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
 	for (size_t i = 0; i + k <= n; i++)
-		if (!memcmp(head + i, needle, k))
+		if (!strncasecmp(head + i, needle, k))
 			return true;
 	return false;
 }
@@ -19,7 +21,7 @@ bool pi_head_starts(const char *head, size_t n, const char *prefix)
 	size_t k = strlen(prefix);
 	if (n >= 3 && !memcmp(head, "\xef\xbb\xbf", 3)) /* a UTF-8 byte order mark */
 		head += 3, n -= 3;
-	return n >= k && !memcmp(head, prefix, k);
+	return n >= k && !strncasecmp(head, prefix, k);
 }
 
 const struct pi_format *pi_detect(const char *head, size_t n)

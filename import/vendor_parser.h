@@ -28,6 +28,7 @@ struct pi_frame {
 	double t;
 	const int64_t *value;
 	int decimals; /* most digits after the point in this frame */
+	const struct pi_when *stamp; /* the date and time the file gives this frame; NULL: none */
 };
 
 /* A date and time a vendor's header (or frame line) states: the clock of
@@ -110,7 +111,7 @@ const struct pi_format *pi_detect(const char *head, size_t n);
 const struct pi_format *pi_format_named(const char *name);
 
 /* Whether head (after a UTF-8 byte-order mark) starts with prefix, or has
- * needle anywhere: the formats' detect helpers. */
+ * needle anywhere, in any case: the formats' detect helpers. */
 bool pi_head_starts(const char *head, size_t n, const char *prefix);
 bool pi_head_has(const char *head, size_t n, const char *needle);
 

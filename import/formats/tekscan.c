@@ -28,6 +28,7 @@ struct tk {
 	char comments[1024];
 	char date[80]; /* a DATE key's value, for a TIME that has only a clock */
 	bool stamped;  /* the first frame line had a date and time: all must */
+	struct pi_when stamp; /* this frame's */
 	double first_stamp, last_t, frame_t;
 };
 
@@ -264,6 +265,7 @@ static int tk_row(struct tk *p, const char *s, size_t n, char *err, size_t errle
 		struct pi_frame f = {
 			.index = p->frame_no,
 			.t = p->frame_t,
+			.stamp = p->stamped ? &p->stamp : NULL,
 			.value = p->value,
 			.decimals = p->decimals,
 		};
@@ -301,11 +303,8 @@ static int frame_line(struct tk *p, const char *s, size_t n, long *no, char *err
 	uint64_t nominal = (uint64_t)*no - (uint64_t)p->start_frame;
 	if (p->frames == 0) {
 		p->stamped = w.set;
-		if (w.set) {
+		if (w.set)
 			p->first_stamp = pi_when_seconds(&w);
-			if (!p->g.start.set) /* no TIME in the header: the first frame's */
-				p->g.start = w;
-		}
 	} else if (p->stamped != w.set) {
 		snprintf(err, errlen, "Frame %ld %s a date and time, Frame %ld %s", *no, w.set ? "has" : "has no",
 			 p->start_frame, p->stamped ? "had" : "had none");
@@ -315,6 +314,7 @@ static int frame_line(struct tk *p, const char *s, size_t n, long *no, char *err
 		p->frame_t = (double)nominal * p->g.period_s;
 		return 0;
 	}
+	p->stamp = w;
 	double t = pi_when_seconds(&w) - p->first_stamp;
 	if (t < p->last_t || t > 1e7) {
 		snprintf(err, errlen, "Frame %ld's time %s is before the frame before's (or days after the first)", *no,

@@ -86,6 +86,8 @@ static int scan_frame(void *ctx, const struct pi_frame *f)
 	size_t n = (size_t)j->g.rows * j->g.cols;
 	if (f->decimals > j->decimals)
 		j->decimals = f->decimals;
+	if (j->frames == 0 && !j->g.start.set && f->stamp) /* no start in the header: the first frame's stamp */
+		j->g.start = *f->stamp;
 	for (size_t i = 0; i < n; i++)
 		if (f->value[i] > j->max)
 			j->max = f->value[i];
