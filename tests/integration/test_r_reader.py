@@ -170,7 +170,7 @@ class Rec:
         return f
 
     # What pressd_to_pressure should give, computed here with numpy.
-    def expected_pressure(self):
+    def expected_pressure(self, floor=True):
         conv = float(self.conversion)
         p = self.frames.astype(np.float64) * conv
         if self.tares:
@@ -184,7 +184,7 @@ class Rec:
         noise = (self.analysis or {}).get("noise", "1%")
         noise = float(noise[:-1]) / 100 * self.full_scale * conv if isinstance(noise, str) else float(noise)
         under = int(((p > 0) & (p < noise)).sum())
-        p[p < noise] = 0
+        p[p < (noise if floor else 0)] = 0
         w, h = float(self.pitch[0]) / 1000, float(self.pitch[1]) / 1000
         p = {"kPa": p, "N": p / (w * h) / 1000, "counts": p}[self.unit]
         # R's matrix(p, nrow = n): column (i, j) is j * rows + i
@@ -224,12 +224,14 @@ for (path in strsplit(Sys.getenv("RECS"), ";")[[1]]) {
   out("pulses_cols", paste(names(r$events$pulses), collapse = ","))
   for (k in names(r$analysis)) out("analysis", k, class(r$analysis[[k]]), format(r$analysis[[k]]))
   out("subject", if (is.null(r$attrs$subject)) "<none>" else r$attrs$subject)
-  p <- tryCatch(withCallingHandlers(pressd_to_pressure(r),
+  p <- tryCatch(withCallingHandlers(pressd_to_pressure(r, noise_floor = "analysis"),
                   warning = function(w) { out("pr_warning", conditionMessage(w)); invokeRestart("muffleWarning") }),
                 error = function(e) { out("pr_error", conditionMessage(e)); NULL })
-  if (is.null(p)) p <- withCallingHandlers(pressd_to_pressure(r, allow_counts = TRUE),
+  if (is.null(p)) p <- withCallingHandlers(pressd_to_pressure(r, allow_counts = TRUE, noise_floor = "analysis"),
                   warning = function(w) { out("pr_warning", conditionMessage(w)); invokeRestart("muffleWarning") })
   out("pr_names", paste(names(p), collapse = ","))
+  q <- suppressWarnings(pressd_to_pressure(r, allow_counts = TRUE))  # the default: no floor
+  out("pr_nofloor", num(c(dim(q$pressure_array), sum(q$pressure_array))))
   out("pr_dim", num(dim(p$pressure_array)))
   out("pr_colsums", num(colSums(p$pressure_array)))
   out("pr_zeros", num(sum(p$pressure_array == 0)))
@@ -399,6 +401,11 @@ class RReaderV2(unittest.TestCase):
                 self.assertEqual(self.got(name, "pr_names"), "pressure_array,pressure_system,sens_size,time,"
                                  "masks,events,sens_polygons,max_matrix")
                 self.assertEqual(nums(self.got(name, "pr_dim")).tolist(), list(e["m"].shape))
+                raw = self.recs[name].expected_pressure(floor=False)["m"]  # no hidden floor by default
+                nf = nums(self.got(name, "pr_nofloor"))
+                self.assertEqual(nf[:2].tolist(), list(raw.shape))
+                self.assertAlmostEqual(nf[2], raw.sum(), delta=1e-9 * max(1, raw.sum()))
+                self.assertGreater(raw.shape[1] * raw.shape[0], 0)
                 np.testing.assert_allclose(nums(self.got(name, "pr_colsums")), e["m"].sum(axis=0), rtol=1e-12)
                 self.assertEqual(int(float(self.got(name, "pr_zeros"))), int((e["m"] == 0).sum()))
                 np.testing.assert_allclose(nums(self.got(name, "pr_max")), e["max"], rtol=1e-12)
