@@ -276,6 +276,17 @@ static int begin_table(struct nv *p, const char *s, size_t n, size_t at, char *e
 			area += k->c[(size_t)i * NV_KEYS + 10];
 		/* a strip's pitch is nominal: the mean sensor's side when the areas are known */
 		g.pitch_x_mm = g.pitch_y_mm = area > 0 ? sqrt(area / p->n) * 10 : NV_NOMINAL_PITCH_MM;
+		/* said in the file, so a force from it is not taken for a measured one */
+		char note[256];
+		if (area > 0)
+			snprintf(note, sizeof note, "mean of the file's sensor areas, %.1f mm2 (each sensor's own area is "
+				 "in its corners' attributes); force from it is approximate", area * 100 / p->n);
+		else
+			snprintf(note, sizeof note, "nominal: %.0f mm2 a sensor; the file gives no sensor areas (pedar's "
+				 "real ones are about 150-200 mm2 and differ by insole), so area and force are nominal",
+				 NV_NOMINAL_PITCH_MM * NV_NOMINAL_PITCH_MM);
+		if (field(p, "sensor_area", note, strlen(note), err, errlen) != 0)
+			return -1;
 		for (unsigned i = 0; i < p->n; i++)
 			p->cell[i] = i;
 	}

@@ -144,6 +144,12 @@ static int st_begin(struct st *p, char *err, size_t errlen)
 		.period_s = (double)(p->last_ts - p->first_ts) / 1000.0 / (double)(p->samples - 1),
 	};
 	snprintf(g.unit, sizeof g.unit, "counts");
+	static const char note[] = "nominal: 100 mm2 a sensor; the file gives no sensor areas, so area (and any "
+				   "force after a calibration) is nominal";
+	if (p->sink.field && p->sink.field(p->sink.ctx, "sensor_area", note) != 0) {
+		snprintf(err, errlen, "cannot keep header field sensor_area");
+		return -1;
+	}
 	/* milliseconds since 1970 between 2000 and 2100: the sole's UTC clock */
 	if (p->first_ts > 946684800000LL && p->first_ts < 4102444800000LL)
 		g.start_utc_ns = p->first_ts * 1000000;

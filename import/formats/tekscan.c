@@ -306,8 +306,8 @@ static int frame_line(struct tk *p, const char *s, size_t n, long *no, char *err
 		if (w.set)
 			p->first_stamp = pi_when_seconds(&w);
 	} else if (p->stamped != w.set) {
-		snprintf(err, errlen, "Frame %ld %s a date and time, Frame %ld %s", *no, w.set ? "has" : "has no",
-			 p->start_frame, p->stamped ? "had" : "had none");
+		snprintf(err, errlen, "Frame %ld has %s date and time, Frame %ld had %s", *no, w.set ? "a" : "no",
+			 p->start_frame, p->stamped ? "one" : "none");
 		return -1;
 	}
 	if (!w.set) {

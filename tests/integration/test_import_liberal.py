@@ -172,6 +172,8 @@ class ImportLiberal(TestCase):
                         self.assertNotIn("modification", attrs["session_start_source"])
                     else:  # emed states no date: the file's time, and it says so
                         self.assertIn("modification time", attrs["session_start_source"])
+                    if name in ("pedar_example.asc", "stappone_example.csv"):  # strips: no areas in the file
+                        self.assertTrue(attrs["sensor_area"].startswith("nominal: 100 mm2"), attrs["sensor_area"])
                     if label.startswith("keys in any case, cm"):
                         self.assertEqual(attrs["VersaPogoFsx"], "0")  # an unknown key kept
 
