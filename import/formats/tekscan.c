@@ -147,7 +147,7 @@ static int tk_field(struct tk *p, const char *as_written, const char *val, char 
 		else
 			p->end_frame = l;
 	} else if (!strcmp(key, "DATE")) {
-		snprintf(p->date, sizeof p->date, "%s", val);
+		snprintf(p->date, sizeof p->date, "%.79s", val);
 		if (!p->g.start.set)
 			pi_parse_when(val, strlen(val), &p->g.start);
 	} else if (!strcmp(key, "TIME")) {

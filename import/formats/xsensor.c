@@ -431,7 +431,7 @@ static int xs_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 			p->have_time = true;
 		}
 		if (p->frames == 0 && is_key(key, "Date"))
-			snprintf(p->date, sizeof p->date, "%s", val);
+			snprintf(p->date, sizeof p->date, "%.79s", val);
 		if (p->frames == 0 && is_key(key, "Time") && p->date[0]) { /* the session's start */
 			char both[sizeof p->date + 520];
 			snprintf(both, sizeof both, "%s %s", p->date, val);
