@@ -187,6 +187,15 @@ static int tk_begin_data(struct tk *p, char *err, size_t errlen)
 			 !p->have_rows ? "ROWS" : !p->have_cols ? "COLS" : "SECONDS_PER_FRAME");
 		return -1;
 	}
+	/* one spacing given: square sensels; none: no geometry to give */
+	if (!(p->g.pitch_x_mm > 0) && !(p->g.pitch_y_mm > 0)) {
+		snprintf(err, errlen, "ASCII_DATA before the header gave ROW_SPACING or COL_SPACING");
+		return -1;
+	}
+	if (!(p->g.pitch_x_mm > 0))
+		p->g.pitch_x_mm = p->g.pitch_y_mm;
+	if (!(p->g.pitch_y_mm > 0))
+		p->g.pitch_y_mm = p->g.pitch_x_mm;
 	if (p->comments[0] && p->sink.field)
 		p->sink.field(p->sink.ctx, "COMMENTS", p->comments);
 	p->value = calloc((size_t)p->g.rows * p->g.cols, sizeof *p->value);

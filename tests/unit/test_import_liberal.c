@@ -137,14 +137,21 @@ static void tekscan_liberal(void **state)
 	assert_non_null(strstr(g.keys, "Rows=2;")); /* as written */
 	assert_int_equal(g.first[3], 4 * PI_ONE);
 	/* a stamp on one frame line but not the next; times going back; absurd rates */
-	assert_int_equal(feed("tekscan", NULL, TK_HEAD("ROWS 1\r\nCOLS 1\r\n") "Frame 1,, 12/2/2019 6:21:52PM\r\n1\r\n"
+	assert_int_equal(feed("tekscan", NULL, TK_HEAD("ROWS 1\r\nCOLS 1\r\nROW_SPACING 5\r\n") "Frame 1,, 12/2/2019 6:21:52PM\r\n1\r\n"
 							     "Frame 2\r\n2\r\n@@\r\n", &g, err), -1);
-	assert_non_null(strstr(err, "line 8: Frame 2 has no date and time, Frame 1 had one"));
-	assert_int_equal(feed("tekscan", NULL, TK_HEAD("ROWS 1\r\nCOLS 1\r\n") "Frame 1,, 12/2/2019 6:21:52PM\r\n1\r\n"
+	assert_non_null(strstr(err, "line 9: Frame 2 has no date and time, Frame 1 had one"));
+	assert_int_equal(feed("tekscan", NULL, TK_HEAD("ROWS 1\r\nCOLS 1\r\nROW_SPACING 5\r\n") "Frame 1,, 12/2/2019 6:21:52PM\r\n1\r\n"
 							     "Frame 2,, 12/2/2019 6:21:51PM\r\n2\r\n@@\r\n", &g, err), -1);
-	assert_non_null(strstr(err, "line 8: Frame 2's time 12/2/2019 6:21:51PM is before"));
+	assert_non_null(strstr(err, "line 9: Frame 2's time 12/2/2019 6:21:51PM is before"));
 	assert_int_equal(feed("tekscan", NULL, "DATA_TYPE MOVIE\nROWS 1\nCOLS 1\nSECONDS_PER_FRAME 1e-300\n", &g, err), -1);
 	assert_non_null(strstr(err, "line 4: SECONDS_PER_FRAME is no rate"));
+	/* one spacing: square sensels; none: refused (a pitch of 0 replays nowhere) */
+	assert_int_equal(feed("tekscan", NULL, "DATA_TYPE MOVIE\nROWS 1\nCOLS 1\nROW_SPACING 2 mm\nSECONDS_PER_FRAME 1\n"
+						"ASCII_DATA @@\nFrame 1\n1\n@@\n", &g, err), 0);
+	assert_true(g.g.pitch_x_mm == 2 && g.g.pitch_y_mm == 2);
+	assert_int_equal(feed("tekscan", NULL, "DATA_TYPE MOVIE\nROWS 1\nCOLS 1\nSECONDS_PER_FRAME 1\n"
+						"ASCII_DATA @@\nFrame 1\n1\n@@\n", &g, err), -1);
+	assert_non_null(strstr(err, "line 5: ASCII_DATA before the header gave ROW_SPACING or COL_SPACING"));
 	assert_int_equal(feed("tekscan", NULL, "DATA_TYPE MOVIE\nROW_SPACING 5 furlongs\n", &g, err), -1);
 	assert_non_null(strstr(err, "line 2: ROW_SPACING is not a length"));
 }
