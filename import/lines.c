@@ -8,12 +8,19 @@
 
 #include "vendor_parser.h"
 
-/* One pass over the file: every line, its ending cut, to fn. 0; -1 with
- * "why" for the line *lineno; -2 on a read error. */
-/* FNV-1a, 64 bits: enough to tell that the bytes changed between passes */
-static uint64_t fnv1a(uint64_t h, const char *s, size_t n)
+/* A 64-bit digest of the bytes, eight at a time (FNV-1a's prime, with a
+ * shift so high bits reach low ones): enough to tell that a file changed
+ * between the passes, at a small part of what parsing costs. */
+static uint64_t digest_bytes(uint64_t h, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
 }
@@ -31,7 +38,7 @@ static int pump(int (*fn)(void *, const char *, size_t, char *, size_t), void *p
 	while ((n = getline(buf, cap, in)) >= 0) {
 		++*lineno;
 		char *b = *buf;
-		*digest = fnv1a(*digest, b, (size_t)n);
+		*digest = digest_bytes(*digest, b, (size_t)n);
 		while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
 			n--;
 		if (*lineno == 1 && n >= 3 && !memcmp(b, "\xef\xbb\xbf", 3)) {
