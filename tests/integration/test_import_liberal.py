@@ -210,6 +210,44 @@ class ImportLiberal(TestCase):
             self.assertRegex(r.stderr, r"(?m)^  %s " % name)
         self.assertNotIn("\ufeff", r.stderr)
 
+    def test_a_file_that_changes_between_the_passes_is_refused(self):
+        """A value changed between the checking pass and the writing pass
+        (LD_PRELOAD shim: at pressctl's second rewind), its size and
+        modification time put back so only the bytes tell: refused, exit
+        65, nothing written (it was once stored wrong, 999 kept as 231)."""
+        shim = os.path.join(self.tmp.name, "shim.so")
+        c = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", shim,
+                            os.path.join(os.path.dirname(__file__), "shims/change_between_passes.c"), "-ldl"],
+                           capture_output=True, text=True)
+        self.assertEqual(c.returncode, 0, c.stderr)
+        with open(os.path.join(FIXTURES, "fscan_testL.asf"), "rb") as f:
+            raw = f.read()
+        old = b"279,249,469,499,440,368"  # frame 1; the file's largest value is 760
+        self.assertEqual(raw.count(old), 1)
+        for label, new, why in (("a value larger than any the first pass saw", b"279,249,469,999,440,368",
+                                 "has a value the first pass did not see"),
+                                ("a value as small as the others", b"279,249,469,498,440,368",
+                                 "the file changed while it was read")):
+            with self.subTest(label):
+                src = os.path.join(self.tmp.name, "walk.asf")
+                with open(src, "wb") as f:
+                    f.write(raw)
+                out = os.path.join(self.tmp.name, "out")
+                os.makedirs(out, exist_ok=True)
+                env = dict(os.environ, LD_PRELOAD=shim, SHIM_AT="2", SHIM_FILE=src,
+                           SHIM_FROM=old.decode(), SHIM_TO=new.decode(), SHIM_KEEP_TIMES="1",
+                           ASAN_OPTIONS="verify_asan_link_order=0:" + os.environ.get("ASAN_OPTIONS", ""))
+                r = subprocess.run([PRESSCTL, "import", src, "-d", out], capture_output=True, text=True,
+                                   timeout=120, env=env)
+                self.assertEqual(r.returncode, 65, r.stderr)
+                self.assertIn(why, r.stderr)
+                self.assertEqual(os.listdir(out), [])
+                with open(src, "rb") as f:
+                    self.assertTrue(new in f.read(), "the shim did not change the file")
+        # and without the shim the same file imports
+        r = self.run_import(src, "-d", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def registered(self):
         names = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(FORMATS_DIR, "*.c")))
         self.assertGreaterEqual(len(names), 6)
