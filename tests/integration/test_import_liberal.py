@@ -248,6 +248,26 @@ class ImportLiberal(TestCase):
         r = self.run_import(src, "-d", out)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_conversion_float64_and_older_float32_read_as_the_decimal(self):
+        """/frames conversion is float64 (0.01, not 0.00999999978); a file
+        written before, with a float32, reads back as the decimal too
+        (pressctl export, through the recording library's reader)."""
+        out = self.imported(open(os.path.join(FIXTURES, "pliance_test.asc"), "rb").read())
+        with h5py.File(out, "r") as f:
+            self.assertEqual(f["frames"].attrs["conversion"].dtype, np.float64)
+            self.assertEqual(float(f["frames"].attrs["conversion"]), 0.01)
+        for dtype in (np.float64, np.float32):
+            with self.subTest(str(dtype)):
+                with h5py.File(out, "r+") as f:
+                    del f["frames"].attrs["conversion"]
+                    f["frames"].attrs.create("conversion", 0.01, dtype=dtype)
+                csv = os.path.join(self.tmp.name, "csv-%s" % dtype.__name__)
+                r = subprocess.run([PRESSCTL, "export", out, "--csv", csv], capture_output=True, text=True,
+                                   timeout=120)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with open(os.path.join(csv, "recording.csv")) as f:
+                    self.assertIn("frames.conversion,0.01\n", f.read())
+
     def registered(self):
         names = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(FORMATS_DIR, "*.c")))
         self.assertGreaterEqual(len(names), 6)
