@@ -232,6 +232,8 @@ for (path in strsplit(Sys.getenv("RECS"), ";")[[1]]) {
   out("pr_names", paste(names(p), collapse = ","))
   q <- suppressWarnings(pressd_to_pressure(r, allow_counts = TRUE))  # the default: no floor
   out("pr_nofloor", num(c(dim(q$pressure_array), sum(q$pressure_array))))
+  if (length(q$sens_size)) out("pr_centre1", num(c(mean(q$sens_polygons$x[1:4]), mean(q$sens_polygons$y[1:4]),
+                                                   which(q$max_matrix > 0)[1])))
   out("pr_dim", num(dim(p$pressure_array)))
   out("pr_colsums", num(colSums(p$pressure_array)))
   out("pr_zeros", num(sum(p$pressure_array == 0)))
@@ -405,7 +407,15 @@ class RReaderV2(unittest.TestCase):
                 nf = nums(self.got(name, "pr_nofloor"))
                 self.assertEqual(nf[:2].tolist(), list(raw.shape))
                 self.assertAlmostEqual(nf[2], raw.sum(), delta=1e-9 * max(1, raw.sum()))
-                self.assertGreater(raw.shape[1] * raw.shape[0], 0)
+                if raw.shape[1]:
+                    # docs/recording.md "Positions": pressd's x, y (mm from the centre of cell
+                    # (0, 0), y down the rows) to pressuRe's polygon (m, from the bottom-left corner)
+                    cx, cy, k = nums(self.got(name, "pr_centre1"))
+                    row, col = (int(k) - 1) % r.rows, (int(k) - 1) // r.rows
+                    px, py = float(r.pitch[0]), float(r.pitch[1])
+                    x_mm, y_mm = col * px, row * py
+                    self.assertAlmostEqual(cx, (x_mm + px / 2) / 1000, places=12)
+                    self.assertAlmostEqual(cy, ((r.rows - 0.5) * py - y_mm) / 1000, places=12)
                 np.testing.assert_allclose(nums(self.got(name, "pr_colsums")), e["m"].sum(axis=0), rtol=1e-12)
                 self.assertEqual(int(float(self.got(name, "pr_zeros"))), int((e["m"] == 0).sum()))
                 np.testing.assert_allclose(nums(self.got(name, "pr_max")), e["max"], rtol=1e-12)
