@@ -72,6 +72,22 @@ suppressPackageStartupMessages(library(hdf5r))
   hdf5r::H5File$new(id = fid)
 }
 
+# /frames conversion: float64, the decimal itself; an older file's float32
+# (0.100000001) is taken as the decimal it stands for (0.1), as pressd's
+# own reader does: the fewest significant digits that give the same float32.
+.pd_conversion <- function(fr) {
+  a <- fr$attr_open("conversion")
+  on.exit(a$close())
+  x <- as.numeric(a$read())
+  if (a$get_type()$get_size() != 4 || !is.finite(x) || x == 0) return(x)
+  half_ulp <- 2^(floor(log2(abs(x))) - 24)               # float32: 24 significant bits
+  for (d in 1:9) {
+    y <- signif(x, d)
+    if (abs(y - x) <= half_ulp) return(y)
+  }
+  x
+}
+
 #' Read a pressd recording
 #'
 #' @param path An HDF5 file pressd wrote (format_version 1 or 2).
@@ -89,7 +105,7 @@ pressd_read <- function(path, swmr = FALSE) {
   if (!identical(root$format, "pressd-recording"))
     stop(path, ": not a pressd recording (format attribute is not pressd-recording)")
   fr <- f[["frames"]]
-  conversion <- hdf5r::h5attr(fr, "conversion")
+  conversion <- .pd_conversion(fr)
   raw <- .pd_array(fr)
   rows <- dim(raw)[2]; cols <- dim(raw)[3]
   per_frame <- lapply(c(frame_seq = "frame_seq", t = "t", time = "time", encoder = "encoder"),

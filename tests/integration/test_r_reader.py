@@ -169,9 +169,14 @@ class Rec:
             f.close()
         return f
 
+    def conv_decimal(self):
+        """The float32 conversion as the decimal it stands for (numpy's
+        shortest repr), as pressd's readers take it."""
+        return float(str(np.float32(self.conversion)))
+
     # What pressd_to_pressure should give, computed here with numpy.
     def expected_pressure(self, floor=True):
-        conv = float(self.conversion)
+        conv = self.conv_decimal()
         p = self.frames.astype(np.float64) * conv
         if self.tares:
             if self.version == 1:
@@ -316,7 +321,7 @@ class RReaderV2(unittest.TestCase):
     def test_frames_physical_and_shape(self):
         for name, r in self.recs.items():
             with self.subTest(name):
-                phys = r.frames.astype(np.float64) * float(r.conversion)
+                phys = r.frames.astype(np.float64) * r.conv_decimal()
                 self.assertEqual(nums(self.got(name, "frames_dim")).tolist(), list(phys.shape))
                 # apply(frames, c(2, 3), sum) comes column-major over [rows, cols]
                 np.testing.assert_allclose(nums(self.got(name, "frames_sums")), phys.sum(axis=0).ravel("F"))
@@ -464,7 +469,7 @@ class RReaderLive(unittest.TestCase):
         def read(nframes, npresses):
             p = rscript(R_LIVE, REC=rec.path)
             self.assertEqual(p.returncode, 0, p.stderr)
-            phys = rec.frames.astype(np.float64) * float(rec.conversion)
+            phys = rec.frames.astype(np.float64) * rec.conv_decimal()
             self.assertIn("n %d 3 4 %d %d %d" % ((nframes,) * 4), p.stdout)
             got = float(re.search(r"^sum (\S+)", p.stdout, re.M).group(1))
             self.assertAlmostEqual(got, phys.sum(), places=6)
