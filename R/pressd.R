@@ -72,6 +72,22 @@ suppressPackageStartupMessages(library(hdf5r))
   hdf5r::H5File$new(id = fid)
 }
 
+# /frames conversion: float64, the decimal itself; an older file's float32
+# (0.100000001) is taken as the decimal it stands for (0.1), as pressd's
+# own reader does: the fewest significant digits that give the same float32.
+.pd_conversion <- function(fr) {
+  a <- fr$attr_open("conversion")
+  on.exit(a$close())
+  x <- as.numeric(a$read())
+  if (a$get_type()$get_size() != 4 || !is.finite(x) || x == 0) return(x)
+  half_ulp <- 2^(floor(log2(abs(x))) - 24)               # float32: 24 significant bits
+  for (d in 1:9) {
+    y <- signif(x, d)
+    if (abs(y - x) <= half_ulp) return(y)
+  }
+  x
+}
+
 #' Read a pressd recording
 #'
 #' @param path An HDF5 file pressd wrote (format_version 1 or 2).
@@ -89,7 +105,7 @@ pressd_read <- function(path, swmr = FALSE) {
   if (!identical(root$format, "pressd-recording"))
     stop(path, ": not a pressd recording (format attribute is not pressd-recording)")
   fr <- f[["frames"]]
-  conversion <- hdf5r::h5attr(fr, "conversion")
+  conversion <- .pd_conversion(fr)
   raw <- .pd_array(fr)
   rows <- dim(raw)[2]; cols <- dim(raw)[3]
   per_frame <- lapply(c(frame_seq = "frame_seq", t = "t", time = "time", encoder = "encoder"),
@@ -154,10 +170,15 @@ pressd_read <- function(path, swmr = FALSE) {
 #'   factor; TRUE keeps counts, with a warning.
 #' @param pressure_system pressuRe's [[2]]; some pressuRe functions only
 #'   accept their own systems' names ("emed" for plates).
+#' @param noise_floor NULL (the default): every reading above 0 is kept.
+#'   Else readings below it are set to 0: a number in the file's unit,
+#'   "N%" of the device's full scale (of an imported file: its largest
+#'   value, so a different floor in each file), or "analysis" for the
+#'   file's /analysis noise, as pressd's analysis applies it.
 #' @return The pressuRe list. Each frame has the baseline in force at its t
-#'   taken off and cells below the noise floor (/analysis noise) set to 0;
-#'   sensors that never rise above 0 are left out, as pressuRe's loaders do.
-pressd_to_pressure <- function(r, allow_counts = FALSE, pressure_system = "pressd") {
+#'   taken off (clamped at 0); sensors that never rise above 0 are left out,
+#'   as pressuRe's loaders do.
+pressd_to_pressure <- function(r, allow_counts = FALSE, pressure_system = "pressd", noise_floor = NULL) {
   dev <- r$device
   n <- dim(r$frames)[1]; rows <- dim(r$frames)[2]; cols <- dim(r$frames)[3]
   p <- r$frames
@@ -170,9 +191,12 @@ pressd_to_pressure <- function(r, allow_counts = FALSE, pressure_system = "press
       p[at, , ] <- sweep(p[at, , , drop = FALSE], c(2, 3), base)
     }
   }
-  noise <- .pd_threshold(if (is.null(r$analysis$noise)) "1%" else r$analysis$noise,
-                         dev$full_scale, r$conversion)
-  p[p < noise] <- 0
+  p[p < 0] <- 0
+  if (!is.null(noise_floor)) {
+    if (identical(noise_floor, "analysis"))
+      noise_floor <- if (is.null(r$analysis$noise)) "1%" else r$analysis$noise
+    p[p < .pd_threshold(noise_floor, dev$full_scale, r$conversion)] <- 0
+  }
   w <- dev$pitch_x_mm / 1000; h <- dev$pitch_y_mm / 1000   # pressuRe works in m
   p <- switch(r$unit,
     kPa = p,

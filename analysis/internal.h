@@ -38,12 +38,15 @@
 #define AN_TURN_COS (-0.5)       /* a turn of more than 120° ends a stroke */
 #define AN_TURN_BASE_STEPS 5     /* heading: over the last five steps of path */
 
-/* Presses: a press ends at a trough once the pressure has fallen to
- * AN_DROP × its peak and risen again by AN_RISE × that peak (a pump swings
- * between about a third and all of the peak; a glide's peak cell flickers
- * by < 10 % as the blob crosses cells, noise by ~1 %). */
-#define AN_DROP 0.6
-#define AN_RISE 0.25
+/* Presses: a trough splits two presses when its depth below the smaller
+ * of the peaks around it is at least AN_TROUGH_DEPTH of that peak (a real
+ * finger's troughs sit anywhere from a third to about 60 % of its peaks,
+ * so one at 65 % splits; a glide's peak cell flickers by < 10 % as the
+ * blob crosses cells, noise by ~1 %: those do not). Peaks and troughs are
+ * the turns of the pressure by at least AN_TURN of it (smaller wiggles
+ * are not turns). */
+#define AN_TROUGH_DEPTH 0.25
+#define AN_TURN 0.1
 
 /* A contact whose peak merged into a neighbour's (two fingers passing
  * close) is kept alive on its predicted track while the pressure under it
@@ -156,14 +159,20 @@ struct an_sample {
 struct an_press {
 	double t0;                /* first frame */
 	struct an_stats acc;      /* since t0 */
-	bool dropped;             /* fell to AN_DROP of its peak: a trough may follow */
-	struct an_sample vmin;    /* the lowest point since it dropped (its frame) */
+	bool dropped;             /* turned down from the peak lpk: a trough may follow */
+	double lpk;               /* the last peak (a turn, or the highest since the press began) */
+	double rmax;              /* the highest since the candidate trough */
+	struct an_sample vmin;    /* the candidate trough: the lowest since lpk (its frame) */
 	struct an_stats at_vmin;  /* acc before the trough frame */
 	struct an_stats since_vmin;
 	double since_vmin_drift;  /* farthest from the trough's position since */
 	/* the hold, as it was just before the trough frame */
 	struct an_stats hold_at_vmin;
 	double hold_drift_at_vmin;
+	/* the span at or above contact_on (first frame's start, last frame's
+	 * end; on0 < 0: none yet), by which a tap is told: since t0, before
+	 * the trough frame, since it */
+	double on0, on1, at_vmin_on0, at_vmin_on1, since_vmin_on0, since_vmin_on1;
 };
 
 /* ---- strokes (strokes.c) ------------------------------------------------ */

@@ -1,68 +1,45 @@
-/* Which vendor wrote a file, from its first bytes: each format has a
- * signature near the top, whatever the file is called. The one list of
- * formats is `formats` below: a new importer adds its line there. */
+/* Which format wrote a file, from its first bytes: every registered
+ * format (import/formats/) says how sure it is, the surest wins, so the
+ * order of the registry does not matter. Signatures are matched in any
+ * case, as the parsers read keys. */
 #include <string.h>
+#include <strings.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
-static bool has(const char *head, size_t n, const char *needle)
+bool pi_head_has(const char *head, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
 	for (size_t i = 0; i + k <= n; i++)
-		if (!memcmp(head + i, needle, k))
+		if (!strncasecmp(head + i, needle, k))
 			return true;
 	return false;
 }
 
-static bool starts(const char *head, size_t n, const char *prefix)
+bool pi_head_starts(const char *head, size_t n, const char *prefix)
 {
 	size_t k = strlen(prefix);
 	if (n >= 3 && !memcmp(head, "\xef\xbb\xbf", 3)) /* a UTF-8 byte order mark */
 		head += 3, n -= 3;
-	return n >= k && !memcmp(head, prefix, k);
+	return n >= k && !strncasecmp(head, prefix, k);
 }
 
-static bool is_tekscan(const char *h, size_t n)
+const struct pi_format *pi_detect(const char *head, size_t n)
 {
-	return starts(h, n, "DATA_TYPE MOVIE") || (has(h, n, "ASCII_DATA @@") && has(h, n, "SECONDS_PER_FRAME"));
+	const struct pi_format *best = NULL;
+	int best_score = 0;
+	for (size_t i = 0; i < pi_nformats; i++) {
+		int s = pi_formats[i]->detect ? pi_formats[i]->detect(head, n) : 0;
+		if (s > best_score)
+			best = pi_formats[i], best_score = s;
+	}
+	return best;
 }
 
-static bool is_xsensor(const char *h, size_t n)
+const struct pi_format *pi_format_named(const char *name)
 {
-	return has(h, n, "\nFRAME,") && has(h, n, "Units:,");
-}
-
-static bool is_emed(const char *h, size_t n)
-{
-	return has(h, n, "Pict-No.") || has(h, n, "Time/picture");
-}
-
-static bool is_novel_asc(const char *h, size_t n)
-{
-	return has(h, n, "time per frame [secs]") || has(h, n, "scanning rate [Hz]");
-}
-
-static bool is_stappone(const char *h, size_t n)
-{
-	return (starts(h, n, "sole_id,") || starts(h, n, "timestamp,")) && has(h, n, ",pressure_");
-}
-
-static const struct {
-	bool (*is)(const char *head, size_t n);
-	const struct pi_parser_ops *ops;
-} formats[] = {
-	{ is_tekscan, &pi_tekscan },
-	{ is_xsensor, &pi_xsensor },
-	{ is_emed, &pi_emed },
-	{ is_novel_asc, &pi_novel_asc },
-	{ is_stappone, &pi_stappone },
-};
-
-const struct pi_parser_ops *pi_detect(const char *head, size_t n, const char **what)
-{
-	*what = NULL; /* every format recognised has its importer now */
-	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++)
-		if (formats[i].is(head, n))
-			return formats[i].ops;
+	for (size_t i = 0; i < pi_nformats; i++)
+		if (!strcmp(pi_formats[i]->name, name))
+			return pi_formats[i];
 	return NULL;
 }

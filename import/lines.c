@@ -1,23 +1,50 @@
 /* The line pump shared by every importer: getline keeps one buffer the
  * size of the longest line, so memory doesn't grow with the file. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
-/* One pass over the file: every line, its ending cut, to fn. 0; -1 with
- * "why" for the line *lineno; -2 on a read error. */
+/* A 64-bit digest of the bytes, eight at a time (FNV-1a's prime, with a
+ * shift so high bits reach low ones): enough to tell that a file changed
+ * between the passes, at a small part of what parsing costs. */
+static uint64_t digest_bytes(uint64_t h, const char *s, size_t n)
+{
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* One pass over the file: every line, its ending (LF, CRLF or CR LF
+ * runs) cut and line 1's UTF-8 byte-order mark dropped, to fn. 0; -1
+ * with "why" for the line *lineno; -2 on a read error. *digest: of every
+ * byte read. */
 static int pump(int (*fn)(void *, const char *, size_t, char *, size_t), void *p, FILE *in, char **buf,
-		size_t *cap, uint64_t *lineno, char *why, size_t whylen)
+		size_t *cap, uint64_t *lineno, uint64_t *digest, char *why, size_t whylen)
 {
 	ssize_t n;
 	*lineno = 0;
+	*digest = 0xcbf29ce484222325ULL;
 	while ((n = getline(buf, cap, in)) >= 0) {
 		++*lineno;
 		char *b = *buf;
+		*digest = digest_bytes(*digest, b, (size_t)n);
 		while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
 			n--;
+		if (*lineno == 1 && n >= 3 && !memcmp(b, "\xef\xbb\xbf", 3)) {
+			b += 3;
+			n -= 3;
+		}
 		if (memchr(b, '\0', (size_t)n)) {
 			snprintf(why, whylen, "a NUL byte in the text");
 			return -1;
@@ -32,6 +59,13 @@ static int pump(int (*fn)(void *, const char *, size_t, char *, size_t), void *p
 int pi_feed_file(const struct pi_parser_ops *ops, FILE *in, const struct pi_sink *sink, char *err,
 		 size_t errlen)
 {
+	uint64_t digest;
+	return pi_feed_file_digest(ops, in, sink, &digest, err, errlen);
+}
+
+int pi_feed_file_digest(const struct pi_parser_ops *ops, FILE *in, const struct pi_sink *sink, uint64_t *digest,
+			char *err, size_t errlen)
+{
 	void *p = ops->open(sink);
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -43,14 +77,14 @@ int pi_feed_file(const struct pi_parser_ops *ops, FILE *in, const struct pi_sink
 	char why[PI_ERR_LEN] = "";
 	int rc = 0;
 	if (ops->survey) {
-		rc = pump(ops->survey, p, in, &buf, &cap, &lineno, why, sizeof why);
+		rc = pump(ops->survey, p, in, &buf, &cap, &lineno, digest, why, sizeof why);
 		if (rc == 0 && fseek(in, 0, SEEK_SET) != 0) {
 			snprintf(err, errlen, "line 1: the file cannot be read twice (a pipe?): this format needs it");
 			rc = -3;
 		}
 	}
 	if (rc == 0)
-		rc = pump(ops->line, p, in, &buf, &cap, &lineno, why, sizeof why);
+		rc = pump(ops->line, p, in, &buf, &cap, &lineno, digest, why, sizeof why);
 	if (rc == -2) {
 		snprintf(err, errlen, "read error after line %llu", (unsigned long long)lineno);
 	} else if (rc == 0 && ops->finish(p, why, sizeof why) != 0) {
@@ -120,10 +154,30 @@ void pi_fields_init(struct pi_fields *f, const char *s, size_t n, char sep)
 	*f = (struct pi_fields){ .s = s, .n = n, .sep = sep };
 }
 
+static bool blank_run_next(struct pi_fields *f, const char **field, size_t *len)
+{
+	size_t a = f->at;
+	while (a < f->n && (f->s[a] == ' ' || f->s[a] == '\t'))
+		a++;
+	if (a >= f->n) {
+		f->done = true;
+		return false;
+	}
+	size_t b = a;
+	while (b < f->n && f->s[b] != ' ' && f->s[b] != '\t')
+		b++;
+	f->at = b;
+	*field = f->s + a;
+	*len = b - a;
+	return true;
+}
+
 bool pi_fields_next(struct pi_fields *f, const char **field, size_t *len)
 {
 	if (f->done)
 		return false;
+	if (f->sep == ' ')
+		return blank_run_next(f, field, len);
 	size_t a = f->at, b = a;
 	while (b < f->n && f->s[b] != f->sep)
 		b++;
@@ -203,4 +257,40 @@ double pi_parse_clock(const char *s, size_t n)
 	if (i != n)
 		return -1;
 	return h * 3600.0 + m * 60.0 + sec + frac;
+}
+
+bool pi_length_mm(const char *s, size_t n, double *mm)
+{
+	char buf[64];
+	while (n > 0 && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	if (n == 0 || n >= sizeof buf)
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	char *end;
+	double v = strtod(buf, &end);
+	if (end == buf || !isfinite(v) || !(v > 0))
+		return false;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	size_t k = strlen(end);
+	while (k > 0 && (end[k - 1] == ' ' || end[k - 1] == '\t' || end[k - 1] == '.'))
+		end[--k] = '\0';
+	static const struct {
+		const char *word;
+		double mm;
+	} units[] = {
+		{ "", 1 },		{ "mm", 1 },	       { "millimeter", 1 }, { "millimeters", 1 },
+		{ "millimetre", 1 },	{ "millimetres", 1 }, { "cm", 10 },	    { "centimeter", 10 },
+		{ "centimeters", 10 }, { "centimetre", 10 }, { "centimetres", 10 }, { "in", 25.4 },
+		{ "inch", 25.4 },	{ "inches", 25.4 },    { "\"", 25.4 },	    { "m", 1000 },
+		{ "meter", 1000 },	{ "meters", 1000 },    { "metre", 1000 },   { "metres", 1000 },
+	};
+	for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+		if (!strcasecmp(end, units[i].word)) {
+			*mm = v * units[i].mm;
+			return *mm <= 1e5;
+		}
+	return false;
 }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 #include "novel_layout.h"
 
 #define NV_EPS_CM 0.002 /* the block's 4 decimals, and their sums over a lattice */

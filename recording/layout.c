@@ -153,6 +153,17 @@ static int device_attrs(hid_t file, const struct pd_rec_params *p, char *err, si
 
 /* A parameter as the config has it: a number as a number, "4%" (or
  * "false") as text. */
+double pd_conversion_decimal(float f)
+{
+	char buf[32];
+	for (int digits = 1; digits <= 9; digits++) { /* the shortest decimal that is this float */
+		snprintf(buf, sizeof buf, "%.*g", digits, (double)f);
+		if (strtof(buf, NULL) == f)
+			return strtod(buf, NULL);
+	}
+	return (double)f;
+}
+
 static int analysis_value(hid_t g, const char *key, const char *value)
 {
 	char *end;
@@ -230,10 +241,12 @@ static int frame_datasets(struct pd_layout *l, const struct pd_rec_params *p, in
 		pd_h5_errorf(err, errlen, "cannot create /frames");
 		return -1;
 	}
-	/* NWB's habit: the unit, and the factor from stored numbers to it. */
-	float conversion = pd_info_calibrated(in) ? in->units_per_count : 1.0f;
+	/* NWB's habit: the unit, and the factor from stored numbers to it;
+	 * float64, the decimal the device's float stands for (0.55, not
+	 * 0.550000008). */
+	double conversion = pd_info_calibrated(in) ? pd_conversion_decimal(in->units_per_count) : 1.0;
 	if (pd_attr_str(l->frames, "unit", pd_info_units(in)) ||
-	    pd_attr_num(l->frames, "conversion", H5T_NATIVE_FLOAT, &conversion) ||
+	    pd_attr_num(l->frames, "conversion", H5T_NATIVE_DOUBLE, &conversion) ||
 	    describe(l->frames, NULL,
 		     "The cells of each frame exactly as the device sent them (no tare, no calibration), "
 		     "[frame, row, column]; multiply by `conversion` for `unit`.")) {

@@ -101,6 +101,20 @@ static double num_or(hid_t obj, const char *name, double dflt)
 	return dflt;
 }
 
+static bool float32_attr(hid_t obj, const char *name)
+{
+	if (H5Aexists(obj, name) <= 0)
+		return false;
+	hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+	hid_t t = a >= 0 ? H5Aget_type(a) : -1;
+	bool f32 = t >= 0 && H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 4;
+	if (t >= 0)
+		H5Tclose(t);
+	if (a >= 0)
+		H5Aclose(a);
+	return f32;
+}
+
 static int read_info(struct pd_rec_reader *rd)
 {
 	struct pd_rec_file_info *in = &rd->info;
@@ -147,6 +161,8 @@ static int read_info(struct pd_rec_reader *rd)
 
 	pd_attr_read_str(rd->frames, "unit", in->unit, sizeof in->unit);
 	in->conversion = num_or(rd->frames, "conversion", 1);
+	if (float32_attr(rd->frames, "conversion")) /* an older file's: 0.550000008 means 0.55 */
+		in->conversion = pd_conversion_decimal((float)in->conversion);
 	d->unit = !strcmp(in->unit, "kPa") ? PD_UNIT_KPA : !strcmp(in->unit, "N") ? PD_UNIT_NEWTON : !strcmp(in->unit, "mmHg") ? PD_UNIT_MMHG : PD_UNIT_COUNTS;
 	d->units_per_count = d->unit == PD_UNIT_COUNTS ? 0 : (float)in->conversion;
 

@@ -158,6 +158,11 @@ int pd_attr_num(hid_t obj, const char *name, hid_t type, const void *value);
 int pd_attr_read_str(hid_t obj, const char *name, char *buf, size_t len);
 /* Reads a numeric attribute converted to double. 0 or -1. */
 int pd_attr_read_num(hid_t obj, const char *name, double *v);
+
+/* The decimal a float stands for, as a double: /frames `conversion`
+ * (float64 since 0.55 must read as 0.55; older files have a float32,
+ * read back the same way). layout.c */
+double pd_conversion_decimal(float f);
 /* Copies s into buf (len bytes), cutting at a UTF-8 boundary, replacing
  * bytes that are not UTF-8 with '?'. */
 void pd_utf8_copy(char *buf, size_t len, const char *s);

@@ -169,9 +169,14 @@ class Rec:
             f.close()
         return f
 
+    def conv_decimal(self):
+        """The float32 conversion as the decimal it stands for (numpy's
+        shortest repr), as pressd's readers take it."""
+        return float(str(np.float32(self.conversion)))
+
     # What pressd_to_pressure should give, computed here with numpy.
-    def expected_pressure(self):
-        conv = float(self.conversion)
+    def expected_pressure(self, floor=True):
+        conv = self.conv_decimal()
         p = self.frames.astype(np.float64) * conv
         if self.tares:
             if self.version == 1:
@@ -184,7 +189,7 @@ class Rec:
         noise = (self.analysis or {}).get("noise", "1%")
         noise = float(noise[:-1]) / 100 * self.full_scale * conv if isinstance(noise, str) else float(noise)
         under = int(((p > 0) & (p < noise)).sum())
-        p[p < noise] = 0
+        p[p < (noise if floor else 0)] = 0
         w, h = float(self.pitch[0]) / 1000, float(self.pitch[1]) / 1000
         p = {"kPa": p, "N": p / (w * h) / 1000, "counts": p}[self.unit]
         # R's matrix(p, nrow = n): column (i, j) is j * rows + i
@@ -224,12 +229,16 @@ for (path in strsplit(Sys.getenv("RECS"), ";")[[1]]) {
   out("pulses_cols", paste(names(r$events$pulses), collapse = ","))
   for (k in names(r$analysis)) out("analysis", k, class(r$analysis[[k]]), format(r$analysis[[k]]))
   out("subject", if (is.null(r$attrs$subject)) "<none>" else r$attrs$subject)
-  p <- tryCatch(withCallingHandlers(pressd_to_pressure(r),
+  p <- tryCatch(withCallingHandlers(pressd_to_pressure(r, noise_floor = "analysis"),
                   warning = function(w) { out("pr_warning", conditionMessage(w)); invokeRestart("muffleWarning") }),
                 error = function(e) { out("pr_error", conditionMessage(e)); NULL })
-  if (is.null(p)) p <- withCallingHandlers(pressd_to_pressure(r, allow_counts = TRUE),
+  if (is.null(p)) p <- withCallingHandlers(pressd_to_pressure(r, allow_counts = TRUE, noise_floor = "analysis"),
                   warning = function(w) { out("pr_warning", conditionMessage(w)); invokeRestart("muffleWarning") })
   out("pr_names", paste(names(p), collapse = ","))
+  q <- suppressWarnings(pressd_to_pressure(r, allow_counts = TRUE))  # the default: no floor
+  out("pr_nofloor", num(c(dim(q$pressure_array), sum(q$pressure_array))))
+  if (length(q$sens_size)) out("pr_centre1", num(c(mean(q$sens_polygons$x[1:4]), mean(q$sens_polygons$y[1:4]),
+                                                   which(q$max_matrix > 0)[1])))
   out("pr_dim", num(dim(p$pressure_array)))
   out("pr_colsums", num(colSums(p$pressure_array)))
   out("pr_zeros", num(sum(p$pressure_array == 0)))
@@ -312,7 +321,7 @@ class RReaderV2(unittest.TestCase):
     def test_frames_physical_and_shape(self):
         for name, r in self.recs.items():
             with self.subTest(name):
-                phys = r.frames.astype(np.float64) * float(r.conversion)
+                phys = r.frames.astype(np.float64) * r.conv_decimal()
                 self.assertEqual(nums(self.got(name, "frames_dim")).tolist(), list(phys.shape))
                 # apply(frames, c(2, 3), sum) comes column-major over [rows, cols]
                 np.testing.assert_allclose(nums(self.got(name, "frames_sums")), phys.sum(axis=0).ravel("F"))
@@ -399,6 +408,19 @@ class RReaderV2(unittest.TestCase):
                 self.assertEqual(self.got(name, "pr_names"), "pressure_array,pressure_system,sens_size,time,"
                                  "masks,events,sens_polygons,max_matrix")
                 self.assertEqual(nums(self.got(name, "pr_dim")).tolist(), list(e["m"].shape))
+                raw = self.recs[name].expected_pressure(floor=False)["m"]  # no hidden floor by default
+                nf = nums(self.got(name, "pr_nofloor"))
+                self.assertEqual(nf[:2].tolist(), list(raw.shape))
+                self.assertAlmostEqual(nf[2], raw.sum(), delta=1e-9 * max(1, raw.sum()))
+                if raw.shape[1]:
+                    # docs/recording.md "Positions": pressd's x, y (mm from the centre of cell
+                    # (0, 0), y down the rows) to pressuRe's polygon (m, from the bottom-left corner)
+                    cx, cy, k = nums(self.got(name, "pr_centre1"))
+                    row, col = (int(k) - 1) % r.rows, (int(k) - 1) // r.rows
+                    px, py = float(r.pitch[0]), float(r.pitch[1])
+                    x_mm, y_mm = col * px, row * py
+                    self.assertAlmostEqual(cx, (x_mm + px / 2) / 1000, places=12)
+                    self.assertAlmostEqual(cy, ((r.rows - 0.5) * py - y_mm) / 1000, places=12)
                 np.testing.assert_allclose(nums(self.got(name, "pr_colsums")), e["m"].sum(axis=0), rtol=1e-12)
                 self.assertEqual(int(float(self.got(name, "pr_zeros"))), int((e["m"] == 0).sum()))
                 np.testing.assert_allclose(nums(self.got(name, "pr_max")), e["max"], rtol=1e-12)
@@ -447,7 +469,7 @@ class RReaderLive(unittest.TestCase):
         def read(nframes, npresses):
             p = rscript(R_LIVE, REC=rec.path)
             self.assertEqual(p.returncode, 0, p.stderr)
-            phys = rec.frames.astype(np.float64) * float(rec.conversion)
+            phys = rec.frames.astype(np.float64) * rec.conv_decimal()
             self.assertIn("n %d 3 4 %d %d %d" % ((nframes,) * 4), p.stdout)
             got = float(re.search(r"^sum (\S+)", p.stdout, re.M).group(1))
             self.assertAlmostEqual(got, phys.sum(), places=6)

@@ -108,7 +108,8 @@ def h5_max(ds):
 def net_stats(f):
     """The frames as the analysis saw them (minus the baseline in force at
     each t, clamped at 0, x conversion, the noise floor), computed here
-    frame by frame: (highest value, cells ever above 0, the last frame's
+    frame by frame: (highest value, cells ever above 0 before the noise
+    floor, as pressd_to_pressure keeps them by default, the last frame's
     highest value)."""
     frames, t = f["frames"], f["t"][:]
     k = float(f["frames"].attrs["conversion"])
@@ -126,9 +127,9 @@ def net_stats(f):
                 raw[j] -= tare[kb[-1]]
         net = np.clip(raw, 0, None) * k
         last = float(net[-1].max())  # the last frame without the noise floor
+        active |= (net > 0).any(axis=0)
         net[net < floor] = 0
         peak = max(peak, float(net.max()))
-        active |= (net > 0).any(axis=0)
     return peak, active, last
 
 
@@ -330,7 +331,8 @@ class Expected:
         v = self.values
         v.update(facts)
         holds = tables["holds"]
-        v["first_hold_duration_s"] = float(holds["duration"][0])
+        if len(holds):
+            v["first_hold_duration_s"] = float(holds["duration"][0])
         v["pulse_presses"] = int(sum(min(int(c), 64) for c in tables["pulses"]["count"]))
 
 
@@ -591,6 +593,31 @@ class RecordingDocs(unittest.TestCase):
             return  # fixed or variable-length text: h5readatt returns char
         self.assertIn(dt.kind, "iuf", "%s: attribute %s of type %s" % (where, attr, dt))
         self.assertLessEqual(a.shape and int(np.prod(a.shape)) or 1, 1, where)
+
+    # -- an imported file --
+
+    def test_blocks_on_an_imported_file(self):
+        """Another vendor's file as pressctl import writes it (no events of
+        its own, no baseline): every python and R block runs on it, the tare
+        block included (/analysis holds what it reads)."""
+        fscan = os.path.join(ROOT, "../shared/fixtures/vendors/fscan_testL.asf")
+        if not os.path.exists(fscan):
+            fscan = "/work/shared/fixtures/vendors/fscan_testL.asf"
+        path = os.path.join(self.s.dir, "imported-fscan.h5")
+        if not os.path.exists(path):
+            r = subprocess.run([PRESSCTL, "import", fscan, "-o", path], capture_output=True, text=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        facts = {"frames": [205, 60, 21], "holds": 0, "tares": 0, "subject": ["none"], "pulses": 0,
+                 "strokes": 0, "rolls": 0, "mark": [], "pulse_presses": 0, "holds_total_s": 0.0, "holds_reached": 0,
+                 "settings": [], "setting": []}
+        exp = Expected(path, v1_facts=facts)
+        for lang in ("python", "r"):
+            if lang == "r" and shutil.which("Rscript") is None:
+                continue
+            for code, mk, line in self.blocks_of(lang):
+                if "live" in mk:
+                    continue
+                self.run_block(lang, code, line, {"REC": path}, exp, need=1)
 
     # -- format_version 1 --
 

@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
-#include "import.h"
+#include "vendor_parser.h"
+
+#define OPS(name) (pi_format_named(#name)->ops)
 
 struct got {
 	struct pi_geometry g;
@@ -79,7 +81,7 @@ static int feed_ops(const struct pi_parser_ops *ops, const char *text, struct go
 
 static int feed(const char *text, struct got *g, char *err, size_t errlen)
 {
-	return feed_ops(&pi_tekscan, text, g, err, errlen);
+	return feed_ops(OPS(tekscan), text, g, err, errlen);
 }
 
 #define HEADER                                                                                              \
@@ -145,7 +147,7 @@ static void refuses_ops(const struct pi_parser_ops *ops, const char *text, const
 
 static void refuses(const char *text, const char *why)
 {
-	refuses_ops(&pi_tekscan, text, why);
+	refuses_ops(OPS(tekscan), text, why);
 }
 
 static void accepts(const struct pi_parser_ops *ops, const char *text, struct got *g)
@@ -179,13 +181,13 @@ static void tekscan_refusals(void **state)
 	refuses("ROWS 0\r\n", "line 1: ROWS is not a number of sensels");
 	refuses("ROWS 2\r\nCOLS 2\r\nASCII_DATA @@\r\n", "line 3: ASCII_DATA before the header gave SECONDS_PER_FRAME");
 	refuses("ROWS 2\r\nUNITS furlongs\r\n", "UNITS \"furlongs\" is none of");
-	refuses("lower case\r\n", "line 1: header line \"lower case\" is not KEY value");
+	refuses("(lower case)\r\n", "line 1: header line \"(lower case)\" is not KEY value");
 	static const char nul[] = "ROWS 2\0\r\n";
 	struct got g;
 	char err[PI_ERR_LEN];
 	FILE *in = fmemopen((void *)nul, sizeof nul - 1, "rb");
 	struct pi_sink sink = { .ctx = &g };
-	assert_int_equal(pi_feed_file(&pi_tekscan, in, &sink, err, sizeof err), -1);
+	assert_int_equal(pi_feed_file(OPS(tekscan), in, &sink, err, sizeof err), -1);
 	fclose(in);
 	assert_non_null(strstr(err, "line 1: a NUL byte"));
 }
@@ -207,7 +209,7 @@ static void xsensor_frames(void **state)
 {
 	(void)state;
 	struct got g;
-	accepts(&pi_xsensor, xs_good, &g);
+	accepts(OPS(xsensor), xs_good, &g);
 	assert_int_equal(g.g.rows, 2);
 	assert_int_equal(g.g.cols, 4); /* two 2 × 2 sensors side by side */
 	assert_true(fabs(g.g.pitch_x_mm - 5) < 1e-9 && fabs(g.g.pitch_y_mm - 4) < 1e-9);
@@ -231,29 +233,29 @@ static void xsensor_frames(void **state)
 static void xsensor_refusals(void **state)
 {
 	(void)state;
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4") XS_GROUP,
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4") XS_GROUP,
 		    "one frame: no frame rate");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
 		    XS_FRAME("8", "00:00:00.010") XS_SENSOR("L", "1", "2", "3", "4") "GROUP,1,,\r\nCells,3,,\r\nSENSELS\r\n1,2\r\n",
 		    "(end of file): frame 8 ends inside its GROUP block");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
 		    XS_FRAME("8", "00:00:00.010") XS_SENSOR("L", "1", "2", "3", "4") XS_GROUP,
 		    "frame 8 has 1 groups, the first frame 0");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2,5", "3", "4")
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2,5", "3", "4")
 		    XS_FRAME("8", "00:00:00.010"), "frame 7 sensor 1 row 1 has more than Columns=2 values");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "x", "3", "4")
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "x", "3", "4")
 		    XS_FRAME("8", "00:00:00.010"),
 		    "line 17: frame 7 sensor 1 row 1 column 2: \"x\" is not a pressure");
-	refuses_ops(&pi_xsensor, "Units:,PSI\r\nFRAME,1\r\n", "Units \"PSI\" is none of mmHg, kPa");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
+	refuses_ops(OPS(xsensor), "Units:,PSI\r\nFRAME,1\r\n", "Units \"PSI\" is none of mmHg, kPa");
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
 		    XS_FRAME("7", "00:00:00.010"), "FRAME 7 after FRAME 7");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "10:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "10:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
 		    XS_FRAME("8", "09:59:59.000") XS_SENSOR("L", "1", "2", "3", "4") XS_FRAME("9", "10:00:00.020"),
 		    "frame 8: Time 09:59:59.000 is before the frame before's");
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "0:00") XS_SENSOR("L", "1", "2", "3", "4"),
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "0:00") XS_SENSOR("L", "1", "2", "3", "4"),
 		    "Time \"0:00\" is not HH:MM:SS.fff");
 	/* sensors side by side must match */
-	refuses_ops(&pi_xsensor, XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
+	refuses_ops(OPS(xsensor), XS_HEAD XS_FRAME("7", "00:00:00.000") XS_SENSOR("L", "1", "2", "3", "4")
 		    "SENSOR,R\r\nRows,3\r\nColumns,2\r\nSensel Width (cm),0.5\r\nSensel Height (cm),0.4\r\nSENSELS\r\n"
 		    XS_FRAME("8", "00:00:00.010"), "sensors side by side must match");
 }
@@ -272,7 +274,7 @@ static void emed_pages(void **state)
 {
 	(void)state;
 	struct got g;
-	accepts(&pi_emed, em_good, &g);
+	accepts(OPS(emed), em_good, &g);
 	assert_int_equal(g.g.rows, 2);
 	assert_int_equal(g.g.cols, 3);
 	assert_true(fabs(g.g.pitch_x_mm - 5) < 1e-9 && fabs(g.g.pitch_y_mm - 4) < 1e-9);
@@ -293,25 +295,25 @@ static void emed_pages(void **state)
 static void emed_refusals(void **state)
 {
 	(void)state;
-	refuses_ops(&pi_emed, EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "11\t0.00\t0.00\t3.00\t0.08\n")
+	refuses_ops(OPS(emed), EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "11\t0.00\t0.00\t3.00\t0.08\n")
 		    "\t\t\t\tPage 2\n\n\tFile: C:\\x.dat \tMatrix: 64x95 \n",
 		    "(end of file): the file ends in the header of page 2");
-	refuses_ops(&pi_emed, EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "11\t0.00\t0.00\t3.00\t0.08\n")
+	refuses_ops(OPS(emed), EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "11\t0.00\t0.00\t3.00\t0.08\n")
 		    EM_PAGE("3", "10\t0.00\t0.00\t0.00\t0.00\n", "11\t0.00\t0.00\t7.00\t0.18\n"),
 		    "Pict-No. 3 where 2 was due");
-	refuses_ops(&pi_emed, EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "11\t0.00\t0.00\t3.00\t0.08\n")
+	refuses_ops(OPS(emed), EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "11\t0.00\t0.00\t3.00\t0.08\n")
 		    EM_PAGE("2", "10\t0.00\t0.00\t0.00\t0.00\n", ""), "page 2 has 1 rows, page 1 2");
-	refuses_ops(&pi_emed, EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "12\t0.00\t0.00\t3.00\t0.08\n"),
+	refuses_ops(OPS(emed), EM_PAGE("1", "10\t1.00\t2.50\t0.00\t0.09\n", "12\t0.00\t0.00\t3.00\t0.08\n"),
 		    "picture 1: row label \"12\" where the next row was due");
-	refuses_ops(&pi_emed, EM_PAGE("1", "10\t1.00\t2.50\t0.00\n", ""), "picture 1 row 10 has 3 values, the labels 3 and Force");
-	refuses_ops(&pi_emed, EM_PAGE("1", "10\t1.00\t-2.5\t0.00\t0.09\n", ""),
+	refuses_ops(OPS(emed), EM_PAGE("1", "10\t1.00\t2.50\t0.00\n", ""), "picture 1 row 10 has 3 values, the labels 3 and Force");
+	refuses_ops(OPS(emed), EM_PAGE("1", "10\t1.00\t-2.5\t0.00\t0.09\n", ""),
 		    "picture 1 row 10 column 6: \"-2.5\" is not a pressure");
-	refuses_ops(&pi_emed, "\t\t\t\tPage 1\n\tTime/picture:10.0 ms\n\tSensor size: 0.5x0.5 cm\n\tPict-No.: 1\n"
+	refuses_ops(OPS(emed), "\t\t\t\tPage 1\n\tTime/picture:10.0 ms\n\tSensor size: 0.5x0.5 cm\n\tPict-No.: 1\n"
 		    "\t5\t7\n", "column label \"7\" where 6 was due");
-	refuses_ops(&pi_emed, "\t\t\t\tPage 1\n\tPict-No.: 1\n\t5\t6\n", "page 1's header gives no Time/picture");
-	refuses_ops(&pi_emed, "\t\t\t\tPage 1\n\tTime/picture:10.0 ms\n\tSensor size: 0.5x0.5 cm\n\tPict-No.: 1\n"
+	refuses_ops(OPS(emed), "\t\t\t\tPage 1\n\tPict-No.: 1\n\t5\t6\n", "page 1's header gives no Time/picture");
+	refuses_ops(OPS(emed), "\t\t\t\tPage 1\n\tTime/picture:10.0 ms\n\tSensor size: 0.5x0.5 cm\n\tPict-No.: 1\n"
 		    "\t5\t6\tForce\n10\t1\t2\t3\n", "(end of file): the file ends inside picture 1 (after 1 rows");
-	refuses_ops(&pi_emed, "hello\n", "\"hello\" where a Page line was due");
+	refuses_ops(OPS(emed), "hello\n", "\"hello\" where a Page line was due");
 }
 
 /* ---- novel pliance / pedar .asc ------------------------------------------------------------- */
@@ -332,7 +334,7 @@ static void novel_grid(void **state)
 {
 	(void)state;
 	struct got g;
-	accepts(&pi_novel_asc, nv_grid, &g);
+	accepts(OPS(novel_asc), nv_grid, &g);
 	assert_int_equal(g.g.rows, 2);
 	assert_int_equal(g.g.cols, 2);
 	assert_true(fabs(g.g.pitch_x_mm - 5) < 1e-9 && fabs(g.g.pitch_y_mm - 10) < 1e-9);
@@ -358,7 +360,7 @@ static void novel_strips(void **state)
 	/* a tilted sensor: no grid; the strip's pitch is the mean sensor's side */
 	static const char tilted[] = NV_HEAD "time[secs]  4  5\r\n 0.1 1 2\r\n\r\nsensor 4 5\r\n"
 		"x[0] 0 1\r\ny[0] 0 0\r\nx[1] 0 1.5\r\ny[1] 1 1\r\nx[2] 1 2.5\r\ny[2] 1 1\r\nx[3] 1 2\r\ny[3] 0 0\r\narea 1 1\r\n";
-	accepts(&pi_novel_asc, tilted, &g);
+	accepts(OPS(novel_asc), tilted, &g);
 	assert_int_equal(g.g.rows, 1);
 	assert_int_equal(g.g.cols, 2);
 	assert_true(fabs(g.g.pitch_x_mm - 10) < 1e-9);
@@ -368,7 +370,7 @@ static void novel_strips(void **state)
 		"pressure values in  kPa\n\nmask definition: \nleft insole: 1,2\nright insole: 1\n\n"
 		"time[secs]    \t      1\t      2\t      1\t\n     0.01000\t 32.500\t 40.000\t 2.5\t\n"
 		"     0.02000\t 0\t 0\t 0\t\n";
-	accepts(&pi_novel_asc, pedar, &g);
+	accepts(OPS(novel_asc), pedar, &g);
 	assert_int_equal(g.g.rows, 1);
 	assert_int_equal(g.g.cols, 3);
 	assert_int_equal(g.frames, 2);
@@ -382,25 +384,25 @@ static void novel_strips(void **state)
 static void novel_refusals(void **state)
 {
 	(void)state;
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n",
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n",
 		    "line 7: a pliance export ends with its sensors' corners; this one has none");
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n\r\nsensor  4  5  6  7\r\nx[0] 0 0 1 1\r\n",
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n\r\nsensor  4  5  6  7\r\nx[0] 0 0 1 1\r\n",
 		    "the sensor block at line 10 lacks corners");
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  8\r\n 1 1 1 1 1\r\n" NV_CORNERS,
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  8\r\n 1 1 1 1 1\r\n" NV_CORNERS,
 		    "the table's sensors are not the sensor block's");
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n 1 1 1 1 1\r\n" NV_CORNERS,
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n 1 1 1 1 1\r\n" NV_CORNERS,
 		    "line 9: time 1 is not after the frame before's");
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1\r\n" NV_CORNERS,
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1\r\n" NV_CORNERS,
 		    "line 8: the frame at 1 s has 3 values, the table has 4 sensors");
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n\r\n 2 1 1 1 1\r\n" NV_CORNERS,
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  7\r\n 1 1 1 1 1\r\n\r\n 2 1 1 1 1\r\n" NV_CORNERS,
 		    "line 10: a frame after the end of the table");
-	refuses_ops(&pi_novel_asc, NV_HEAD "time[secs]  4  5  6  7\r\n" NV_CORNERS "x[0] 1 1 1 1\r\n",
+	refuses_ops(OPS(novel_asc), NV_HEAD "time[secs]  4  5  6  7\r\n" NV_CORNERS "x[0] 1 1 1 1\r\n",
 		    "x[0] given twice");
-	refuses_ops(&pi_novel_asc, "time per frame [secs]: 0.01\npressure values in N/cm2\n",
+	refuses_ops(OPS(novel_asc), "time per frame [secs]: 0.01\npressure values in N/cm2\n",
 		    "pressure values in \"N/cm2\": only kPa is known");
-	refuses_ops(&pi_novel_asc, "total time [secs]: 1.0 time per frame [secs]: 0.5\npressure values in kPa\n"
+	refuses_ops(OPS(novel_asc), "total time [secs]: 1.0 time per frame [secs]: 0.5\npressure values in kPa\n"
 		    "time[secs] 1 2\n 0.5 1 1\n", "(end of file): the table stops at 0.5 s, the header's total time is 1 s");
-	refuses_ops(&pi_novel_asc, "pressure values in kPa\ntime[secs] 1 2\n", "before the header gave time per frame");
+	refuses_ops(OPS(novel_asc), "pressure values in kPa\ntime[secs] 1 2\n", "before the header gave time per frame");
 }
 
 /* ---- stappone CSV ----------------------------------------------------------------------------- */
@@ -411,7 +413,7 @@ static void stappone_samples(void **state)
 {
 	(void)state;
 	struct got g;
-	accepts(&pi_stappone, ST_HEAD "1,1768494979568,-17,357,474,0\n1,1768494979584,-18,1,2,1\n"
+	accepts(OPS(stappone), ST_HEAD "1,1768494979568,-17,357,474,0\n1,1768494979584,-18,1,2,1\n"
 				  "1,1768494979600,-17,3,4,0\n", &g);
 	assert_int_equal(g.g.rows, 1);
 	assert_int_equal(g.g.cols, 2);
@@ -429,15 +431,15 @@ static void stappone_samples(void **state)
 static void stappone_refusals(void **state)
 {
 	(void)state;
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1,2,0\n", "one sample: no sampling rate");
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1,2,0\n2,1016,0,1,2,0\n", "line 3: sole_id 2 after sole_id 1");
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1,2,0\n1,1000,0,1,2,0\n1,1032,0,1,2,0\n", "line 3: sample 2: timestamp 1000 is not after 1000");
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1.5,2,0\n1,1016,0,1,2,0\n", "line 2: sample 1 column 4: \"1.5\" is not a count");
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1,2,0\n1,1016,0,1\n", "line 3: sample 2 has 4 columns, the header has 6");
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1,2,0\n1,1016,0,1,2,0,7\n", "more than the header's 6 columns");
-	refuses_ops(&pi_stappone, ST_HEAD "1,1000,0,1,2,\n1,1016,0,1,2,0\n", "corrupt flag \"\" is not 0 or 1");
-	refuses_ops(&pi_stappone, "sole_id,timestamp,accel_x\n", "the header line names no pressure_NN column");
-	refuses_ops(&pi_stappone, ST_HEAD, "the file has no samples");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1,2,0\n", "one sample: no sampling rate");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1,2,0\n2,1016,0,1,2,0\n", "line 3: sole_id 2 after sole_id 1");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1,2,0\n1,1000,0,1,2,0\n1,1032,0,1,2,0\n", "line 3: sample 2: timestamp 1000 is not after 1000");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1.5,2,0\n1,1016,0,1,2,0\n", "line 2: sample 1 column 4: \"1.5\" is not a count");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1,2,0\n1,1016,0,1\n", "line 3: sample 2 has 4 columns, the header has 6");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1,2,0\n1,1016,0,1,2,0,7\n", "more than the header's 6 columns");
+	refuses_ops(OPS(stappone), ST_HEAD "1,1000,0,1,2,\n1,1016,0,1,2,0\n", "corrupt flag \"\" is not 0 or 1");
+	refuses_ops(OPS(stappone), "sole_id,timestamp,accel_x\n", "the header line names no pressure_NN column");
+	refuses_ops(OPS(stappone), ST_HEAD, "the file has no samples");
 }
 
 static void helpers(void **state)
@@ -460,21 +462,18 @@ static void helpers(void **state)
 static void detection(void **state)
 {
 	(void)state;
-	const char *what;
-	assert_ptr_equal(pi_detect(good, sizeof good - 1, &what), &pi_tekscan);
-	assert_null(pi_detect("hello", 5, &what));
-	assert_null(what);
+	assert_ptr_equal(pi_detect(good, sizeof good - 1), pi_format_named("tekscan"));
+	assert_null(pi_detect("hello", 5));
 	static const char xs[] = "\xef\xbb\xbf" "File:,x\r\nUnits:,mmHg,,\r\n\nFRAME,1,,\r\n";
-	assert_ptr_equal(pi_detect(xs, sizeof xs - 1, &what), &pi_xsensor);
+	assert_ptr_equal(pi_detect(xs, sizeof xs - 1), pi_format_named("xsensor"));
 	static const char asc[] = "file name: a.mat\ntotal times [secs]: 1 time per frame [secs]: 0.04\n";
-	assert_null(what);
-	assert_ptr_equal(pi_detect(asc, sizeof asc - 1, &what), &pi_novel_asc);
-	assert_ptr_equal(pi_detect(xs_good, sizeof xs_good - 1, &what), &pi_xsensor);
-	assert_ptr_equal(pi_detect(em_good, sizeof em_good - 1, &what), &pi_emed);
-	assert_ptr_equal(pi_detect(nv_grid, sizeof nv_grid - 1, &what), &pi_novel_asc);
+	assert_ptr_equal(pi_detect(asc, sizeof asc - 1), pi_format_named("novel_asc"));
+	assert_ptr_equal(pi_detect(xs_good, sizeof xs_good - 1), pi_format_named("xsensor"));
+	assert_ptr_equal(pi_detect(em_good, sizeof em_good - 1), pi_format_named("emed"));
+	assert_ptr_equal(pi_detect(nv_grid, sizeof nv_grid - 1), pi_format_named("novel_asc"));
 	static const char st[] = ST_HEAD "1,2,3,4,5,0\n";
-	assert_ptr_equal(pi_detect(st, sizeof st - 1, &what), &pi_stappone);
-	assert_null(pi_detect("sole_id,timestamp,x\n", 20, &what));
+	assert_ptr_equal(pi_detect(st, sizeof st - 1), pi_format_named("stappone"));
+	assert_null(pi_detect("sole_id,timestamp,x\n", 20));
 }
 
 int main(void)

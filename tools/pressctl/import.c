@@ -1,8 +1,10 @@
-/* pressctl import FILE... [-o OUT.h5 | -d DIR]: other vendors' recordings
- * as pressd recordings (docs/import.md). Two streaming passes over each
- * file: the first checks all of it and finds how many decimals its values
- * use and their maximum (so the scale loses nothing and a bad file leaves
- * nothing behind), the second writes. When the decimals the file uses
+/* pressctl import FILE... [-o OUT.h5 | -d DIR] [--matrix ROWSxCOLS ...]:
+ * other vendors' recordings as pressd recordings (docs/import.md). Two
+ * streaming passes over each file: the first checks all of it and finds
+ * how many decimals its values use and their maximum (so the scale loses
+ * nothing and a bad file leaves nothing behind), the second writes; a
+ * file whose bytes differ between the passes (still being written,
+ * replaced) is refused, never stored wrong. When the decimals the file uses
  * would take a value past 16 bits, the most decimals that fit are kept and
  * the values rounded to them (said on stderr and in the root attribute
  * import_rounding). The recording is written under a
@@ -15,13 +17,18 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "import.h"
+#include "import_cli.h"
 #include "offline.h"
+#include "params.h"
 #include "recording.h"
+#include "units.h"
+#include "vendor_parser.h"
 
 #define MAX_FIELDS 512
+#define MAX_ANALYSIS 32
 
 struct job {
 	const char *file, *out;
@@ -34,13 +41,21 @@ struct job {
 	size_t nfields;
 	struct pd_rec_meta meta[MAX_FIELDS + 2];
 	/* pass 2 */
+	const struct pi_format *format;
 	const struct pi_parser_ops *ops;
+	const struct pi_given *given;
+	uint64_t digest;
 	struct pd_rec *rec;
 	struct pd_device_info info;
 	uint16_t *cells;
 	int64_t divisor;
 	int64_t start_ns;
+	char start_source[160];
 	char err[512];
+	/* /analysis: the defaults a replay of the file would use */
+	struct pd_rec_meta analysis[MAX_ANALYSIS];
+	char analysis_values[MAX_ANALYSIS][32];
+	size_t nanalysis;
 };
 
 static int scan_field(void *ctx, const char *key, const char *value)
@@ -71,6 +86,8 @@ static int scan_frame(void *ctx, const struct pi_frame *f)
 	size_t n = (size_t)j->g.rows * j->g.cols;
 	if (f->decimals > j->decimals)
 		j->decimals = f->decimals;
+	if (j->frames == 0 && !j->g.start.set && f->stamp) /* no start in the header: the first frame's stamp */
+		j->g.start = *f->stamp;
 	for (size_t i = 0; i < n; i++)
 		if (f->value[i] > j->max)
 			j->max = f->value[i];
@@ -94,6 +111,13 @@ static int write_geometry(void *ctx, const struct pi_geometry *g)
 	int64_t scaled_max = (j->max + j->divisor / 2) / j->divisor;
 	in->cell_bits = scaled_max <= 255 ? 8 : 16;
 	in->units_per_count = in->unit == PD_UNIT_COUNTS ? 0 : (float)pow(10, -j->decimals);
+	/* the analysis parameters a replay of this file uses: the defaults */
+	struct pd_analysis_params ap;
+	pd_analysis_params_default(&ap);
+	for (const char *k; j->nanalysis < MAX_ANALYSIS && (k = pd_analysis_param_name(j->nanalysis)); j->nanalysis++) {
+		pd_analysis_params_get(&ap, k, j->analysis_values[j->nanalysis], sizeof j->analysis_values[0]);
+		j->analysis[j->nanalysis] = (struct pd_rec_meta){ k, j->analysis_values[j->nanalysis] };
+	}
 	/* The analysis' thresholds are fractions of full scale: the sensor's
 	 * saturation where the file gives it, else the largest value in it. */
 	double sat = g->saturation * pow(10, j->decimals);
@@ -113,8 +137,20 @@ static int write_geometry(void *ctx, const struct pi_geometry *g)
 		.start_utc_ns = j->start_ns,
 		.meta = j->meta,
 		.nmeta = j->nfields,
+		.analysis = j->analysis,
+		.nanalysis = j->nanalysis,
+		.analysis_units = pd_info_units(in),
 	};
 	return pd_rec_create(&j->rec, &p, j->err, sizeof j->err);
+}
+
+/* A value past the first pass's maximum: the file changed between them. */
+static bool beyond_first_pass(const struct job *j, const int64_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] > j->max)
+			return true;
+	return false;
 }
 
 static inline __attribute__((always_inline)) void scale_cells(struct job *j, const int64_t *v, size_t n,
@@ -136,6 +172,11 @@ static int write_frame(void *ctx, const struct pi_frame *f)
 {
 	struct job *j = ctx;
 	size_t n = (size_t)j->g.rows * j->g.cols;
+	if (beyond_first_pass(j, f->value, n)) {
+		snprintf(j->err, sizeof j->err, "frame %llu has a value the first pass did not see: the file changed "
+			 "while it was read", (unsigned long long)f->index);
+		return -1;
+	}
 	/* constant divisors, so each is a multiply (the hot loop of pass 2) */
 	switch (j->decimals) {
 	case 0: scale_cells(j, f->value, n, PI_ONE); break;
@@ -165,6 +206,42 @@ static int write_frame(void *ctx, const struct pi_frame *f)
 	return 0;
 }
 
+/* When the session started: the file's UTC clock, else the date and time
+ * its header states (the recording machine's clock, taken as this
+ * machine's local time zone), else the file's modification time. */
+static void session_start(struct job *j, const struct stat *st)
+{
+	if (j->g.start_utc_ns) {
+		j->start_ns = j->g.start_utc_ns;
+		snprintf(j->start_source, sizeof j->start_source, "the file's UTC timestamps");
+		return;
+	}
+	if (j->g.start.set) {
+		const struct pi_when *w = &j->g.start;
+		struct tm tm = { .tm_year = w->year - 1900, .tm_mon = w->month - 1, .tm_mday = w->day,
+				 .tm_hour = w->hour, .tm_min = w->minute, .tm_sec = (int)w->second, .tm_isdst = -1 };
+		time_t t = mktime(&tm);
+		if (t != (time_t)-1) {
+			j->start_ns = (int64_t)t * 1000000000LL + llround((w->second - (int)w->second) * 1e9);
+			char zone[16] = "";
+			strftime(zone, sizeof zone, "%z", &tm);
+			snprintf(j->start_source, sizeof j->start_source, "header: \"%.80s\" (local time, UTC%s)", w->text,
+				 zone);
+			return;
+		}
+	}
+	j->start_ns = (int64_t)st->st_mtim.tv_sec * 1000000000LL;
+	snprintf(j->start_source, sizeof j->start_source, "file modification time (the file states no start)");
+}
+
+static int refuse(struct job *j, FILE *in, int rc, const char *why)
+{
+	fprintf(stderr, "pressctl: %s: %s\n", j->file, why);
+	if (in)
+		fclose(in);
+	return rc;
+}
+
 static int import_one(struct job *j)
 {
 	FILE *in = fopen(j->file, "rb");
@@ -172,34 +249,43 @@ static int import_one(struct job *j)
 		fprintf(stderr, "pressctl: %s: %s\n", j->file, strerror(errno));
 		return EX_NOINPUT;
 	}
-	char head[4096];
-	size_t n = fread(head, 1, sizeof head, in);
-	const char *what;
-	j->ops = pi_detect(head, n, &what);
-	if (!j->ops) {
-		fprintf(stderr, "pressctl: %s: line 1: %s\n", j->file,
-			what ? "this format has no importer yet" : "not a recording of a known vendor format");
-		if (what)
-			fprintf(stderr, "pressctl: %s: (looks like %s)\n", j->file, what);
-		fclose(in);
-		return EX_DATAERR;
+	struct stat st0, st1;
+	if (fstat(fileno(in), &st0) != 0 || !S_ISREG(st0.st_mode))
+		return refuse(j, in, EX_NOINPUT, "not a regular file (a pipe?): import reads a file twice, "
+				"so save it first");
+	if (j->given) {
+		j->format = pi_format_named("matrix");
+	} else {
+		char head[4096];
+		size_t n = fread(head, 1, sizeof head, in);
+		j->format = pi_detect(head, n);
+		if (!j->format) {
+			fprintf(stderr, "pressctl: %s: line 1: not a recording of a known vendor format; pressctl import knows:\n",
+				j->file);
+			pc_import_list_formats(stderr);
+			fclose(in);
+			return EX_DATAERR;
+		}
 	}
+	j->ops = j->format->ops;
 	char why[512];
-	struct pi_sink scan = { .ctx = j, .field = scan_field, .geometry = scan_geometry, .frame = scan_frame };
+	struct pi_sink scan = { .ctx = j, .given = j->given, .field = scan_field, .geometry = scan_geometry,
+				.frame = scan_frame };
 	rewind(in);
 	scan_field(j, "source_format", j->ops->name);
 	scan_field(j, "source_file", j->file);
-	if (pi_feed_file(j->ops, in, &scan, why, sizeof why) != 0) {
-		fprintf(stderr, "pressctl: %s: %s\n", j->file, why);
-		fclose(in);
-		return EX_DATAERR;
-	}
+	uint64_t digest1;
+	if (pi_feed_file_digest(j->ops, in, &scan, &digest1, why, sizeof why) != 0)
+		return refuse(j, in, EX_DATAERR, why);
 	if (j->g.rows > 65535 || j->g.cols > 65535) {
 		fprintf(stderr, "pressctl: %s: a %ux%u grid is larger than a recording holds\n", j->file, j->g.rows,
 			j->g.cols);
 		fclose(in);
 		return EX_DATAERR;
 	}
+	if (!(j->g.period_s >= 1e-6 && j->g.period_s <= 3600))
+		return refuse(j, in, EX_DATAERR, "its rate is no rate a sensor records at (1 frame an hour to "
+				"a million a second)");
 	/* the fewest decimals that keep every value exact, or the most that fit 16 bits */
 	int want = j->decimals;
 	for (;;) {
@@ -226,23 +312,28 @@ static int import_one(struct job *j)
 		fprintf(stderr, "pressctl: %s: %s\n", j->file, note);
 		scan_field(j, "import_rounding", note);
 	}
-	struct stat st;
-	/* the file's own UTC clock when it has one, else its modification time */
-	j->start_ns = j->g.start_utc_ns ? j->g.start_utc_ns
-		      : fstat(fileno(in), &st) == 0 ? (int64_t)st.st_mtim.tv_sec * 1000000000LL : 0;
-	struct pi_sink wr = { .ctx = j, .geometry = write_geometry, .frame = write_frame };
+	session_start(j, &st0);
+	scan_field(j, "session_start_source", j->start_source);
+	struct pi_sink wr = { .ctx = j, .given = j->given, .geometry = write_geometry, .frame = write_frame };
 	rewind(in);
-	int rc = pi_feed_file(j->ops, in, &wr, why, sizeof why);
+	int rc = pi_feed_file_digest(j->ops, in, &wr, &j->digest, why, sizeof why);
+	bool changed = rc == 0 && (j->digest != digest1 || fstat(fileno(in), &st1) != 0 ||
+				   st1.st_size != st0.st_size || st1.st_mtim.tv_sec != st0.st_mtim.tv_sec ||
+				   st1.st_mtim.tv_nsec != st0.st_mtim.tv_nsec);
 	fclose(in);
 	char tmp[4096] = "";
 	if (j->rec)
 		snprintf(tmp, sizeof tmp, "%s", pd_rec_path(j->rec));
-	if (rc != 0) {
-		fprintf(stderr, "pressctl: %s: %s%s%s\n", j->file, why, j->err[0] ? ": " : "", j->err);
+	if (rc != 0 || changed) {
+		if (changed)
+			fprintf(stderr, "pressctl: %s: the file changed while it was read (still being written?): "
+				"nothing imported\n", j->file);
+		else
+			fprintf(stderr, "pressctl: %s: %s%s%s\n", j->file, why, j->err[0] ? ": " : "", j->err);
 		pd_rec_close(j->rec, NULL, 0);
 		if (tmp[0])
 			unlink(tmp);
-		return j->err[0] ? EX_CANTCREAT : EX_DATAERR;
+		return j->err[0] && !changed && !strstr(j->err, "changed") ? EX_CANTCREAT : EX_DATAERR;
 	}
 	if (pd_rec_close(j->rec, j->err, sizeof j->err) != 0 || link(tmp, j->out) != 0) {
 		fprintf(stderr, "pressctl: %s: %s\n", j->out, j->err[0] ? j->err : strerror(errno));
@@ -261,6 +352,10 @@ int pc_cmd_import(const struct pc_global *g, const struct pc_args *a)
 	(void)g;
 	const char *out = pc_args_get(a, "output");
 	const char *dir = pc_args_get(a, "dir");
+	struct pi_given given;
+	int grc = pc_import_given(a, &given);
+	if (grc < 0)
+		return EX_USAGE;
 	if (a->npos < 1)
 		return pc_args_usage(a, "import takes one FILE or more");
 	if (out && dir)
@@ -274,6 +369,7 @@ int pc_cmd_import(const struct pc_global *g, const struct pc_args *a)
 			return EX_OSERR;
 		char outbuf[4096];
 		j->file = a->pos[i];
+		j->given = grc ? &given : NULL;
 		if (out) {
 			j->out = out;
 		} else {

@@ -9,6 +9,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "import_cli.h"
 #include "keys.h"
 #include "offline.h"
 #include "parse.h"
@@ -33,7 +34,11 @@ static const struct pc_optspec report_opts[] = {
 	{ "output", 'o', true, false }, { "set", 's', true, true }, { "unit", 0, true, false },
 	{ "maps-csv", 0, true, false },
 };
-static const struct pc_optspec import_opts[] = { { "output", 'o', true, false }, { "dir", 'd', true, false } };
+static const struct pc_optspec import_opts[] = {
+	{ "output", 'o', true, false }, { "dir", 'd', true, false },	  { "matrix", 0, true, false },
+	{ "rate", 0, true, false },	{ "pitch", 0, true, false },	  { "unit", 0, true, false },
+	{ "order", 0, true, false },	{ "flip-rows", 0, false, false }, { "flip-cols", 0, false, false },
+};
 static const struct pc_optspec record_opts[] = {
 	{ "device", 'd', true, false }, { "dir", 0, true, false }, { "meta", 0, true, true },
 };
@@ -62,7 +67,7 @@ static const struct command commands[] = {
 	{ "recover", "recover FILE", NULL, 0, pc_cmd_recover },
 	{ "report", "report FILE... -o OUT.pdf|OUT.svg|OUT.png [--set analysis.KEY=VALUE]... [--unit kPa|mmHg] [--maps-csv DIR]",
 	  OPTS(report_opts), pc_cmd_report },
-	{ "import", "import FILE... [-o OUT.h5 | -d DIR]", OPTS(import_opts), pc_cmd_import },
+	{ "import", PC_IMPORT_SYNOPSIS, OPTS(import_opts), pc_cmd_import },
 	{ "hotplug", "hotplug add|remove PATH", NULL, 0, pc_cmd_hotplug },
 	{ "keygen", "keygen NAME", NULL, 0, pc_cmd_keygen },
 };
@@ -158,22 +163,13 @@ static void help(void)
 "        device, analysis, meta, and events.<table> struct arrays.\n"
 "\n"
 "    import FILE... [-o OUT.h5 | -d DIR]\n"
+"    import --matrix ROWSxCOLS --rate HZ --pitch MM[xMM] --unit UNIT FILE...\n"
 "        Other vendors' recordings as pressd recordings, one per FILE\n"
-"        (default ./NAME.h5), the format told by the content. Each keeps\n"
-"        its header fields as root attributes, the frames' values (exact,\n"
-"        or rounded to the decimals 16 bits hold: import_rounding says),\n"
-"        its unit, pitch, rate and timing (docs/import.md):\n"
-"          Tekscan ASCII movie (.asf): ROWS x COLS, kPa/mmHg/N/counts\n"
-"          XSENSOR CSV: each frame's SENSORs side by side, mmHg or kPa;\n"
-"            per-frame statistics and GROUPs dropped\n"
-"          novel emed .lst: the printed window, kPa; Force sums dropped\n"
-"          novel pliance .asc: a grid from the sensor corners (a 1 x n\n"
-"            strip if not rectilinear), kPa; force/COP table dropped\n"
-"          novel pedar .asc: a 1 x n strip of the insoles' sensors, kPa\n"
-"          stappone CSV: a 1 x n strip of pressure_NN counts, the\n"
-"            timestamps' UTC clock; IMU columns dropped\n"
-"        Exit 65 when a file is not a complete recording (the file and\n"
-"        line say why), no output then.\n"
+"        (default ./NAME.h5), the format told by the content; a plain\n"
+"        matrix with its geometry given. The formats, with an example of\n"
+"        each: pressctl import --help (docs/import.md). Exit 65 when a file\n"
+"        is not a complete recording (the file and line say why), no\n"
+"        output then.\n"
 "\n"
 "    report FILE... -o OUT.pdf|OUT.svg|OUT.png [--set analysis.KEY=VALUE]...\n"
 "           [--unit kPa|mmHg] [--maps-csv DIR]\n"
@@ -315,7 +311,10 @@ int main(int argc, char **argv)
 	if (pc_args_parse(&a, argc - first - 1, argv + first + 1, false) < 0) {
 		rc = EX_USAGE;
 	} else if (pc_args_has(&a, "help")) {
-		printf("usage: pressctl %s\n", cmd->synopsis);
+		if (cmd->run == pc_cmd_import) /* the formats, from the importers' registry */
+			pc_import_help();
+		else
+			printf("usage: pressctl %s\n", cmd->synopsis);
 		rc = 0;
 	} else if ((rc = apply_globals(&a, &g)) == 0 && (rc = pc_keys_load(&g)) == 0) {
 		rc = cmd->run(&g, &a);

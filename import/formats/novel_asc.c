@@ -16,8 +16,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 #include "novel_layout.h"
 
 #define NV_NOMINAL_PITCH_MM 10.0 /* a strip of sensors of unknown area */
@@ -34,6 +35,7 @@ struct nv {
 	bool have_period, have_total;
 	char unit[16];
 	char notes[1024];
+	struct pi_when start; /* the header's date/time */
 	unsigned n;   /* sensors in the table */
 	unsigned *cell;
 	size_t ncells;
@@ -125,12 +127,14 @@ static int header_value(struct nv *p, const char *key, const char *s, size_t n, 
 			p->rate_hz = v;
 	} else if (!strncmp(key, "total time", 10)) {
 		p->have_total = number(s, n, &p->total_s); /* informative: the table's end is checked against it */
+	} else if (!strcmp(key, "date/time")) {
+		pi_parse_when(s, n, &p->start); /* "17.06.23 15.21": day.month.year hour.minute */
 	} else if (!strcmp(key, "mat type")) {
 		p->pliance = true;
 	} else if (!strcmp(key, "pressure values in")) {
 		char u[32];
 		pi_text(u, sizeof u, s, n);
-		if (strcmp(u, "kPa")) {
+		if (strcasecmp(u, "kPa")) {
 			snprintf(err, errlen, "pressure values in \"%.20s\": only kPa is known", u);
 			return -1;
 		}
@@ -149,7 +153,7 @@ static int header_line(struct nv *p, const char *s, size_t n, char *err, size_t 
 	for (size_t i = 0; i < NKNOWN; i++) {
 		size_t k = strlen(known[i]);
 		for (size_t j = 0; j + k <= n; j++)
-			if (!memcmp(s + j, known[i], k)) {
+			if (!strncasecmp(s + j, known[i], k)) { /* keys in any case */
 				pos[found] = j;
 				order[found++] = (int)i;
 				break;
@@ -254,7 +258,7 @@ static int begin_table(struct nv *p, const char *s, size_t n, size_t at, char *e
 		return -1;
 	}
 	struct nv_grid grid;
-	struct pi_geometry g = { .period_s = p->rate_hz > 0 ? 1.0 / p->rate_hz : p->period_s };
+	struct pi_geometry g = { .period_s = p->rate_hz > 0 ? 1.0 / p->rate_hz : p->period_s, .start = p->start };
 	snprintf(g.unit, sizeof g.unit, "%s", p->unit);
 	if (nv_corners_grid(k, &grid, p->cell)) {
 		g.rows = grid.rows, g.cols = grid.cols;
@@ -272,6 +276,17 @@ static int begin_table(struct nv *p, const char *s, size_t n, size_t at, char *e
 			area += k->c[(size_t)i * NV_KEYS + 10];
 		/* a strip's pitch is nominal: the mean sensor's side when the areas are known */
 		g.pitch_x_mm = g.pitch_y_mm = area > 0 ? sqrt(area / p->n) * 10 : NV_NOMINAL_PITCH_MM;
+		/* said in the file, so a force from it is not taken for a measured one */
+		char note[256];
+		if (area > 0)
+			snprintf(note, sizeof note, "mean of the file's sensor areas, %.1f mm2 (each sensor's own area is "
+				 "in its corners' attributes); force from it is approximate", area * 100 / p->n);
+		else
+			snprintf(note, sizeof note, "nominal: %.0f mm2 a sensor; the file gives no sensor areas (pedar's "
+				 "real ones are about 150-200 mm2 and differ by insole), so area and force are nominal",
+				 NV_NOMINAL_PITCH_MM * NV_NOMINAL_PITCH_MM);
+		if (field(p, "sensor_area", note, strlen(note), err, errlen) != 0)
+			return -1;
 		for (unsigned i = 0; i < p->n; i++)
 			p->cell[i] = i;
 	}
@@ -395,11 +410,25 @@ static int nv_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_novel_asc = {
+static const struct pi_parser_ops ops = {
 	.name = "novel-asc",
 	.open = nv_open,
 	.survey = nv_survey,
 	.line = nv_line,
 	.finish = nv_finish,
 	.close = nv_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return pi_head_has(h, n, "time per frame [secs]") || pi_head_has(h, n, "scanning rate [Hz]") ? 10 : 0;
+}
+
+const struct pi_format pi_format_novel_asc = {
+	.name = "novel_asc",
+	.title = "novel pliance / pedar export (.asc)",
+	.example = "0.010  12.5  0.0  7.5 ...  (time[secs], then one value per numbered sensor)",
+	.keeps = "pliance: a grid from the sensor corners (a 1 x n strip if not rectilinear); pedar: a 1 x n strip; kPa",
+	.detect = detect,
+	.ops = &ops,
 };

@@ -14,11 +14,13 @@
  * and checked, so a file cut inside one is refused. The frame period is
  * the mean over the file of the frames' Time (a survey pass reads it; the
  * clock has 1 ms steps, so one interval alone would be off by up to 8 %). */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
 #define XS_MAX_SENSORS 8
 #define XS_MAX_SIDE 4096
@@ -42,6 +44,7 @@ struct xs {
 	/* this frame */
 	uint64_t frame_no, frames;
 	bool have_time;
+	char date[80]; /* frame 1's Date, for the session's start */
 	double clock, first_clock, prev_clock, day;
 	unsigned sensor, groups, row, rows, cols;
 	double w, h;
@@ -110,9 +113,16 @@ static bool blank(const char *s, size_t n)
 	return true;
 }
 
+/* Keys in any case: XSENSOR's own "Rows", a script's "ROWS" */
 static bool is_key(const char *key, const char *want)
 {
-	return !strcmp(key, want);
+	return !strcasecmp(key, want);
+}
+
+static bool starts_ci(const char *s, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+	return n >= k && !strncasecmp(s, prefix, k);
 }
 
 /* A clock that goes back from the last hour of a day into the first has
@@ -126,9 +136,9 @@ static int xs_survey(void *v, const char *s, size_t n, char *err, size_t errlen)
 {
 	(void)err, (void)errlen;
 	struct xs *p = v;
-	if (n > 6 && !memcmp(s, "FRAME,", 6)) {
+	if (n > 6 && starts_ci(s, n, "FRAME,")) {
 		p->survey_frames++;
-	} else if (n > 5 && !memcmp(s, "Time,", 5)) {
+	} else if (n > 5 && starts_ci(s, n, "Time,")) {
 		size_t e = 5;
 		while (e < n && s[e] != ',')
 			e++;
@@ -140,7 +150,7 @@ static int xs_survey(void *v, const char *s, size_t n, char *err, size_t errlen)
 		if (c >= p->s_prev || past_midnight(p->s_prev, c)) /* else the line pass refuses it */
 			p->s_span += c >= p->s_prev ? c - p->s_prev : c + 86400 - p->s_prev;
 		p->s_prev = c;
-	} else if (n > 7 && !memcmp(s, "SENSOR,", 7) && p->survey_frames == 1) {
+	} else if (n > 7 && starts_ci(s, n, "SENSOR,") && p->survey_frames == 1) {
 		p->survey_sensors++;
 	}
 	return 0;
@@ -209,8 +219,8 @@ static int begin(struct xs *p, char *err, size_t errlen)
 	p->sensor_w = p->w, p->sensor_h = p->h;
 	p->g.rows = p->rows;
 	p->g.cols = p->cols * p->sensors;
-	p->g.pitch_x_mm = p->w * 10;
-	p->g.pitch_y_mm = p->h * 10;
+	p->g.pitch_x_mm = p->w; /* mm */
+	p->g.pitch_y_mm = p->h;
 	p->g.period_s = p->s_span / (double)(p->survey_frames - 1);
 	p->value = calloc((size_t)p->g.rows * p->g.cols, sizeof *p->value);
 	if (!p->value) {
@@ -234,13 +244,20 @@ static int sensor_field(struct xs *p, const char *key, const char *val, char *er
 			return -1;
 		}
 		*(key[0] == 'R' ? &p->rows : &p->cols) = (unsigned)l;
-	} else if (is_key(key, "Sensel Width (cm)") || is_key(key, "Sensel Height (cm)")) {
+	} else if (starts_ci(key, strlen(key), "Sensel Width") || starts_ci(key, strlen(key), "Sensel Height")) {
+		/* the unit in the key, "(cm)" as XSENSOR writes, else in the value, else cm */
+		const char *paren = strchr(key, '(');
+		char unit[16] = "cm";
+		if (paren)
+			snprintf(unit, sizeof unit, "%.*s", (int)strcspn(paren + 1, ")"), paren + 1);
+		char with_unit[600];
 		double d = strtod(val, &end);
-		if (end == val || *end || !(d > 0) || d > 1000) {
-			snprintf(err, errlen, "%s is not a length: \"%.40s\"", key, val);
+		snprintf(with_unit, sizeof with_unit, "%s %s", val, end != val && *end == '\0' ? unit : "");
+		if (!pi_length_mm(with_unit, strlen(with_unit), &d) || d > 10000) {
+			snprintf(err, errlen, "%s is not a length (mm, cm, inches): \"%.40s\"", key, val);
 			return -1;
 		}
-		*(key[7] == 'W' ? &p->w : &p->h) = d;
+		*(tolower((unsigned char)key[7]) == 'w' ? &p->w : &p->h) = d;
 	} else {
 		return 0; /* this frame's statistics: derived, dropped */
 	}
@@ -258,7 +275,7 @@ static int sensels(struct xs *p, char *err, size_t errlen)
 	if (p->frames == 0 && p->sensor == 1 && begin(p, err, errlen) != 0)
 		return -1;
 	if (p->rows != p->sensor_rows || p->cols != p->sensor_cols || p->w != p->sensor_w || p->h != p->sensor_h) {
-		snprintf(err, errlen, "frame %llu sensor %u is %ux%u of %gx%g cm, the first %ux%u of %gx%g cm: "
+		snprintf(err, errlen, "frame %llu sensor %u is %ux%u of %gx%g mm, the first %ux%u of %gx%g mm: "
 			 "sensors side by side must match", (unsigned long long)p->frame_no, p->sensor, p->rows,
 			 p->cols, p->w, p->h, p->sensor_rows, p->sensor_cols, p->sensor_w, p->sensor_h);
 		return -1;
@@ -384,11 +401,11 @@ static int xs_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 			return -1;
 		}
 		if (is_key(key, "Units")) {
-			if (strcmp(val, "mmHg") && strcmp(val, "kPa")) {
+			if (strcasecmp(val, "mmHg") && strcasecmp(val, "kPa")) {
 				snprintf(err, errlen, "Units \"%.20s\" is none of mmHg, kPa", val);
 				return -1;
 			}
-			snprintf(p->g.unit, sizeof p->g.unit, "%.15s", val);
+			snprintf(p->g.unit, sizeof p->g.unit, "%s", tolower((unsigned char)val[0]) == 'k' ? "kPa" : "mmHg");
 			p->have_unit = true;
 		}
 		return field(p, key, val, err, errlen);
@@ -412,6 +429,13 @@ static int xs_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 			}
 			p->prev_clock = p->clock = c;
 			p->have_time = true;
+		}
+		if (p->frames == 0 && is_key(key, "Date"))
+			snprintf(p->date, sizeof p->date, "%.79s", val);
+		if (p->frames == 0 && is_key(key, "Time") && p->date[0]) { /* the session's start */
+			char both[sizeof p->date + 520];
+			snprintf(both, sizeof both, "%s %s", p->date, val);
+			pi_parse_when(both, strlen(both), &p->g.start);
 		}
 		if (!is_key(key, "SENSOR"))
 			return p->frames == 0 && (is_key(key, "Date") || is_key(key, "Time"))
@@ -495,11 +519,25 @@ static int xs_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_xsensor = {
+static const struct pi_parser_ops ops = {
 	.name = "xsensor-csv",
 	.open = xs_open,
 	.survey = xs_survey,
 	.line = xs_line,
 	.finish = xs_finish,
 	.close = xs_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return pi_head_has(h, n, "\nFRAME,") && pi_head_has(h, n, "Units:,") ? 10 : 0;
+}
+
+const struct pi_format pi_format_xsensor = {
+	.name = "xsensor",
+	.title = "XSENSOR CSV export",
+	.example = "FRAME,1464  then Date, Time, SENSOR blocks of Rows x Columns values",
+	.keeps = "each frame's SENSORs side by side, mmHg or kPa; per-frame statistics and GROUPs dropped",
+	.detect = detect,
+	.ops = &ops,
 };

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
 #define EM_MAX_SIDE 4096
 #define EM_HDR_LEN 4096
@@ -43,6 +43,7 @@ struct em {
 	int64_t *value;
 	int decimals;
 	uint64_t frames;
+	char sep; /* this line's: '\t', or ' ' for runs of blanks */
 };
 
 static void *em_open(const struct pi_sink *sink)
@@ -213,8 +214,9 @@ static int labels_line(struct em *p, const char *s, size_t n, char *err, size_t 
 	unsigned c = 0;
 	long col0 = 0, l;
 	bool force = false;
-	pi_fields_init(&fs, s, n, '\t');
-	pi_fields_next(&fs, &f, &len); /* the empty corner */
+	pi_fields_init(&fs, s, n, p->sep);
+	if (p->sep == '\t')
+		pi_fields_next(&fs, &f, &len); /* the empty corner */
 	while (pi_fields_next(&fs, &f, &len)) {
 		if (force) {
 			snprintf(err, errlen, "a column label after Force");
@@ -305,7 +307,7 @@ static int row_line(struct em *p, const char *s, size_t n, char *err, size_t err
 	const char *f;
 	size_t len;
 	long label;
-	pi_fields_init(&fs, s, n, '\t');
+	pi_fields_init(&fs, s, n, p->sep);
 	pi_fields_next(&fs, &f, &len);
 	if (len == 5 && !memcmp(f, "Force", 5))
 		return end_page(p, err, errlen); /* the column sums: derived, dropped */
@@ -376,9 +378,36 @@ static int row_line(struct em *p, const char *s, size_t n, char *err, size_t err
 	return 0;
 }
 
+/* A header line written with spaces: its items split at runs of two or
+ * more spaces, as the tabs novel writes. */
+static int spaced_header_line(struct em *p, const char *s, size_t n, char *err, size_t errlen)
+{
+	char *t = malloc(n + 1);
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		size_t run = 0;
+		while (i + run < n && s[i + run] == ' ')
+			run++;
+		if (run >= 2 || (run && o == 0)) {
+			t[o++] = '\t';
+			i += run;
+		} else {
+			t[o++] = s[i++];
+		}
+	}
+	int rc = header_line(p, t, o, err, errlen);
+	free(t);
+	return rc;
+}
+
 static int em_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 {
 	struct em *p = v;
+	p->sep = memchr(s, '\t', n) ? '\t' : ' ';
 	while (n > 0 && *s == '\f') /* a page break */
 		s++, n--;
 	size_t k = 0;
@@ -411,11 +440,11 @@ static int em_line(void *v, const char *s, size_t n, char *err, size_t errlen)
 	case EM_HEADER:
 		if (blank)
 			return 0;
-		if (n > 1 && s[0] == '\t' && (unsigned)(s[k] - '0') < 10) {
-			/* the labels line starts with a tab and a number; header items with a tab and a word */
+		if (n > 1 && (s[0] == '\t' || s[0] == ' ') && (unsigned)(s[k] - '0') < 10) {
+			/* the labels line starts with a blank and a number; header items with a blank and a word */
 			return labels_line(p, s, n, err, errlen);
 		}
-		return header_line(p, s, n, err, errlen);
+		return p->sep == ' ' ? spaced_header_line(p, s, n, err, errlen) : header_line(p, s, n, err, errlen);
 	case EM_ROWS:
 		if (blank) {
 			snprintf(err, errlen, "picture %ld: a blank line before its Force row", p->pict);
@@ -445,10 +474,24 @@ static int em_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_emed = {
+static const struct pi_parser_ops ops = {
 	.name = "novel-emed-lst",
 	.open = em_open,
 	.line = em_line,
 	.finish = em_finish,
 	.close = em_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return pi_head_has(h, n, "Pict-No.") || pi_head_has(h, n, "Time/picture") ? 10 : 0;
+}
+
+const struct pi_format pi_format_emed = {
+	.name = "emed",
+	.title = "novel emed listing (.lst)",
+	.example = "30<TAB>0.00<TAB>12.50...  (a row label, then the row; one page per picture)",
+	.keeps = "the printed window, kPa; Force sums dropped",
+	.detect = detect,
+	.ops = &ops,
 };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import.h"
+#include "vendor_parser.h"
 
 #define ST_MAX_COLS 256
 #define ST_NOMINAL_PITCH_MM 10.0 /* a strip: neighbours are not neighbours on the sole */
@@ -144,6 +144,12 @@ static int st_begin(struct st *p, char *err, size_t errlen)
 		.period_s = (double)(p->last_ts - p->first_ts) / 1000.0 / (double)(p->samples - 1),
 	};
 	snprintf(g.unit, sizeof g.unit, "counts");
+	static const char note[] = "nominal: 100 mm2 a sensor; the file gives no sensor areas, so area (and any "
+				   "force after a calibration) is nominal";
+	if (p->sink.field && p->sink.field(p->sink.ctx, "sensor_area", note) != 0) {
+		snprintf(err, errlen, "cannot keep header field sensor_area");
+		return -1;
+	}
 	/* milliseconds since 1970 between 2000 and 2100: the sole's UTC clock */
 	if (p->first_ts > 946684800000LL && p->first_ts < 4102444800000LL)
 		g.start_utc_ns = p->first_ts * 1000000;
@@ -267,11 +273,26 @@ static int st_finish(void *v, char *err, size_t errlen)
 	return 0;
 }
 
-const struct pi_parser_ops pi_stappone = {
+static const struct pi_parser_ops ops = {
 	.name = "stappone-csv",
 	.open = st_open,
 	.survey = st_survey,
 	.line = st_line,
 	.finish = st_finish,
 	.close = st_close,
+};
+
+static int detect(const char *h, size_t n)
+{
+	return (pi_head_starts(h, n, "sole_id,") || pi_head_starts(h, n, "timestamp,")) && pi_head_has(h, n, ",pressure_")
+		       ? 10 : 0;
+}
+
+const struct pi_format pi_format_stappone = {
+	.name = "stappone",
+	.title = "stappone insole CSV",
+	.example = "1,1768494979568,-1780,...,357,474,269,0  (sole_id, timestamp ms, IMU, pressure_NN, corrupt)",
+	.keeps = "a 1 x n strip of pressure_NN counts, the timestamps' UTC clock; IMU columns dropped",
+	.detect = detect,
+	.ops = &ops,
 };
