@@ -13,7 +13,7 @@
 
 #include "control.h"
 #include "format.h"
-#include "frame.h"
+#include "frame_message.h"
 #include "parse.h"
 #include "stream.h"
 

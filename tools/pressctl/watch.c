@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "format.h"
-#include "frame.h"
+#include "frame_message.h"
 #include "map.h"
 #include "parse.h"
 #include "stream.h"

@@ -13,7 +13,7 @@
 #include "options.h"
 #include "pty.h"
 #include "sim/scenario.h"
-#include "truth.h"
+#include "truth_file.h"
 
 struct device {
 	const struct sim_opts *opt;

@@ -57,7 +57,7 @@ static void help(FILE *out)
 "\n"
 "    The frames are deterministic: the same options give the same bytes.\n"
 "    Device time is seq / rate; the scenario's events are listed by the\n"
-"    ground truth in drivers/sim/scenario.h.\n"
+"    ground truth in tests/scenario_truth/scenario_truth.h.\n"
 "\n"
 "    Waiting for a reader: nothing is sent until some process opens the\n"
 "    slave side. pressd-sim watches the master with poll(), which reports\n"
