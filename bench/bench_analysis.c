@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "analysis.h"
 
 #define NFRAMES 64
@@ -25,13 +26,6 @@
 #define PITCH 10.0
 #define SIGMA 12.0
 #define FULL 4095
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -102,12 +96,12 @@ static volatile uint64_t sink;
 static double bench_sum(const uint8_t *frames, size_t ncells, double secs)
 {
 	uint64_t n = 0;
-	double t0 = now_s(), t;
+	double t0 = pd_mono_s(), t;
 	do {
 		for (int k = 0; k < NFRAMES; k++)
 			sink += sum_pass(frames + (size_t)k * ncells * 2, ncells);
 		n += NFRAMES;
-		t = now_s();
+		t = pd_mono_s();
 	} while (t - t0 < secs);
 	return n / (t - t0);
 }
@@ -138,7 +132,7 @@ static double bench_analysis(const uint8_t *frames, int side, double secs)
 		pd_analysis_feed(a, &f);
 	}
 	uint64_t timed = 0;
-	double t0 = now_s(), t;
+	double t0 = pd_mono_s(), t;
 	do {
 		for (int k = 0; k < NFRAMES; k++, n++) {
 			f.seq = (uint32_t)n;
@@ -147,7 +141,7 @@ static double bench_analysis(const uint8_t *frames, int side, double secs)
 			pd_analysis_feed(a, &f);
 		}
 		timed += NFRAMES;
-		t = now_s();
+		t = pd_mono_s();
 	} while (t - t0 < secs);
 	pd_analysis_flush(a);
 	pd_analysis_free(a);
