@@ -9,114 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "frame.h"
 #include "params.h"
 
-enum pd_event_type {
-	PD_EV_CONTACT,
-	PD_EV_PRESS,
-	PD_EV_HOLD,
-	PD_EV_PULSES,
-	PD_EV_STROKE,
-	PD_EV_ROLL,
-	PD_EV_TARE, /* a baseline came into force */
-};
-#define PD_EV_COUNT (PD_EV_TARE + 1)
-
-enum pd_phase {
-	PD_PHASE_NONE,     /* events reported once, when they end */
-	PD_PHASE_START,
-	PD_PHASE_MOVE,     /* contact: at most contact_rate_hz (device time) */
-	PD_PHASE_PROGRESS, /* hold: every second of device time */
-	PD_PHASE_END,
-};
-
-/* Positions are mm (x = col × pitch_x_mm, y = row × pitch_y_mm, (0, 0) at
- * the centre of cell (0, 0)); col/row are fractional cell coordinates.
- * Pressures are in the device's calibrated unit (pd_event.units), else in
- * counts. Times and durations are device seconds. */
-
-struct pd_ev_contact {
-	uint32_t id; /* stable while the contact lasts, never reused */
-	double x, y, col, row; /* the refined peak */
-	double cop_x, cop_y;   /* centre of pressure */
-	double peak;           /* highest cell, after tare */
-	double force;          /* newtons, when has_force (calibrated in kPa) */
-	bool has_force;
-	double area_mm2;
-	double duration; /* so far; end: the whole contact */
-};
-
-struct pd_ev_press {
-	uint32_t id, contact;
-	double t_start, duration;
-	double peak, mean; /* of the contact's peak pressure over the press */
-	double impulse;    /* ∫ peak pressure dt: pressure × s */
-	double x, y;       /* where, at its peak */
-};
-
-struct pd_ev_hold {
-	uint32_t id, contact;
-	double x, y;            /* where it settled (roller: x along the axis, y along the body) */
-	double t_start;         /* back-dated to when it settled */
-	double duration;        /* so far; end: the whole hold */
-	double peak, mean, impulse;
-	double drift_mm;        /* farthest from where it settled */
-	double target_s;
-	bool reached;           /* duration >= target_s */
-};
-
-#define PD_PULSES_MAX_LISTED 64
-
-struct pd_ev_pulses {
-	uint32_t id;
-	double x, y; /* where the first press was */
-	uint32_t count;
-	uint32_t ndurations; /* min(count, PD_PULSES_MAX_LISTED) */
-	double durations[PD_PULSES_MAX_LISTED];
-	double t_start, t_end;
-	double mean_peak;
-};
-
-struct pd_ev_stroke {
-	uint32_t id, contact;
-	double x0, y0, x1, y1;
-	double length_mm; /* path length */
-	double duration, speed_mm_s;
-	double direction_deg; /* start to end, 0 = +x, 90 = +y, [0, 360) */
-	double mean, peak;
-	uint32_t pass; /* 1 + earlier strokes that crossed the same spot */
-};
-
-struct pd_ev_roll {
-	uint32_t id;
-	double from_mm, to_mm; /* along the body */
-	double length_mm, duration, speed_mm_s;
-	int direction; /* +1 encoder counting up, -1 down */
-	double mean_force, peak_force;
-	double peak_axis_mm; /* where along the roller's axis the load peaked */
-};
-
-struct pd_ev_tare {
-	uint32_t frames; /* averaged into the baseline */
-	double mean;     /* the baseline's mean over the cells, in `units` */
-};
-struct pd_event {
-	enum pd_event_type type;
-	enum pd_phase phase;
-	double t;           /* device time of the frame that produced it */
-	uint32_t frame;     /* that frame's sequence number */
-	const char *units;  /* "kPa", "N" or "counts" */
-	union {
-		struct pd_ev_contact contact;
-		struct pd_ev_press press;
-		struct pd_ev_hold hold;
-		struct pd_ev_pulses pulses;
-		struct pd_ev_stroke stroke;
-		struct pd_ev_roll roll;
-		struct pd_ev_tare tare;
-	} u;
-};
+/* The events themselves (struct pd_event, enum pd_event_type, enum
+ * pd_phase) are declared once, in model/events.def: model/event.h. */
 
 typedef void (*pd_event_fn)(void *ctx, const struct pd_event *ev);
 

@@ -10,8 +10,8 @@
 #include "analysis.h"
 #include "clock.h"
 #include "consumer_runner.h"
-#include "event_json.h"
-#include "event_log.h"
+#include "message_json.h"
+#include "event.h"
 #include "log.h"
 #include "outlet.h"
 

@@ -24,6 +24,7 @@
 #include "frame_trace.h"
 #include "log.h"
 #include "options.h"
+#include "process.h"
 #include "ports_list.h"
 #include "publisher.h"
 #include "recorder.h"
@@ -108,32 +109,6 @@ static int build_config(const struct pd_options *o, struct pd_config *c)
 			pd_err("device %s: %s", c->devices[i].id, err);
 			return i >= first_cmdline ? PD_EXIT_USAGE : PD_EXIT_CONFIG;
 		}
-	return 0;
-}
-
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	pid = fork(); /* never a session leader again: no controlling tty */
-	if (pid < 0)
-		return -1;
-	if (pid > 0)
-		_exit(0);
-	umask(027);
-	if (chdir("/") != 0)
-		return -1;
-	int fd = open("/dev/null", O_RDWR);
-	if (fd < 0)
-		return -1;
-	dup2(fd, 0), dup2(fd, 1), dup2(fd, 2);
-	if (fd > 2)
-		close(fd);
 	return 0;
 }
 
@@ -291,20 +266,6 @@ static void reload(struct daemon *dm)
 	free(fresh);
 	pd_log_set_level(level_from(&dm->cfg, dm->opt.verbosity));
 	pd_log(LOG_NOTICE, "configuration reloaded");
-}
-
-static int setup_signals(void)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	/* Blocked before any thread starts, so only the signalfd sees them. */
-	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-		return -1;
-	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
 static void run(struct daemon *dm)
@@ -471,13 +432,13 @@ int main(int argc, char **argv)
 	pd_log_set_level(level_from(&dm.cfg, dm.opt.verbosity));
 
 	if (!dm.opt.foreground) {
-		if (daemonize() != 0) {
+		if (pd_daemonize() != 0) {
 			pd_err("cannot daemonize: %m");
 			return 1;
 		}
 		pd_log_init("pressd", 1, level_from(&dm.cfg, dm.opt.verbosity));
 	}
-	dm.sigfd = setup_signals();
+	dm.sigfd = pd_signals_fd();
 	if (dm.sigfd < 0 || open_devices(&dm) != 0) {
 		shutdown_all(&dm);
 		pd_options_free(&dm.opt);

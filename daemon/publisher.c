@@ -10,7 +10,7 @@
 #include <zmq.h>
 
 #include "consumer_runner.h"
-#include "event_json.h"
+#include "message_json.h"
 #include "log.h"
 #include "outlet.h"
 

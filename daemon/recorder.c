@@ -16,7 +16,7 @@
 #include "analysis_worker.h"
 #include "clock.h"
 #include "consumer_runner.h"
-#include "event_json.h"
+#include "message_json.h"
 #include "log.h"
 #include "outlet.h"
 #include "recording.h"
@@ -293,6 +293,18 @@ static void forget_held(struct dev_rec *d)
 	d->nheld = 0;
 }
 
+/* A published event into the file, as the struct it was made from. */
+static int append_json(struct pd_rec *rec, const json_t *j)
+{
+	struct pd_event ev;
+	char err[160];
+	if (pd_event_from_json(j, &ev, err, sizeof err) != 0) {
+		pd_warn("recorder: %s", err);
+		return PD_REC_REJECTED;
+	}
+	return pd_rec_append_event(rec, &ev);
+}
+
 /* An event that came before the frame it belongs to was in a file: kept
  * (the latest HELD_MAX) until that frame is. */
 static void hold_event(struct dev_rec *d, json_t *ev)
@@ -317,7 +329,7 @@ static void write_held(struct dev_rec *d, double upto)
 		double t = json_number_value(json_object_get(d->held[n], "t"));
 		if (t > upto)
 			break;
-		if (d->rec && t >= d->file_t0 && pd_rec_append_event(d->rec, NULL, d->held[n]) == PD_REC_FAILED)
+		if (d->rec && t >= d->file_t0 && append_json(d->rec, d->held[n]) == PD_REC_FAILED)
 			fail(d);
 		json_decref(d->held[n]);
 	}
@@ -489,7 +501,7 @@ static void take_setting(struct dev_rec *d, const json_t *ev)
 	const char *value = json_string_value(json_object_get(ev, "value"));
 	if (key && value && pd_analysis_params_set(&d->params, key, value, err, sizeof err) != 0)
 		pd_warn("%s: recorder: setting %s=%s: %s", d->dev->id, key, value, err);
-	if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
+	if (d->rec && append_json(d->rec, ev) == PD_REC_FAILED)
 		fail(d);
 }
 
@@ -519,7 +531,7 @@ static void take_finished(struct dev_rec *d, json_t *ev)
 		return;
 	if (jt && json_number_value(jt) < d->file_t0)
 		return;
-	if (d->rec && pd_rec_append_event(d->rec, NULL, ev) == PD_REC_FAILED)
+	if (d->rec && append_json(d->rec, ev) == PD_REC_FAILED)
 		fail(d);
 }
 

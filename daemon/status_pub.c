@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
-#include "event_json.h"
+#include "message_json.h"
 
 #define STATUS_JSON_MAX 4096
 

@@ -637,125 +637,107 @@ int pd_rec_reader_times(struct pd_rec_reader *rd, uint64_t first, size_t n, doub
 	return 0;
 }
 
-uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *type)
+uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, enum pd_event_type type)
 {
-	const struct pd_table *t = pd_schema_find(type);
+	const struct pd_table *t = pd_schema_table(type);
 	return t ? rd->nrows[t - pd_event_tables] : 0;
 }
 
-static json_t *column_json(const struct pd_col *c, const uint8_t *p)
+/* One stored column back into the event. */
+static void column_back(const struct pd_col *c, const uint8_t *p, struct pd_event *ev)
 {
+	switch (c->env) {
+	case PD_ENV_SEQ: memcpy(&ev->seq, p, 8); return;
+	case PD_ENV_T: memcpy(&ev->t, p, 8); return;
+	case PD_ENV_TIME: memcpy(&ev->time, p, 8); return;
+	case PD_ENV_FRAME_SEQ: memcpy(&ev->frame, p, 4); return;
+	case PD_ENV_NONE: break;
+	}
+	const struct pd_field *f = c->field;
+	if (!f)
+		return; /* version 1's durations: durations() */
+	void *dst = pd_field_ptr(f, ev);
 	switch (c->kind) {
-	case PD_COL_U32: {
-		uint32_t v;
-		memcpy(&v, p, 4);
-		return json_integer(v);
-	}
-	case PD_COL_I32: {
-		int32_t v;
-		memcpy(&v, p, 4);
-		return json_integer(v);
-	}
-	case PD_COL_U64: {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		return json_integer((json_int_t)v);
-	}
-	case PD_COL_F64: {
-		double v;
-		memcpy(&v, p, 8);
-		return isnan(v) ? NULL : json_real(v); /* no value: left out */
-	}
-	case PD_COL_BOOL: return json_boolean(*p != 0);
+	case PD_COL_U32:
+	case PD_COL_I32: memcpy(dst, p, 4); return;
+	case PD_COL_U64: memcpy(dst, p, 8); return;
+	case PD_COL_F64:
+		memcpy(dst, p, 8);
+		if (f->when == PD_FW_IF_SET)
+			*(bool *)((char *)ev + f->count_offset) = !isnan(*(double *)dst);
+		return;
+	case PD_COL_BOOL: *(bool *)dst = *p != 0; return;
 	case PD_COL_STR: {
 		char s[PD_REC_LABEL_BYTES + 1];
 		memcpy(s, p, c->len);
 		s[c->len] = '\0';
-		json_t *j = json_string(s);
-		return j ? j : json_string("(not UTF-8)");
+		if (f->kind == PD_FK_UNITS) {
+			/* Units the file does not know are counts: values
+			 * with no unit to convert them by. */
+			const char *u = pd_units_static(s);
+			ev->units = u ? u : "counts";
+			return;
+		}
+		size_t cap = f->kind == PD_FK_LABEL ? PD_EV_LABEL_BYTES : PD_EV_KEY_BYTES;
+		pd_utf8_copy(dst, cap, s);
+		return;
 	}
-	case PD_COL_F64_ARRAY: return NULL; /* version 1's durations: durations() */
+	case PD_COL_F64_ARRAY: return;
 	}
-	return NULL;
 }
 
 /* A pulse set's durations as published: version 2 from its rows of
  * /events/pulse_durations, version 1 from its array field (the first
  * min(count, 64)). */
-static json_t *durations(struct pd_rec_reader *rd, uint64_t row, uint32_t id, uint32_t count)
+static void durations(struct pd_rec_reader *rd, uint64_t row, struct pd_ev_pulses *p)
 {
-	json_t *a = json_array();
+	p->ndurations = 0;
 	if (rd->info.format_version >= 2) {
-		for (size_t i = 0, next = 0; i < rd->ndur; i++)
-			if (rd->durv[i].pulse_id == id && rd->durv[i].index == next) {
-				json_array_append_new(a, json_real(rd->durv[i].duration));
-				next++;
-			}
-		return a;
+		for (size_t i = 0; i < rd->ndur && p->ndurations < PD_PULSES_MAX_LISTED; i++)
+			if (rd->durv[i].pulse_id == p->id && rd->durv[i].index == p->ndurations)
+				p->durations[p->ndurations++] = rd->durv[i].duration;
+		return;
 	}
 	double v[PD_REC_PULSE_DURATIONS];
 	hsize_t dn = PD_REC_PULSE_DURATIONS, start = row, one = 1;
 	hid_t arr = H5Tarray_create2(H5T_NATIVE_DOUBLE, 1, &dn);
 	hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof v);
 	H5Tinsert(mt, "durations", 0, arr);
-	size_t k = (size_t)(pd_schema_find("pulses") - pd_event_tables);
+	size_t k = (size_t)(pd_schema_table(PD_EV_PULSES) - pd_event_tables);
 	int rc = pd_slab_io(rd->events[k], mt, 1, &start, &one, v, false);
 	H5Tclose(mt);
 	H5Tclose(arr);
-	for (uint32_t i = 0; rc == 0 && i < count && i < PD_REC_PULSE_DURATIONS && !isnan(v[i]); i++)
-		json_array_append_new(a, json_real(v[i]));
+	for (uint32_t i = 0; rc == 0 && i < p->count && i < PD_REC_PULSE_DURATIONS && !isnan(v[i]); i++)
+		p->durations[p->ndurations++] = v[i];
 	H5Eclear2(H5E_DEFAULT);
-	return a;
 }
 
-static uint32_t u32_column(const struct pd_table *t, const uint8_t *row, const char *name)
-{
-	uint32_t v = 0;
-	for (size_t c = 0; c < t->ncols; c++)
-		if (!strcmp(t->cols[c].name, name) && t->cols[c].kind == PD_COL_U32)
-			memcpy(&v, row + t->offset[c], 4);
-	return v;
-}
-
-json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t i)
+int pd_rec_reader_event(struct pd_rec_reader *rd, enum pd_event_type type, uint64_t i, struct pd_event *out)
 {
 	pd_h5_quiet();
-	const struct pd_table *t = pd_schema_find(type);
-	if (!t) {
-		pd_errorf(rd->err, sizeof rd->err, "unknown event type '%s'", type ? type : "(null)");
-		return NULL;
-	}
+	const struct pd_table *t = pd_schema_table(type);
+	if (!t)
+		return pd_errorf(rd->err, sizeof rd->err, "no table of %s events", pd_event_type_name(type)), -1;
 	size_t k = (size_t)(t - pd_event_tables);
-	if (i >= rd->nrows[k]) {
-		pd_errorf(rd->err, sizeof rd->err, "%s row %llu of %llu", t->path, (unsigned long long)i,
-			  (unsigned long long)rd->nrows[k]);
-		return NULL;
-	}
+	if (i >= rd->nrows[k])
+		return pd_errorf(rd->err, sizeof rd->err, "%s row %llu of %llu", t->path, (unsigned long long)i,
+				 (unsigned long long)rd->nrows[k]),
+		       -1;
 	/* Version 2's columns: HDF5 converts a version 1 row by name. */
 	hsize_t start = i, one = 1;
 	hid_t type_id = pd_schema_h5type(t);
 	int rc = type_id < 0 ? -1 : pd_slab_io(rd->events[k], type_id, 1, &start, &one, rd->row, false);
 	if (type_id >= 0)
 		H5Tclose(type_id);
-	if (rc < 0) {
-		fail(rd, "cannot read an event");
-		return NULL;
-	}
-	json_t *j = json_object();
-	json_object_set_new(j, "v", json_integer(1));
-	json_object_set_new(j, "type", json_string(t->type));
-	json_object_set_new(j, "device", json_string(rd->info.device_id));
-	if (t->phase)
-		json_object_set_new(j, "phase", json_string(t->phase));
-	for (size_t c = 0; c < t->ncols; c++) {
-		json_t *v = column_json(&t->cols[c], rd->row + t->offset[c]);
-		if (v)
-			json_object_set_new(j, t->cols[c].name, v);
-	}
-	if (!strcmp(t->type, "pulses"))
-		json_object_set_new(j, "durations", durations(rd, i, u32_column(t, rd->row, "id"),
-							      u32_column(t, rd->row, "count")));
-	return j;
+	if (rc < 0)
+		return fail(rd, "cannot read an event");
+	pd_event_init(out, type);
+	out->phase = t->phase;
+	for (size_t c = 0; c < t->ncols; c++)
+		column_back(&t->cols[c], rd->row + t->offset[c], out);
+	if (type == PD_EV_PULSES)
+		durations(rd, i, &out->u.pulses);
+	return 0;
 }
 
 int pd_rec_reader_refresh(struct pd_rec_reader *rd)

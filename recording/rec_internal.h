@@ -90,25 +90,33 @@ enum pd_col_kind { PD_COL_U32, PD_COL_U64, PD_COL_I32, PD_COL_F64, PD_COL_BOOL, 
 #define PD_U_P PD_REC_UNIT_ROW
 #define PD_U_PS PD_REC_UNIT_ROW_S
 
+/* Which common field of the event a column holds, if any. */
+enum pd_env_col { PD_ENV_NONE, PD_ENV_SEQ, PD_ENV_T, PD_ENV_TIME, PD_ENV_FRAME_SEQ };
+
 struct pd_col {
 	const char *name;
 	enum pd_col_kind kind;
 	uint16_t len;     /* STR: bytes; F64_ARRAY: elements */
 	const char *unit; /* "s", "mm", PD_U_P...; NULL: none (counts, ids, text) */
+	const struct pd_field *field; /* the event's field it holds (model/event.h), or NULL */
+	enum pd_env_col env;          /* or the common field */
 };
+
+#define PD_TABLE_MAX_COLS 40
 
 struct pd_table {
 	const char *type;  /* the published event type ("press"), or "gap" */
 	const char *path;  /* "/events/presses" */
-	const char *phase; /* the only phase stored (hold: "end"), else NULL */
-	bool frame_fields; /* t and frame: produced by a frame (all but mark) */
+	enum pd_phase phase; /* the only phase stored (hold: end), else PD_PHASE_NONE */
 	const struct pd_col *cols;
 	size_t ncols;
 	const char *description; /* the table's `description` attribute */
 	size_t row_bytes;  /* packed, as in the file */
-	size_t offset[24]; /* of each column in a packed row */
+	size_t offset[PD_TABLE_MAX_COLS]; /* of each column in a packed row */
+	int event;         /* its enum pd_event_type; -1: not an event table */
 };
 
+/* The event types of model/events.def that have a table. */
 #define PD_NTABLES 7
 extern struct pd_table pd_event_tables[PD_NTABLES];
 extern struct pd_table pd_gap_table;
@@ -118,6 +126,7 @@ extern struct pd_table pd_pulses_v1_table; /* format_version 1's /events/pulses 
 /* Computes the packed offsets (once, idempotent). */
 void pd_schema_init(void);
 const struct pd_table *pd_schema_find(const char *type);
+const struct pd_table *pd_schema_table(enum pd_event_type type);
 /* The packed little-endian compound type of a table (caller H5Tcloses it),
  * used both in the file and in memory. */
 hid_t pd_schema_h5type(const struct pd_table *t);

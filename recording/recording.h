@@ -37,11 +37,11 @@
 #ifndef PD_RECORDING_H
 #define PD_RECORDING_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event.h"
 #include "frame.h"
 
 #define PD_REC_FAILED (-1)
@@ -110,18 +110,16 @@ int pd_rec_append_frame(struct pd_rec *r, const struct pd_frame *f);
  * never arrived. */
 int pd_rec_append_gap(struct pd_rec *r, uint32_t after_seq, uint32_t missing);
 
-/* One published event (events.md's JSON object) as one row of its table:
- * press → /events/presses, hold (phase end) → holds, pulses (and a row of
- * /events/pulse_durations per duration), stroke → strokes, roll → rolls,
- * mark → marks, and "setting" ({t, frame, key, value}: a parameter that
- * changed) → settings. `type` may be NULL (the object's own "type" is
- * used). What has no table — contact, status, recording, frame, tare (its
- * baseline goes to pd_rec_append_tare), and hold start/progress (not
- * finished events) — is accepted and not written (0), so the caller may
- * pass every event it has; an unknown type, or an object missing a
- * numeric field its table needs, is PD_REC_REJECTED. A missing
- * real-valued field is stored as NaN. */
-int pd_rec_append_event(struct pd_rec *r, const char *type, const json_t *event);
+/* One event (model/event.h, with its seq and time as published) as one
+ * row of its table: press → /events/presses, hold (phase end) → holds,
+ * pulses (and a row of /events/pulse_durations per duration), stroke →
+ * strokes, roll → rolls, mark → marks, setting (a parameter that changed)
+ * → settings: every type model/events.def gives a table. What has no
+ * table — contact, tare (its baseline goes to pd_rec_append_tare) — and a
+ * phase the table does not keep (a hold's start and progress: not
+ * finished events) is accepted and not written (0), so the caller may pass
+ * every event it has; an unknown type is PD_REC_REJECTED. */
+int pd_rec_append_event(struct pd_rec *r, const struct pd_event *ev);
 
 /* A baseline (rows × cols, counts) that came into force at device time t:
  * the next row of /tare and /tare_t. */
@@ -246,14 +244,14 @@ int pd_rec_reader_times(struct pd_rec_reader *rd, uint64_t first, size_t n, doub
 /* The gaps (valid until the next refresh or close). */
 const struct pd_rec_gap *pd_rec_reader_gaps(const struct pd_rec_reader *rd, size_t *n);
 
-/* Event tables by event type ("press", "hold", "pulses", "stroke", "roll",
- * "mark", "setting"): how many rows, and row i as the JSON object that
- * was published (v, type, device, then the stored fields; NaN fields left
- * out, as the publisher leaves out fields with no value; a pulse set's
- * `durations` as the array it was published with, from either version).
- * The caller json_decref()s it; NULL with why in pd_rec_reader_error. */
-uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, const char *type);
-json_t *pd_rec_reader_event(struct pd_rec_reader *rd, const char *type, uint64_t i);
+/* Event tables by event type (those with a table: press, hold, pulses,
+ * stroke, roll, mark, setting): how many rows, and row i as the event
+ * that was recorded (the common fields the table keeps, the phase it
+ * stores, every field; fields the file does not have NaN or zero; a pulse
+ * set's `durations` from either version; `units` a static string). 0, or
+ * -1 with why in pd_rec_reader_error. */
+uint64_t pd_rec_reader_event_count(const struct pd_rec_reader *rd, enum pd_event_type type);
+int pd_rec_reader_event(struct pd_rec_reader *rd, enum pd_event_type type, uint64_t i, struct pd_event *out);
 
 /* ---- the tables' columns ------------------------------------------------- */
 
@@ -272,8 +270,9 @@ struct pd_rec_column {
 
 /* The event types that have a table, in file order ("press" ... "setting"),
  * and each one's path ("/events/presses"), description and columns as
- * version 2 writes them. NULL past the last. */
+ * version 2 writes them. NULL (and -1) past the last. */
 const char *pd_rec_event_type(size_t i);
+int pd_rec_event_type_id(size_t i); /* its enum pd_event_type */
 const char *pd_rec_event_path(const char *type);
 const char *pd_rec_event_description(const char *type);
 size_t pd_rec_event_columns(const char *type, struct pd_rec_column *out, size_t max);

@@ -1,13 +1,15 @@
 /* The compound tables: /gaps, the /events tables and
- * /events/pulse_durations. One description per table,
- * column for column the fields of the published JSON (events.md), so the
- * writer (events.c) and the reader (reader.c) cannot disagree about them.
+ * /events/pulse_durations. The event tables come from the events' one
+ * declaration (model/events.def): column for column the fields of the
+ * published JSON (events.md), so the writer (events.c), the reader
+ * (reader.c) and the publisher cannot disagree about them.
  *
  * Left out on purpose: `v`, `type` and `device`, the same in every row of
  * a file (the table's name is the type, the root's device_id the device),
  * and a hold's `phase`, which is always "end" here (start and progress are
  * not finished events). The reader puts them back. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rec_internal.h"
@@ -17,52 +19,61 @@
  * force on a roller), PD_U_PS for those units times seconds. */
 #define S "s"
 #define MM "mm"
-#define COMMON \
-	{ "seq", PD_COL_U64, 0, NULL }, { "t", PD_COL_F64, 0, S }, { "time", PD_COL_F64, 0, S }, \
-	{ "frame", PD_COL_U32, 0, NULL }
-#define UNITS { "units", PD_COL_STR, PD_REC_UNITS_BYTES, NULL }
-#define F(name, unit) { name, PD_COL_F64, 0, unit }
-#define U(name) { name, PD_COL_U32, 0, NULL }
+#define F(name, unit) { name, PD_COL_F64, 0, unit, NULL, PD_ENV_NONE }
+#define U(name) { name, PD_COL_U32, 0, NULL, NULL, PD_ENV_NONE }
 
-static const struct pd_col press_cols[] = {
-	COMMON, U("id"), U("contact"), F("t_start", S), F("duration", S), F("peak", PD_U_P), F("mean", PD_U_P),
-	F("impulse", PD_U_PS), F("x", MM), F("y", MM), UNITS,
+/* The common columns an envelope has, in the order of every table. */
+static const struct pd_col env_cols[] = {
+	{ "seq", PD_COL_U64, 0, NULL, NULL, PD_ENV_SEQ }, { "t", PD_COL_F64, 0, S, NULL, PD_ENV_T },
+	{ "time", PD_COL_F64, 0, S, NULL, PD_ENV_TIME }, { "frame", PD_COL_U32, 0, NULL, NULL, PD_ENV_FRAME_SEQ },
 };
 
-static const struct pd_col hold_cols[] = {
-	COMMON, U("id"), U("contact"), F("x", MM), F("y", MM), F("t_start", S), F("duration", S), F("peak", PD_U_P),
-	F("mean", PD_U_P), F("impulse", PD_U_PS), F("drift_mm", MM), F("target_s", S),
-	{ "reached", PD_COL_BOOL, 0, NULL }, UNITS,
-};
+static bool env_has(enum pd_envelope e, enum pd_env_col c)
+{
+	switch (c) {
+	case PD_ENV_SEQ:
+	case PD_ENV_TIME: return e != PD_ENV_CHANGE;
+	case PD_ENV_T:
+	case PD_ENV_FRAME_SEQ: return e != PD_ENV_HOST;
+	case PD_ENV_NONE: break;
+	}
+	return false;
+}
 
-/* Version 2: a set's durations are rows of /events/pulse_durations. */
-static const struct pd_col pulses_cols[] = {
-	COMMON, U("id"), F("x", MM), F("y", MM), U("count"), F("t_start", S), F("t_end", S), UNITS,
-	F("mean_peak", PD_U_P),
-};
+static const char *col_unit(enum pd_field_unit u)
+{
+	switch (u) {
+	case PD_FU_S: return S;
+	case PD_FU_MM: return MM;
+	case PD_FU_MM_S: return "mm/s";
+	case PD_FU_DEG: return "deg";
+	case PD_FU_MM2: return "mm2";
+	case PD_FU_P: return PD_U_P;
+	case PD_FU_PS: return PD_U_PS;
+	case PD_FU_NEWTON: return "N";
+	case PD_FU_NONE:
+	case PD_FU_CELL: break;
+	}
+	return NULL;
+}
 
-static const struct pd_col stroke_cols[] = {
-	COMMON, U("id"), U("contact"), F("x0", MM), F("y0", MM), F("x1", MM), F("y1", MM), F("length_mm", MM),
-	F("duration", S), F("speed_mm_s", "mm/s"), F("direction_deg", "deg"), F("mean", PD_U_P), F("peak", PD_U_P),
-	U("pass"), UNITS,
-};
-
-static const struct pd_col roll_cols[] = {
-	COMMON, U("id"), F("from_mm", MM), F("to_mm", MM), F("length_mm", MM), F("duration", S),
-	F("speed_mm_s", "mm/s"), { "direction", PD_COL_I32, 0, NULL }, F("mean_force", PD_U_P),
-	F("peak_force", PD_U_P), F("peak_axis_mm", MM), UNITS,
-};
-
-/* A mark comes from a control command, not a frame: no t, no frame. */
-static const struct pd_col mark_cols[] = {
-	{ "seq", PD_COL_U64, 0, NULL }, { "time", PD_COL_F64, 0, S }, { "label", PD_COL_STR, PD_REC_LABEL_BYTES, NULL },
-};
-
-/* A `set` (or a reload) that changed a parameter: from frame `frame` on. */
-static const struct pd_col setting_cols[] = {
-	{ "t", PD_COL_F64, 0, S }, { "frame", PD_COL_U32, 0, NULL },
-	{ "key", PD_COL_STR, PD_REC_SETTING_BYTES, NULL }, { "value", PD_COL_STR, PD_REC_SETTING_BYTES, NULL },
-};
+/* A field's column, or false for a field that is no column (a LIST has a
+ * table of its own). */
+static bool field_col(const struct pd_field *f, struct pd_col *c)
+{
+	*c = (struct pd_col){ f->name, PD_COL_F64, 0, col_unit(f->unit), f, PD_ENV_NONE };
+	switch (f->kind) {
+	case PD_FK_U32: c->kind = PD_COL_U32; return true;
+	case PD_FK_I32: c->kind = PD_COL_I32; return true;
+	case PD_FK_F64: return true;
+	case PD_FK_BOOL: c->kind = PD_COL_BOOL; return true;
+	case PD_FK_UNITS: c->kind = PD_COL_STR, c->len = PD_REC_UNITS_BYTES; return true;
+	case PD_FK_LABEL: c->kind = PD_COL_STR, c->len = PD_REC_LABEL_BYTES; return true;
+	case PD_FK_KEY: c->kind = PD_COL_STR, c->len = PD_REC_SETTING_BYTES; return true;
+	case PD_FK_LIST: return false;
+	}
+	return false;
+}
 
 static const struct pd_col pulse_duration_cols[] = {
 	U("pulse_id"), U("index"), F("duration", S),
@@ -72,46 +83,30 @@ static const struct pd_col gap_cols[] = { U("after_seq"), U("missing") };
 
 /* Version 1's pulse sets, for reading the files of earlier releases. */
 static const struct pd_col pulses_v1_cols[] = {
-	COMMON, U("id"), F("x", MM), F("y", MM), U("count"),
-	{ "durations", PD_COL_F64_ARRAY, PD_REC_PULSE_DURATIONS, S }, F("t_start", S), F("t_end", S), UNITS,
-	F("mean_peak", PD_U_P),
+	{ "seq", PD_COL_U64, 0, NULL, NULL, PD_ENV_SEQ }, { "t", PD_COL_F64, 0, S, NULL, PD_ENV_T },
+	{ "time", PD_COL_F64, 0, S, NULL, PD_ENV_TIME }, { "frame", PD_COL_U32, 0, NULL, NULL, PD_ENV_FRAME_SEQ },
+	U("id"), F("x", MM), F("y", MM), U("count"),
+	{ "durations", PD_COL_F64_ARRAY, PD_REC_PULSE_DURATIONS, S, NULL, PD_ENV_NONE }, F("t_start", S),
+	F("t_end", S), { "units", PD_COL_STR, PD_REC_UNITS_BYTES, NULL, NULL, PD_ENV_NONE }, F("mean_peak", PD_U_P),
 };
 
 #define N(a) (sizeof a / sizeof a[0])
-#define TABLE(type, path, phase, frame_fields, cols, what) \
-	{ type, path, phase, frame_fields, cols, N(cols), what, 0, { 0 } }
+#define TABLE(type, path, cols, what) { type, path, PD_PHASE_NONE, cols, N(cols), what, 0, { 0 }, -1 }
 
-struct pd_table pd_event_tables[PD_NTABLES] = {
-	TABLE("press", "/events/presses", NULL, true, press_cols,
-	      "Presses (analysis.md), one row per finished press: when it ended (t, frame), when it began "
-	      "(t_start) and how long it lasted, peak, mean and impulse in the row's units, where (x, y, mm)."),
-	TABLE("hold", "/events/holds", "end", true, hold_cols,
-	      "Holds (compressions settled hold_min_s or more), one row per finished hold: position (mm), "
-	      "duration (s), peak and mean in the row's units, impulse, drift, the target and whether it was reached."),
-	TABLE("pulses", "/events/pulses", NULL, true, pulses_cols,
-	      "Pulse sets (presses repeated on one spot), one row per finished set: count, start and end (s), "
-	      "mean peak in the row's units; each press's duration is a row of /events/pulse_durations."),
-	TABLE("stroke", "/events/strokes", NULL, true, stroke_cols,
-	      "Strokes (glides), one row each: start and end (mm), length, duration, speed, direction "
-	      "(degrees, 0 = +x, 90 = +y), mean and peak in the row's units, and the pass over the same spot."),
-	TABLE("roll", "/events/rolls", NULL, true, roll_cols,
-	      "Rolls of a roller between direction reversals, one row each: from, to and length (mm), duration, "
-	      "speed, direction (+1/-1), mean and peak force in the row's units, where along the axis it peaked."),
-	TABLE("mark", "/events/marks", NULL, false, mark_cols,
-	      "Marks (annotations given through the control socket): host time (s since 1970) and label."),
-	TABLE("setting", "/events/settings", NULL, true, setting_cols,
-	      "Analysis parameters changed during the file (control `set`, a reload): each key's new value, "
-	      "as written in the config, in force from frame `frame` (device time t, s) on."),
-};
+/* The event tables: every type of model/events.def that names a table,
+ * in declaration order, its columns the envelope's and then its fields'
+ * (built once, by pd_schema_init). */
+struct pd_table pd_event_tables[PD_NTABLES];
+static struct pd_col event_cols[PD_NTABLES][PD_TABLE_MAX_COLS];
 
-struct pd_table pd_gap_table = TABLE("gap", "/gaps", NULL, false, gap_cols,
+struct pd_table pd_gap_table = TABLE("gap", "/gaps", gap_cols,
 				     "Frames missing from /frames: `missing` frames after device sequence number "
 				     "`after_seq`, lost by the device's link or by a recorder its disk stalled.");
 struct pd_table pd_pulse_duration_table =
-	TABLE("pulse_duration", "/events/pulse_durations", NULL, false, pulse_duration_cols,
+	TABLE("pulse_duration", "/events/pulse_durations", pulse_duration_cols,
 	      "The duration (s) of each press of a pulse set: pulse set `pulse_id` (an id of /events/pulses), "
 	      "its `index`-th press (0-based).");
-struct pd_table pd_pulses_v1_table = TABLE("pulses", "/events/pulses", NULL, true, pulses_v1_cols, "");
+struct pd_table pd_pulses_v1_table = TABLE("pulses", "/events/pulses", pulses_v1_cols, "");
 
 size_t pd_col_bytes(const struct pd_col *c)
 {
@@ -137,8 +132,36 @@ static void lay_out(struct pd_table *t)
 	t->row_bytes = off;
 }
 
+static void build_event_tables(void)
+{
+	size_t k = 0;
+	for (int ty = 0; ty < PD_EV_COUNT; ty++) {
+		const struct pd_event_desc *d = pd_event_desc((enum pd_event_type)ty);
+		if (!d->table)
+			continue;
+		if (k == PD_NTABLES)
+			abort(); /* PD_NTABLES is behind model/events.def */
+		struct pd_col *cols = event_cols[k];
+		size_t n = 0;
+		for (size_t e = 0; e < N(env_cols); e++)
+			if (env_has(d->envelope, env_cols[e].env))
+				cols[n++] = env_cols[e];
+		for (size_t i = 0; i < d->nfields; i++) {
+			if (n == PD_TABLE_MAX_COLS)
+				abort(); /* PD_TABLE_MAX_COLS is behind model/events.def */
+			if (field_col(&d->fields[i], &cols[n]))
+				n++;
+		}
+		pd_event_tables[k++] = (struct pd_table){ d->name, d->table, d->stored_phase, cols, n, d->description,
+							  0, { 0 }, d->type };
+	}
+	if (k != PD_NTABLES)
+		abort(); /* PD_NTABLES is ahead of model/events.def */
+}
+
 static void init_once(void)
 {
+	build_event_tables();
 	for (size_t i = 0; i < PD_NTABLES; i++)
 		lay_out(&pd_event_tables[i]);
 	lay_out(&pd_gap_table);
@@ -157,6 +180,15 @@ const struct pd_table *pd_schema_find(const char *type)
 	pd_schema_init();
 	for (size_t i = 0; type && i < PD_NTABLES; i++)
 		if (!strcmp(pd_event_tables[i].type, type))
+			return &pd_event_tables[i];
+	return NULL;
+}
+
+const struct pd_table *pd_schema_table(enum pd_event_type type)
+{
+	pd_schema_init();
+	for (size_t i = 0; i < PD_NTABLES; i++)
+		if ((int)pd_event_tables[i].event == (int)type)
 			return &pd_event_tables[i];
 	return NULL;
 }
@@ -219,8 +251,15 @@ hid_t pd_schema_h5type(const struct pd_table *t)
 
 /* ---- the public description of the tables (recording.h) ------------------- */
 
+int pd_rec_event_type_id(size_t i)
+{
+	pd_schema_init();
+	return i < PD_NTABLES ? pd_event_tables[i].event : -1;
+}
+
 const char *pd_rec_event_type(size_t i)
 {
+	pd_schema_init();
 	return i < PD_NTABLES ? pd_event_tables[i].type : NULL;
 }
 

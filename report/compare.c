@@ -6,6 +6,7 @@
  * sessions' dose tables and events. */
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "linkage.h"

@@ -1,7 +1,6 @@
 /* The events a report shows: the file's tables, or the analysis library
  * run again over the recorded frames. Either way as the analysis' own
  * structs (pd_event), values in the report's unit. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,105 +43,6 @@ static int add(struct pd_report_events *ev, struct caps *c, const struct pd_even
 	}
 }
 
-/* Pressures (or a roller's forces) in the report's unit. */
-static void scale(struct pd_event *e, double k)
-{
-	switch (e->type) {
-	case PD_EV_PRESS:
-		e->u.press.peak *= k, e->u.press.mean *= k, e->u.press.impulse *= k;
-		break;
-	case PD_EV_HOLD:
-		e->u.hold.peak *= k, e->u.hold.mean *= k, e->u.hold.impulse *= k;
-		break;
-	case PD_EV_PULSES: e->u.pulses.mean_peak *= k; break;
-	case PD_EV_STROKE:
-		e->u.stroke.mean *= k, e->u.stroke.peak *= k;
-		break;
-	case PD_EV_ROLL:
-		e->u.roll.mean_force *= k, e->u.roll.peak_force *= k;
-		break;
-	default: break;
-	}
-}
-
-static double num(const json_t *o, const char *k)
-{
-	const json_t *v = json_object_get(o, k);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static const char *str(const json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
-
-static uint32_t u32(const json_t *o, const char *k)
-{
-	double v = num(o, k);
-	return isfinite(v) && v >= 0 ? (uint32_t)v : 0;
-}
-
-static void from_json(struct pd_event *e, const json_t *o)
-{
-	e->t = num(o, "t");
-	e->frame = u32(o, "frame");
-	switch (e->type) {
-	case PD_EV_PRESS: {
-		struct pd_ev_press *p = &e->u.press;
-		p->id = u32(o, "id"), p->contact = u32(o, "contact");
-		p->t_start = num(o, "t_start"), p->duration = num(o, "duration");
-		p->peak = num(o, "peak"), p->mean = num(o, "mean"), p->impulse = num(o, "impulse");
-		p->x = num(o, "x"), p->y = num(o, "y");
-		break;
-	}
-	case PD_EV_HOLD: {
-		struct pd_ev_hold *h = &e->u.hold;
-		e->phase = PD_PHASE_END;
-		h->id = u32(o, "id"), h->contact = u32(o, "contact");
-		h->x = num(o, "x"), h->y = num(o, "y"), h->t_start = num(o, "t_start"), h->duration = num(o, "duration");
-		h->peak = num(o, "peak"), h->mean = num(o, "mean"), h->impulse = num(o, "impulse");
-		h->drift_mm = num(o, "drift_mm"), h->target_s = num(o, "target_s");
-		h->reached = json_is_true(json_object_get(o, "reached"));
-		break;
-	}
-	case PD_EV_PULSES: {
-		struct pd_ev_pulses *p = &e->u.pulses;
-		p->id = u32(o, "id"), p->x = num(o, "x"), p->y = num(o, "y"), p->count = u32(o, "count");
-		p->t_start = num(o, "t_start"), p->t_end = num(o, "t_end"), p->mean_peak = num(o, "mean_peak");
-		const json_t *d = json_object_get(o, "durations");
-		size_t i;
-		const json_t *v;
-		json_array_foreach(d, i, v) {
-			if (p->ndurations >= PD_PULSES_MAX_LISTED)
-				break;
-			p->durations[p->ndurations++] = json_number_value(v);
-		}
-		break;
-	}
-	case PD_EV_STROKE: {
-		struct pd_ev_stroke *s = &e->u.stroke;
-		s->id = u32(o, "id"), s->contact = u32(o, "contact");
-		s->x0 = num(o, "x0"), s->y0 = num(o, "y0"), s->x1 = num(o, "x1"), s->y1 = num(o, "y1");
-		s->length_mm = num(o, "length_mm"), s->duration = num(o, "duration"), s->speed_mm_s = num(o, "speed_mm_s");
-		s->direction_deg = num(o, "direction_deg"), s->mean = num(o, "mean"), s->peak = num(o, "peak");
-		s->pass = u32(o, "pass");
-		break;
-	}
-	case PD_EV_ROLL: {
-		struct pd_ev_roll *r = &e->u.roll;
-		r->id = u32(o, "id"), r->from_mm = num(o, "from_mm"), r->to_mm = num(o, "to_mm");
-		r->length_mm = num(o, "length_mm"), r->duration = num(o, "duration"), r->speed_mm_s = num(o, "speed_mm_s");
-		double dir = num(o, "direction");
-		r->direction = dir < 0 ? -1 : 1;
-		r->mean_force = num(o, "mean_force"), r->peak_force = num(o, "peak_force");
-		r->peak_axis_mm = num(o, "peak_axis_mm");
-		break;
-	}
-	default: break;
-	}
-}
-
 /* device time − UTC of frame 0, to place marks (UTC only) on the curve */
 static int clock_offset(struct pd_rec_reader *rd, double *off)
 {
@@ -164,22 +64,21 @@ static int read_marks(struct pd_rec_reader *rd, struct pd_report_events *ev, cha
 		snprintf(err, errlen, "frame 0: %s", pd_rec_reader_error(rd));
 		return -1;
 	}
-	uint64_t n = pd_rec_reader_event_count(rd, "mark");
+	uint64_t n = pd_rec_reader_event_count(rd, PD_EV_MARK);
 	ev->mark = calloc(n ? n : 1, sizeof *ev->mark);
 	if (!ev->mark) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (uint64_t i = 0; i < n; i++) {
-		json_t *o = pd_rec_reader_event(rd, "mark", i);
-		if (!o) {
+		struct pd_event o;
+		if (pd_rec_reader_event(rd, PD_EV_MARK, i, &o) != 0) {
 			snprintf(err, errlen, "/events/marks row %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
 			return -1;
 		}
 		struct pd_report_mark *m = &ev->mark[ev->nmark++];
-		m->t = num(o, "time") + off;
-		snprintf(m->label, sizeof m->label, "%s", str(o, "label"));
-		json_decref(o);
+		m->t = o.time + off;
+		snprintf(m->label, sizeof m->label, "%s", o.u.mark.label);
 	}
 	return 0;
 }
@@ -193,30 +92,23 @@ static void units_of(struct pd_rec_reader *rd, struct pd_report_events *ev)
 int pd_report_events_recorded(struct pd_rec_reader *rd, double factor, struct pd_report_events *ev, char *err,
 			      size_t errlen)
 {
-	static const struct {
-		const char *name;
-		enum pd_event_type type;
-	} tables[] = { { "press", PD_EV_PRESS }, { "hold", PD_EV_HOLD }, { "pulses", PD_EV_PULSES },
-		       { "stroke", PD_EV_STROKE }, { "roll", PD_EV_ROLL } };
+	static const enum pd_event_type tables[] = { PD_EV_PRESS, PD_EV_HOLD, PD_EV_PULSES, PD_EV_STROKE, PD_EV_ROLL };
 	memset(ev, 0, sizeof *ev);
 	units_of(rd, ev);
 	struct caps c = { 0 };
 	for (size_t k = 0; k < sizeof tables / sizeof tables[0]; k++) {
-		uint64_t n = pd_rec_reader_event_count(rd, tables[k].name);
+		uint64_t n = pd_rec_reader_event_count(rd, tables[k]);
 		for (uint64_t i = 0; i < n; i++) {
-			json_t *o = pd_rec_reader_event(rd, tables[k].name, i);
-			if (!o) {
-				snprintf(err, errlen, "%s row %llu: %s", pd_rec_event_path(tables[k].name),
+			struct pd_event e;
+			if (pd_rec_reader_event(rd, tables[k], i, &e) != 0) {
+				snprintf(err, errlen, "%s row %llu: %s", pd_event_desc(tables[k])->table,
 					 (unsigned long long)i, pd_rec_reader_error(rd));
 				return -1;
 			}
-			const char *u = json_string_value(json_object_get(o, "units"));
-			if (u && *u)
-				snprintf(ev->units, sizeof ev->units, "%s", u);
-			struct pd_event e = { .type = tables[k].type };
-			from_json(&e, o);
-			json_decref(o);
-			scale(&e, factor);
+			if (e.units)
+				snprintf(ev->units, sizeof ev->units, "%s", e.units);
+			e.units = NULL;
+			pd_event_scale(&e, factor);
 			if (add(ev, &c, &e) != 0) {
 				snprintf(err, errlen, "out of memory");
 				return -1;
@@ -243,7 +135,7 @@ static void on_event(void *ctx, const struct pd_event *e)
 		return;
 	struct pd_event x = *e;
 	x.units = NULL;
-	scale(&x, r->factor);
+	pd_event_scale(&x, r->factor);
 	if (add(r->ev, &r->c, &x) != 0)
 		r->failed = true;
 }
@@ -296,7 +188,7 @@ int pd_report_rerun_start(struct pd_report_rerun **out, struct pd_rec_reader *rd
 		rerun_free(rr);
 		return -1;
 	}
-	uint64_t ns = pd_rec_reader_event_count(rd, "setting");
+	uint64_t ns = pd_rec_reader_event_count(rd, PD_EV_SETTING);
 	rr->set = calloc(ns ? ns : 1, sizeof *rr->set);
 	if (!rr->set) {
 		snprintf(err, errlen, "out of memory");
@@ -304,16 +196,15 @@ int pd_report_rerun_start(struct pd_report_rerun **out, struct pd_rec_reader *rd
 		return -1;
 	}
 	for (uint64_t i = 0; i < ns; i++) {
-		json_t *o = pd_rec_reader_event(rd, "setting", i);
-		if (!o) {
+		struct pd_event o;
+		if (pd_rec_reader_event(rd, PD_EV_SETTING, i, &o) != 0) {
 			snprintf(err, errlen, "/events/settings row %llu: %s", (unsigned long long)i, pd_rec_reader_error(rd));
 			rerun_free(rr);
 			return -1;
 		}
-		rr->set[i].frame = u32(o, "frame");
-		snprintf(rr->set[i].key, sizeof rr->set[i].key, "%s", str(o, "key"));
-		snprintf(rr->set[i].value, sizeof rr->set[i].value, "%s", str(o, "value"));
-		json_decref(o);
+		rr->set[i].frame = o.frame;
+		snprintf(rr->set[i].key, sizeof rr->set[i].key, "%s", o.u.setting.key);
+		snprintf(rr->set[i].value, sizeof rr->set[i].value, "%s", o.u.setting.value);
 	}
 	rr->nset = (size_t)ns;
 	rr->ntare = pd_rec_reader_tare_count(rd);

@@ -126,7 +126,7 @@ void pd_report_summary_free(struct pd_report_summary *s);
 
 struct pd_report_mark {
 	double t; /* device time (from the mark's UTC time and the frames' clock) */
-	char label[PD_REC_LABEL_BYTES];
+	char label[PD_EV_LABEL_BYTES];
 };
 
 struct pd_report_events {

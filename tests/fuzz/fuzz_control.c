@@ -36,7 +36,7 @@
 #include "clock.h"
 #include "control.h"
 #include "device.h"
-#include "event_json.h"
+#include "message_json.h"
 #include "fuzz_sandbox.h"
 #include "log.h"
 #include "outlet.h"

@@ -41,7 +41,7 @@
 
 #include "analysis.h"
 #include "clock.h"
-#include "event_json.h"
+#include "message_json.h"
 #include "recording.h"
 #include "testing.h"
 #include "sim/scenario.h"
@@ -102,7 +102,13 @@ static void die_failed(struct run *run)
 
 static void record_json(struct run *run, json_t *j)
 {
-	int rc = pd_rec_append_event(run->rec, NULL, j);
+	struct pd_event ev;
+	char err[256];
+	if (pd_event_from_json(j, &ev, err, sizeof err) != 0) {
+		fprintf(stderr, "rec_write: not an event: %s\n", err);
+		exit(4);
+	}
+	int rc = pd_rec_append_event(run->rec, &ev);
 	if (rc == PD_REC_FAILED)
 		die_failed(run);
 	if (rc == PD_REC_REJECTED) {
@@ -209,8 +215,15 @@ static int read_file(const char *path)
 	static const char *const types[] = { "press", "hold", "pulses", "stroke", "roll", "mark", "setting" };
 	for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
 		json_t *rows = json_array();
-		for (uint64_t i = 0; i < pd_rec_reader_event_count(rd, types[t]); i++)
-			json_array_append_new(rows, pd_rec_reader_event(rd, types[t], i));
+		enum pd_event_type type = pd_event_desc_named(types[t])->type;
+		for (uint64_t i = 0; i < pd_rec_reader_event_count(rd, type); i++) {
+			struct pd_event ev;
+			if (pd_rec_reader_event(rd, type, i, &ev) != 0) {
+				fprintf(stderr, "rec_write: %s\n", pd_rec_reader_error(rd));
+				return 1;
+			}
+			json_array_append_new(rows, pd_event_to_json(&ev, pd_rec_reader_info(rd)->device_id));
+		}
 		json_object_set_new(events, types[t], rows);
 	}
 	json_object_set_new(j, "events", events);

@@ -215,6 +215,12 @@ static inline const char *ev_str(const struct pd_event *e, char *buf, size_t len
 	case PD_EV_TARE:
 		snprintf(p, l, "frames=%u mean=%.3f", e->u.tare.frames, e->u.tare.mean);
 		break;
+	case PD_EV_MARK:
+		snprintf(p, l, "label=\"%s\"", e->u.mark.label);
+		break;
+	case PD_EV_SETTING:
+		snprintf(p, l, "%s=%s", e->u.setting.key, e->u.setting.value);
+		break;
 	}
 	return buf;
 }
@@ -691,6 +697,9 @@ static inline bool ev_identical(const struct cap_ev *x, const struct cap_ev *y)
 	}
 	case PD_EV_TARE:
 		return a->u.tare.frames == b->u.tare.frames && SAME_BITS(a->u.tare.mean, b->u.tare.mean);
+	case PD_EV_MARK: return strcmp(a->u.mark.label, b->u.mark.label) == 0;
+	case PD_EV_SETTING:
+		return strcmp(a->u.setting.key, b->u.setting.key) == 0 && strcmp(a->u.setting.value, b->u.setting.value) == 0;
 	}
 	return false;
 }

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "event_json.h"
+#include "message_json.h"
 #include "recording.h"
 #include "report.h"
 #include "sim/scenario.h"
@@ -264,10 +264,11 @@ static void on_event(void *ctx, const struct pd_event *ev)
 	struct writer *w = ctx;
 	if (ev->type == PD_EV_TARE && pd_rec_append_tare(w->rec, ev->t, pd_analysis_baseline(w->an)) != 0)
 		fail_msg("append_tare");
-	json_t *j = pd_json_event(ev, "mat0", w->seq++, ev->t + 1.79e9);
-	if (pd_rec_append_event(w->rec, NULL, j) != 0)
+	struct pd_event e = *ev;
+	e.seq = w->seq++;
+	e.time = ev->t + 1.79e9;
+	if (pd_rec_append_event(w->rec, &e) != 0)
 		fail_msg("append_event: %s", pd_rec_error(w->rec));
-	json_decref(j);
 }
 
 /* The scenario generator's first minute (a 30 s hold, a pumping finger, 3 ×
@@ -311,11 +312,13 @@ static void make_analysed(const char *d, char *out, size_t cap)
 		if (i == 4000) {
 			assert_int_equal(pd_analysis_params_set(&ap, "contact_on", "5%", err, sizeof err), 0);
 			assert_int_equal(pd_analysis_set_params(w.an, &ap, err, sizeof err), 0);
-			json_t *j = json_pack("{s:i, s:s, s:s, s:f, s:I, s:s, s:s}", "v", 1, "type", "setting", "device",
-					      "mat0", "t", (double)f.device_time_us / 1e6, "frame", (json_int_t)f.seq,
-					      "key", "contact_on", "value", "5%");
-			assert_int_equal(pd_rec_append_event(w.rec, NULL, j), 0);
-			json_decref(j);
+			struct pd_event s;
+			pd_event_init(&s, PD_EV_SETTING);
+			s.t = (double)f.device_time_us / 1e6;
+			s.frame = f.seq;
+			snprintf(s.u.setting.key, sizeof s.u.setting.key, "contact_on");
+			snprintf(s.u.setting.value, sizeof s.u.setting.value, "5%%");
+			assert_int_equal(pd_rec_append_event(w.rec, &s), 0);
 		}
 		pd_analysis_feed(w.an, &f);
 	}
@@ -379,7 +382,7 @@ static void reanalysis_reproduces(void **state)
 	if (pd_rec_reader_open(&rd, file, err, sizeof err))
 		fail_msg("%s", err);
 	assert_int_equal(pd_rec_reader_tare_count(rd), 1);
-	assert_int_equal(pd_rec_reader_event_count(rd, "setting"), 1);
+	assert_int_equal(pd_rec_reader_event_count(rd, PD_EV_SETTING), 1);
 	struct pd_report_params rp;
 	assert_int_equal(pd_report_params_load(rd, NULL, 0, &rp, err, sizeof err), 0);
 	struct pd_report_events rec, re;

@@ -1,11 +1,12 @@
 /* The tables an export writes, read once through the recording library's
- * reader (which rebuilds each row as the JSON that was published, from
- * either format version). */
+ * reader (each row the event that was recorded, from either format
+ * version), each row as the JSON that was published. */
 #include "export_tables.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "event_json.h"
 #include "offline.h"
 
 /* The row's units of the file: every row of a file has the same (the
@@ -13,18 +14,10 @@
 static const char *row_units(struct pd_rec_reader *rd)
 {
 	for (size_t i = 0; pd_rec_event_type(i); i++) {
-		const char *type = pd_rec_event_type(i);
-		if (!pd_rec_reader_event_count(rd, type))
-			continue;
-		json_t *j = pd_rec_reader_event(rd, type, 0);
-		const char *u = json_string_value(json_object_get(j, "units"));
-		static char units[16];
-		if (u) {
-			snprintf(units, sizeof units, "%s", u);
-			json_decref(j);
-			return units;
-		}
-		json_decref(j);
+		enum pd_event_type type = (enum pd_event_type)pd_rec_event_type_id(i);
+		struct pd_event ev;
+		if (pd_rec_reader_event_count(rd, type) && pd_rec_reader_event(rd, type, 0, &ev) == 0 && ev.units)
+			return ev.units;
 	}
 	return pd_rec_reader_info(rd)->unit;
 }
@@ -76,9 +69,13 @@ int pc_tables_load(struct pd_rec_reader *rd, const char *file, struct pc_tables 
 			add_col(durations, "duration", "s", PD_REC_COL_REAL);
 			resolve_units(durations, units);
 		}
-		uint64_t n = pd_rec_reader_event_count(rd, type);
+		enum pd_event_type id = (enum pd_event_type)pd_rec_event_type_id(i);
+		uint64_t n = pd_rec_reader_event_count(rd, id);
 		for (uint64_t r = 0; r < n; r++) {
-			json_t *row = pd_rec_reader_event(rd, type, r);
+			struct pd_event ev;
+			json_t *row = pd_rec_reader_event(rd, id, r, &ev) == 0
+					      ? pd_event_to_json(&ev, pd_rec_reader_info(rd)->device_id)
+					      : NULL;
 			if (!row) {
 				fprintf(stderr, "pressctl: %s: %s row %llu: %s\n", file, t->name, (unsigned long long)r,
 					pd_rec_reader_error(rd));

@@ -92,29 +92,6 @@ static void kvf(FILE *o, json_t *ev, const char *key, const char *label, int dec
 		fprintf(o, " %s=%.*f%s", label ? label : key, decimals, v, unit ? unit : "");
 }
 
-static void units(FILE *o, json_t *ev)
-{
-	const char *u = json_string_value(json_object_get(ev, "units"));
-	if (u) {
-		fputc(' ', o);
-		pc_put_safe(o, u);
-	}
-}
-
-static void at_xy(FILE *o, json_t *ev, const char *kx, const char *ky)
-{
-	double x, y;
-	if (num(ev, kx, &x) && num(ev, ky, &y))
-		fprintf(o, " at (%.1f, %.1f) mm", x, y);
-}
-
-static void seconds(FILE *o, json_t *ev, const char *key)
-{
-	double d;
-	if (num(ev, key, &d))
-		fprintf(o, " %.*fs", d < 10 ? 2 : 1, d);
-}
-
 static void fmt_status(FILE *o, json_t *ev)
 {
 	const char *state = json_string_value(json_object_get(ev, "state"));
@@ -148,105 +125,6 @@ static void fmt_status(FILE *o, json_t *ev)
 		fprintf(o, " archive_lag=%g", lag);
 }
 
-static void fmt_contact(FILE *o, json_t *ev)
-{
-	kv(o, ev, "id", NULL);
-	at_xy(o, ev, "x", "y");
-	kv(o, ev, "peak", NULL);
-	units(o, ev);
-	kv(o, ev, "force", NULL);
-	kvf(o, ev, "area_mm2", "area", 0, "mm²");
-	seconds(o, ev, "duration");
-}
-
-static void fmt_press(FILE *o, json_t *ev)
-{
-	kv(o, ev, "id", NULL);
-	kv(o, ev, "contact", NULL);
-	seconds(o, ev, "duration");
-	kv(o, ev, "peak", NULL);
-	kv(o, ev, "mean", NULL);
-	units(o, ev);
-	kv(o, ev, "impulse", NULL);
-	at_xy(o, ev, "x", "y");
-}
-
-static void fmt_hold(FILE *o, json_t *ev, const char *phase)
-{
-	kv(o, ev, "id", NULL);
-	double d, target;
-	if (num(ev, "duration", &d))
-		fprintf(o, " %.1fs", d);
-	if (num(ev, "target_s", &target))
-		fprintf(o, " of %gs", target);
-	if (json_is_true(json_object_get(ev, "reached")))
-		fputs(" ✓", o);
-	kv(o, ev, "peak", NULL);
-	if (phase && strcmp(phase, "end") == 0)
-		kv(o, ev, "mean", NULL);
-	units(o, ev);
-	if (phase && strcmp(phase, "progress") == 0)
-		return;
-	if (phase && strcmp(phase, "end") == 0) {
-		kv(o, ev, "impulse", NULL);
-		kvf(o, ev, "drift_mm", "drift", 1, "mm");
-	} else {
-		kv(o, ev, "contact", NULL);
-	}
-	at_xy(o, ev, "x", "y");
-}
-
-static void fmt_pulses(FILE *o, json_t *ev)
-{
-	kv(o, ev, "id", NULL);
-	kv(o, ev, "count", NULL);
-	json_t *d = json_object_get(ev, "durations");
-	if (json_is_array(d)) {
-		fputs(" durations=", o);
-		size_t i;
-		json_t *x;
-		json_array_foreach(d, i, x)
-			fprintf(o, "%s%.1f", i ? "," : "", json_number_value(x));
-		fputc('s', o);
-	}
-	kv(o, ev, "mean_peak", NULL);
-	units(o, ev);
-	at_xy(o, ev, "x", "y");
-}
-
-static void fmt_stroke(FILE *o, json_t *ev)
-{
-	kv(o, ev, "id", NULL);
-	kv(o, ev, "pass", NULL);
-	double x0, y0, x1, y1;
-	if (num(ev, "x0", &x0) && num(ev, "y0", &y0) && num(ev, "x1", &x1) && num(ev, "y1", &y1))
-		fprintf(o, " (%.1f, %.1f)→(%.1f, %.1f) mm", x0, y0, x1, y1);
-	kvf(o, ev, "length_mm", "length", 1, "mm");
-	seconds(o, ev, "duration");
-	kvf(o, ev, "speed_mm_s", "speed", 1, "mm/s");
-	kvf(o, ev, "direction_deg", "dir", 0, "°");
-	kv(o, ev, "peak", NULL);
-	kv(o, ev, "mean", NULL);
-	units(o, ev);
-}
-
-static void fmt_roll(FILE *o, json_t *ev)
-{
-	kv(o, ev, "id", NULL);
-	double from, to, dir;
-	if (num(ev, "from_mm", &from) && num(ev, "to_mm", &to))
-		fprintf(o, " %.1f→%.1f mm", from, to);
-	kvf(o, ev, "length_mm", "length", 1, "mm");
-	seconds(o, ev, "duration");
-	kvf(o, ev, "speed_mm_s", "speed", 1, "mm/s");
-	if (num(ev, "direction", &dir))
-		fprintf(o, " dir=%+g", dir);
-	kv(o, ev, "peak_force", NULL);
-	kv(o, ev, "mean_force", NULL);
-	units(o, ev);
-	kvf(o, ev, "peak_axis_mm", "peak_at", 1, "mm");
-}
-
 static void fmt_frame(FILE *o, json_t *ev, const struct pc_frame *f)
 {
 	kv(o, ev, "frame", NULL);
@@ -277,16 +155,6 @@ static void fmt_recording(FILE *o, json_t *ev)
 		pc_put_safe(o, path);
 	}
 	kv(o, ev, "frames", NULL);
-}
-
-static void fmt_mark(FILE *o, json_t *ev)
-{
-	const char *label = json_string_value(json_object_get(ev, "label"));
-	if (label) {
-		fputs(" \"", o);
-		pc_put_safe(o, label);
-		fputc('"', o);
-	}
 }
 
 /* A type this client does not know: every field beyond the common ones. */
@@ -326,24 +194,10 @@ void pc_format_event(FILE *o, const char *type, const char *device, json_t *ev, 
 	}
 	if (strcmp(type, "status") == 0)
 		fmt_status(o, ev);
-	else if (strcmp(type, "contact") == 0)
-		fmt_contact(o, ev);
-	else if (strcmp(type, "press") == 0)
-		fmt_press(o, ev);
-	else if (strcmp(type, "hold") == 0)
-		fmt_hold(o, ev, phase);
-	else if (strcmp(type, "pulses") == 0)
-		fmt_pulses(o, ev);
-	else if (strcmp(type, "stroke") == 0)
-		fmt_stroke(o, ev);
-	else if (strcmp(type, "roll") == 0)
-		fmt_roll(o, ev);
 	else if (strcmp(type, "frame") == 0)
 		fmt_frame(o, ev, frame);
 	else if (strcmp(type, "recording") == 0)
 		fmt_recording(o, ev);
-	else if (strcmp(type, "mark") == 0)
-		fmt_mark(o, ev);
-	else
+	else if (!pc_format_declared(o, type, ev, phase)) /* the analysis' events and marks: format_event.c */
 		fmt_other(o, ev);
 }

@@ -5,6 +5,7 @@
 #define PC_FORMAT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -15,6 +16,10 @@
  * types); `now_utc` stands in for a message without `time`. */
 void pc_format_event(FILE *out, const char *type, const char *device, json_t *ev, const struct pc_frame *frame,
 		     double now_utc);
+
+/* The fields of an event type declared in model/events.def, by their text
+ * rules (format_event.c); false for a type that is not declared there. */
+bool pc_format_declared(FILE *out, const char *type, json_t *ev, const char *phase);
 
 /* HH:MM:SS.mmm, local time, of a UTC instant in seconds. */
 void pc_format_clock(double utc, char *buf, size_t len);

@@ -9,10 +9,6 @@
 #include "offline.h"
 #include "recording.h"
 
-const char *const pc_event_types[PC_EVENT_TYPES] = { "press", "hold", "pulses", "stroke", "roll", "mark", "setting" };
-const char *const pc_event_tables[PC_EVENT_TYPES] = { "presses", "holds", "pulses", "strokes", "rolls", "marks",
-						      "settings" };
-
 static int one_file(const struct pc_args *a, const char *cmd)
 {
 	if (a->npos != 1)
@@ -93,10 +89,10 @@ int pc_cmd_info(const struct pc_global *g, const struct pc_args *a)
 	printf("frames    %llu\n", (unsigned long long)fi->frames);
 	printf("gaps      %zu (%llu frames missing)\n", ngaps, (unsigned long long)missing);
 	printf("events   ");
-	for (int i = 0; i < PC_EVENT_TYPES; i++)
-		printf(" %s %llu%s", pc_event_types[i],
-		       (unsigned long long)pd_rec_reader_event_count(rd, pc_event_types[i]),
-		       i + 1 < PC_EVENT_TYPES ? "," : "\n");
+	for (size_t i = 0; pd_rec_event_type(i); i++)
+		printf("%s %s %llu", i ? "," : "", pd_rec_event_type(i),
+		       (unsigned long long)pd_rec_reader_event_count(rd, (enum pd_event_type)pd_rec_event_type_id(i)));
+	printf("\n");
 	size_t ntares = pd_rec_reader_tare_count(rd);
 	printf("tare      %zu baseline%s", ntares, ntares == 1 ? "" : "s");
 	for (size_t k = 0; k < ntares; k++) {

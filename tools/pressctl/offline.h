@@ -15,8 +15,5 @@ int pc_cmd_report(const struct pc_global *g, const struct pc_args *a);  /* repor
 int pc_cmd_recover(const struct pc_global *g, const struct pc_args *a); /* info.c */
 
 /* The event types a recording has tables for, and their CSV file names. */
-extern const char *const pc_event_types[];
-extern const char *const pc_event_tables[];
-#define PC_EVENT_TYPES 7
 
 #endif

@@ -353,14 +353,13 @@ static void parameters(struct pg *p, const struct pc_report_file *f)
 			snprintf(v, sizeof v, "?");
 		pg_mono(p, "%-18s %-8s %s", k, v, f->params.source[i]);
 	}
-	uint64_t ns = pd_rec_reader_event_count(f->rd, "setting");
+	uint64_t ns = pd_rec_reader_event_count(f->rd, PD_EV_SETTING);
 	for (uint64_t i = 0; i < ns; i++) {
-		json_t *o = pd_rec_reader_event(f->rd, "setting", i);
-		if (!o)
+		struct pd_event o;
+		if (pd_rec_reader_event(f->rd, PD_EV_SETTING, i, &o) != 0)
 			continue;
-		pg_mono(p, "changed during the session at %.2f s: %s = %s", json_real_value(json_object_get(o, "t")) - f->sum.t0,
-		     json_string_value(json_object_get(o, "key")), json_string_value(json_object_get(o, "value")));
-		json_decref(o);
+		pg_mono(p, "changed during the session at %.2f s: %s = %s", o.t - f->sum.t0, o.u.setting.key,
+			o.u.setting.value);
 	}
 }
 

@@ -7,6 +7,7 @@
 import { drawScale } from './colour.js';
 import { fmt, fmtBytes } from './format.js';
 import { HeatMap, LUT, cellValues } from './heatmap.js';
+import { describe, loadSchema } from './schema.js';
 
 const $ = id => document.getElementById(id);
 const heat = new HeatMap($('map'));
@@ -83,7 +84,7 @@ async function open(name, frame) {
   $('about').textContent = 'opening…';
   $('maps').replaceChildren();
   $('events').tBodies[0].replaceChildren();
-  const r = await fetch('/api/review/info?name=' + encodeURIComponent(name));
+  const [r] = await Promise.all([fetch('/api/review/info?name=' + encodeURIComponent(name)), loadSchema()]);
   const j = await r.json();
   if (gen !== generation) return;
   if (!r.ok) { $('about').textContent = j.error; $('about').className = 'note'; return; }
@@ -309,7 +310,7 @@ function details(e) {
     case 'roll': return `${e.direction > 0 ? '→' : '←'} ${fmt(e.from_mm)} to ${fmt(e.to_mm)} mm at ${fmt(e.speed_mm_s)} mm/s`;
     case 'mark': return e.label || '';
     case 'setting': return `${e.key} = ${e.value}`;
-    default: return '';
+    default: return describe(e, rec.unit);
   }
 }
 
@@ -323,7 +324,7 @@ function fillEvents() {
     b.addEventListener('click', () => { pause(); seek(e.from); });
     const at = el('td');
     at.append(b);
-    tr.append(at, el('td', {}, e.type), el('td', {}, details(e)));
+    tr.append(at, el('td', {}, e.type), el('td', { title: describe(e, rec.unit) }, details(e)));
     body.append(tr);
   });
   if (!rec.events.length) body.append(el('tr', {}, 'no events recorded'));

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "relay.h"
 #include "review.h"
+#include "schema.h"
 #include "web_options.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -307,6 +308,7 @@ int main(int argc, char **argv)
 	}
 	mg_set_request_handler(ctx, "/api/config$", handle_config, &w);
 	mg_set_request_handler(ctx, "/api/stats$", handle_stats, &w);
+	mg_set_request_handler(ctx, "/api/schema$", handle_schema, &w);
 	mg_set_request_handler(ctx, "/vendor/", handle_vendor, &w);
 	mg_set_request_handler(ctx, "/colour_map.js$", colour_map_js, NULL);
 	mg_set_websocket_handler(ctx, "/ws$", ws_connect, ws_ready, ws_data, ws_close, &w);

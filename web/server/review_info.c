@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "event_json.h"
 #include "report.h"
 #include "review_session.h"
 
@@ -121,7 +122,7 @@ static json_t *events_json(struct review_rec *r, char *err, size_t errlen)
 {
 	size_t n = 0;
 	for (size_t k = 0; pd_rec_event_type(k); k++)
-		n += pd_rec_reader_event_count(r->rd, pd_rec_event_type(k));
+		n += pd_rec_reader_event_count(r->rd, (enum pd_event_type)pd_rec_event_type_id(k));
 	json_t **v = calloc(n ? n : 1, sizeof *v);
 	if (!v) {
 		snprintf(err, errlen, "out of memory for %zu events", n);
@@ -129,9 +130,12 @@ static json_t *events_json(struct review_rec *r, char *err, size_t errlen)
 	}
 	size_t m = 0;
 	for (size_t k = 0; pd_rec_event_type(k); k++) {
-		const char *type = pd_rec_event_type(k);
+		enum pd_event_type type = (enum pd_event_type)pd_rec_event_type_id(k);
 		for (uint64_t i = 0; i < pd_rec_reader_event_count(r->rd, type); i++) {
-			json_t *e = pd_rec_reader_event(r->rd, type, i);
+			struct pd_event ev;
+			json_t *e = pd_rec_reader_event(r->rd, type, i, &ev) == 0
+					    ? pd_event_to_json(&ev, pd_rec_reader_info(r->rd)->device_id)
+					    : NULL;
 			if (!e) {
 				snprintf(err, errlen, "%s", pd_rec_reader_error(r->rd));
 				for (size_t j = 0; j < m; j++)

@@ -1,8 +1,11 @@
-/* The JSON of events.md: every message carries v, type, device, seq and
- * time, and t and frame when a frame produced it; fields with no value are
- * left out, never null. Built with jansson. */
-#ifndef PD_EVENT_JSON_H
-#define PD_EVENT_JSON_H
+/* The daemon's messages of events.md beyond the analysis events (status,
+ * its info and stats, the envelope of recording and frame messages), and
+ * analysis events with the daemon's seq and time: every message carries v,
+ * type, device, seq and time, and t and frame when a frame produced it;
+ * fields with no value are left out, never null. Built with jansson. The
+ * events' own fields come from their declaration (model/event_json.h). */
+#ifndef PD_MESSAGE_JSON_H
+#define PD_MESSAGE_JSON_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -11,8 +14,8 @@
 
 #include "analysis.h"
 #include "device.h"
+#include "event_json.h" /* model/: the events' own JSON */
 
-#define PD_SCHEMA_VERSION 1
 /* Significant digits of reals: microseconds of a UTC time, no binary noise. */
 #define PD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
