@@ -1,5 +1,5 @@
 /* The emulated device: a scenario playing onto a pty through one protocol
- * outlet (outlet.h), with faults, pacing, readers coming and going, and unplugging. */
+ * outlet (sim_outlet.h), with faults, pacing, readers coming and going, and unplugging. */
 #ifndef PDSIM_DEVICE_H
 #define PDSIM_DEVICE_H
 
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "faults.h"
-#include "outlet.h"
+#include "sim_outlet.h"
 #include "options.h"
 #include "pty.h"
 #include "sim/scenario.h"

@@ -7,7 +7,7 @@
 
 #include "ascii/ascii.h"
 #include "pmf/pmf.h"
-#include "outlet.h"
+#include "sim_outlet.h"
 #include "sim/scenario.h"
 
 struct sim_opts {

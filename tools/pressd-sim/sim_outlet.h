@@ -5,8 +5,8 @@
  * with an `.order = N,` line, and so registers itself: CMakeLists.txt
  * lists them in sim_outlets (cmake/PressdRegistry.cmake), which --protocol,
  * --help and the device go by. */
-#ifndef PDSIM_OUTLET_H
-#define PDSIM_OUTLET_H
+#ifndef PDSIM_SIM_OUTLET_H
+#define PDSIM_SIM_OUTLET_H
 
 #include <stdbool.h>
 #include <stddef.h>
