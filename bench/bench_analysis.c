@@ -22,19 +22,13 @@
 #include <time.h>
 
 #include "analysis.h"
+#include "clock.h"
 
 #define NFRAMES 64
 #define PI 3.14159265358979323846
 #define PITCH 10.0
 #define SIGMA 12.0
 #define FULL 4095
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -106,24 +100,24 @@ static volatile uint64_t sink;
  * (continuing the device's sequence and time from *n). */
 static double batch_sum(const uint8_t *frames, size_t ncells)
 {
-	double t0 = now_s();
+	double t0 = pd_mono_s();
 	for (int k = 0; k < NFRAMES; k++)
 		sink += sum_pass(frames + (size_t)k * ncells * 2, ncells);
-	return now_s() - t0;
+	return pd_mono_s() - t0;
 }
 
 static double batch_analysis(struct pd_analysis *a, const uint8_t *frames, int side, uint64_t *n)
 {
 	size_t ncells = (size_t)side * side;
 	struct pd_frame f = { .rows = (uint16_t)side, .cols = (uint16_t)side, .cell_bits = 16 };
-	double t0 = now_s();
+	double t0 = pd_mono_s();
 	for (int k = 0; k < NFRAMES; k++, (*n)++) {
 		f.seq = (uint32_t)*n;
 		f.device_time_us = *n * 10000;
 		f.cells = frames + (size_t)k * ncells * 2;
 		pd_analysis_feed(a, &f);
 	}
-	return now_s() - t0;
+	return pd_mono_s() - t0;
 }
 
 /* Frames per second of the sum pass and of the analysis, each the best of
@@ -149,13 +143,13 @@ static void bench_case(const uint8_t *frames, int side, double secs, double *sum
 	size_t ncells = (size_t)side * side;
 	uint64_t n = 0;
 	batch_analysis(a, frames, side, &n); /* untimed: contacts start, buffers are warm */
-	double best_sum = 1e9, best_an = 1e9, t0 = now_s();
+	double best_sum = 1e9, best_an = 1e9, t0 = pd_mono_s();
 	do {
 		double t = batch_sum(frames, ncells);
 		best_sum = t < best_sum ? t : best_sum;
 		t = batch_analysis(a, frames, side, &n);
 		best_an = t < best_an ? t : best_an;
-	} while (now_s() - t0 < secs);
+	} while (pd_mono_s() - t0 < secs);
 	pd_analysis_flush(a);
 	pd_analysis_free(a);
 	*sum_fps = NFRAMES / best_sum;

@@ -51,11 +51,6 @@ struct result {
 	double cpu; /* this process's CPU seconds over the same span */
 };
 
-static double now(void)
-{
-	return (double)pd_mono_ns() / 1e9;
-}
-
 /* CPU time of this process: what a writer costs whatever else the cores
  * are doing (wall-clock frames/s on a shared machine is partly the queue). */
 static double cpu_now(void)
@@ -97,9 +92,9 @@ static struct result plain_write(bool sync)
 		exit(1);
 	}
 	struct result r = { 0 };
-	double t0 = now(), c0 = cpu_now();
+	double t0 = pd_mono_s(), c0 = cpu_now();
 	uint8_t rec[FRAME_BYTES + 20];
-	while (now() - t0 < secs) {
+	while (pd_mono_s() - t0 < secs) {
 		for (int k = 0; k < 100; k++, r.frames++) {
 			struct pd_frame f;
 			frame_at(r.frames, &f);
@@ -119,7 +114,7 @@ static struct result plain_write(bool sync)
 	if (sync)
 		fdatasync(fd);
 	close(fd);
-	r.elapsed = now() - t0;
+	r.elapsed = pd_mono_s() - t0;
 	r.cpu = cpu_now() - c0;
 	r.file_bytes = file_size(path);
 	unlink(path);
@@ -134,14 +129,14 @@ static struct result library(uint32_t chunk, int level, bool sync)
 				   .uri = "sim:mat", .start_utc_ns = pd_utc_ns(), .chunk_frames = chunk,
 				   .deflate_level = level, .no_sync = !sync };
 	struct result r = { 0 };
-	double t0 = now(), c0 = cpu_now();
+	double t0 = pd_mono_s(), c0 = cpu_now();
 	if (pd_rec_create(&rec, &p, err, sizeof err)) {
 		fprintf(stderr, "bench_recording: %s\n", err);
 		exit(1);
 	}
 	char path[600];
 	snprintf(path, sizeof path, "%s", pd_rec_path(rec));
-	while (now() - t0 < secs) {
+	while (pd_mono_s() - t0 < secs) {
 		for (int k = 0; k < 100; k++, r.frames++) {
 			struct pd_frame f;
 			frame_at(r.frames, &f);
@@ -155,7 +150,7 @@ static struct result library(uint32_t chunk, int level, bool sync)
 		fprintf(stderr, "bench_recording: %s\n", err);
 		exit(1);
 	}
-	r.elapsed = now() - t0;
+	r.elapsed = pd_mono_s() - t0;
 	r.cpu = cpu_now() - c0;
 	r.file_bytes = file_size(path);
 	unlink(path);
@@ -197,7 +192,7 @@ static struct result hdf5_filters(uint32_t chunk, int level)
 	char path[600];
 	snprintf(path, sizeof path, "%s/bench_recording_h5.h5", dir);
 	struct result r = { 0 };
-	double t0 = now(), c0 = cpu_now();
+	double t0 = pd_mono_s(), c0 = cpu_now();
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 	H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
 	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
@@ -211,7 +206,7 @@ static struct result hdf5_filters(uint32_t chunk, int level)
 	uint32_t *seqs = malloc(chunk * sizeof *seqs);
 	double *ts = malloc(chunk * sizeof *ts), *tms = malloc(chunk * sizeof *tms);
 	uint64_t next_flush = RATE;
-	while (now() - t0 < secs) {
+	while (pd_mono_s() - t0 < secs) {
 		for (uint32_t k = 0; k < chunk; k++) {
 			struct pd_frame fr;
 			frame_at(r.frames + k, &fr);
@@ -232,7 +227,7 @@ static struct result hdf5_filters(uint32_t chunk, int level)
 	}
 	H5Dclose(frames), H5Dclose(seq), H5Dclose(t), H5Dclose(tm);
 	H5Fclose(f);
-	r.elapsed = now() - t0;
+	r.elapsed = pd_mono_s() - t0;
 	r.cpu = cpu_now() - c0;
 	r.file_bytes = file_size(path);
 	unlink(path);

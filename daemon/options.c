@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol.h"
+
 static void usage(FILE *f)
 {
 	fputs("Usage: pressd [-c FILE] [-d URI]... [-p ENDPOINT] [-C ENDPOINT] [-r DIR]\n"
@@ -21,7 +23,11 @@ static void usage(FILE *f)
 	      "                           replay:FILE.h5 (?speed=1|max&loop=1),\n"
 	      "                           auto[?slots=N] (slots for known USB devices, also those\n"
 	      "                           plugged in later)\n"
-	      "                         options after '?': protocol (pmf, ascii, sensitronics, auto), id,\n"
+	      "                         options after '?': protocol (",
+	      f);
+	char names[128];
+	fputs(pd_protocol_names(names, sizeof names, ", ", ", "), f);
+	fputs(", auto), id,\n"
 	      "                           rows, cols, pitch_mm, units_per_count, unit, full_scale, baud, poll\n"
 	      "  -p, --pub ENDPOINT     event endpoint (default tcp://127.0.0.1:5555)\n"
 	      "  -C, --control ENDPOINT control endpoint (default tcp://127.0.0.1:5556)\n"

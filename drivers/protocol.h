@@ -1,6 +1,14 @@
 /* The table of operations every wire protocol provides (one directory per
  * protocol: drivers/<name>/api.c holds the table, protocol.c the parser).
  *
+ * A protocol registers itself: drivers/CMakeLists.txt compiles every
+ * drivers/<name>/ whose api.c defines, at the start of a line,
+ *     const struct pd_protocol pd_protocol_<name> = {
+ * with a `.probe_order = N,` line, and lists it in pd_protocols
+ * (cmake/PressdRegistry.cmake). Nothing else names the protocols: the URI
+ * option, the help texts, `auto` and the tests (tests/unit/test_<name>.c,
+ * tests/fuzz/fuzz_<name>.c, found by name) all go by that list.
+ *
  * Decoders are incremental: bytes arrive in arbitrary pieces and any byte
  * sequence leaves them in a sane state. They never block, never allocate
  * per frame (buffers grow only when the device's geometry needs it, with a
@@ -54,8 +62,16 @@ struct pd_stream_params {
 };
 
 struct pd_protocol {
-	const char *name;
+	const char *name; /* as in protocol=NAME; the same as the directory's */
 	size_t state_size; /* bytes of opaque state the owner allocates (zeroed) */
+
+	/* protocol=auto: every protocol listens in, and the first (in
+	 * probe_order, lowest first; no two alike) to have delivered
+	 * probe_evidence infos, frames, logs or acks wins. A protocol whose
+	 * packets carry a CRC can be believed at once; text or RLE frames
+	 * can occur by chance in other bytes. */
+	unsigned probe_order;
+	unsigned probe_evidence;
 
 	/* Prepare `state`. Returns 0, or -1 with a reason in err. */
 	int (*init)(void *state, const struct pd_stream_params *params,
@@ -78,14 +94,20 @@ struct pd_protocol {
 	void (*finish)(void *state, const struct pd_rx_time *rx, const struct pd_decode_sink *sink);
 };
 
-extern const struct pd_protocol pd_protocol_pmf;
-extern const struct pd_protocol pd_protocol_ascii;
-extern const struct pd_protocol pd_protocol_sensitronics;
-
 /* Looks a protocol up by name; NULL if unknown ("auto" is not a protocol). */
 const struct pd_protocol *pd_protocol_find(const char *name);
 
-/* The protocols in `auto` probing order: pmf, ascii, sensitronics; NULL-terminated. */
+/* Every registered protocol in `auto` probing order (pmf, ascii,
+ * sensitronics); NULL-terminated. Generated at build time
+ * (protocol_table.c in the build tree). */
 extern const struct pd_protocol *const pd_protocols[];
+
+/* How many there are. */
+size_t pd_protocol_count(void);
+
+/* The names, joined by `sep` with `last` before the final one
+ * ("pmf, ascii or sensitronics"), into buf; returns buf (truncated to
+ * len, always terminated). For help texts and messages. */
+char *pd_protocol_names(char *buf, size_t len, const char *sep, const char *last);
 
 #endif

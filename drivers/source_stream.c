@@ -1,8 +1,8 @@
 /* A byte-stream device: a transport plus a protocol decoder. With
  * protocol=auto every decoder reads the first bytes side by side, as gpsd
- * probes GPS protocols; the first to recognise the stream, in the order
- * pmf, ascii, sensitronics, wins and is fed those bytes again for real, so
- * nothing read while probing is lost. */
+ * probes GPS protocols; the first to recognise the stream, in the
+ * protocols' probe_order (pmf, ascii, sensitronics), wins and is fed those
+ * bytes again for real, so nothing read while probing is lost. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +14,6 @@
 
 #define RX_CHUNK 65536
 #define PROBE_MAX (1u << 20) /* bytes kept while probing; the oldest half goes past that */
-#define NPROTO 3
-
-/* Evidence each protocol needs before it is believed: a pmf packet has a
- * CRC, so one is enough; text and RLE frames can occur by chance. */
-static const unsigned probe_needed[NPROTO] = { 1, 2, 2 };
 
 struct probe {
 	void *state;
@@ -33,7 +28,7 @@ struct stream {
 	struct pd_source *src;
 	unsigned frames_in_feed; /* frames delivered by the current feed() */
 	struct pd_rx_time last_rx; /* when the last bytes came */
-	struct probe probes[NPROTO];
+	struct probe *probes; /* one per pd_protocols entry while probing, else NULL */
 	uint8_t *probe_buf;
 	size_t probe_len;
 	uint8_t rx[RX_CHUNK];
@@ -109,10 +104,15 @@ static int send_bytes(struct stream *s, size_t (*gen)(void *, uint8_t *, size_t)
 	return send_generated(s, gen, s->state, err, errlen);
 }
 
-/* While probing: what `p` says on open (pmf's GET_INFO and START). */
-static int send_bytes_of(struct stream *s, const struct pd_protocol *p, void *state, char *err, size_t errlen)
+/* While probing: what every candidate says on open (pmf's GET_INFO and
+ * START), so that a device waiting to be asked speaks up; the others take
+ * those few bytes as noise. */
+static int knock(struct stream *s, char *err, size_t errlen)
 {
-	return send_generated(s, p->on_open, state, err, errlen);
+	for (size_t i = 0; s->probes && pd_protocols[i]; i++)
+		if (send_generated(s, pd_protocols[i]->on_open, s->probes[i].state, err, errlen) != 0)
+			return -1;
+	return 0;
 }
 
 static int start_decoder(struct stream *s, const struct pd_protocol *p, char *err, size_t errlen)
@@ -134,13 +134,14 @@ static int start_decoder(struct stream *s, const struct pd_protocol *p, char *er
 
 static void stop_probes(struct stream *s)
 {
-	for (int i = 0; i < NPROTO; i++) {
+	for (size_t i = 0; s->probes && pd_protocols[i]; i++) {
 		if (s->probes[i].state) {
 			pd_protocols[i]->fini(s->probes[i].state);
 			free(s->probes[i].state);
 		}
 	}
-	memset(s->probes, 0, sizeof s->probes);
+	free(s->probes);
+	s->probes = NULL;
 	free(s->probe_buf);
 	s->probe_buf = NULL;
 	s->probe_len = 0;
@@ -189,7 +190,12 @@ static int stream_open(struct pd_source *src, char *err, size_t errlen)
 	 * needs the geometry from the URI) listens in. */
 	int candidates = 0;
 	char why[160];
-	for (int i = 0; i < NPROTO; i++) {
+	s->probes = calloc(pd_protocol_count(), sizeof *s->probes);
+	if (!s->probes) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; pd_protocols[i]; i++) {
 		const struct pd_protocol *p = pd_protocols[i];
 		struct probe *pr = &s->probes[i];
 		pr->state = calloc(1, p->state_size);
@@ -206,9 +212,7 @@ static int stream_open(struct pd_source *src, char *err, size_t errlen)
 		snprintf(err, errlen, "no protocol can be probed");
 		goto fail;
 	}
-	/* A pmf device may wait for GET_INFO and START; anything else takes
-	 * those few bytes as noise. */
-	if (send_bytes_of(s, &pd_protocol_pmf, s->probes[0].state, err, errlen) != 0)
+	if (knock(s, err, errlen) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -228,16 +232,16 @@ static int probe(struct stream *s, const uint8_t *data, size_t len, const struct
 	}
 	memcpy(s->probe_buf + s->probe_len, data, len);
 	s->probe_len += len;
-	for (int i = 0; i < NPROTO; i++) {
+	for (size_t i = 0; pd_protocols[i]; i++) {
 		struct probe *pr = &s->probes[i];
 		if (!pr->state)
 			continue;
 		const struct pd_decode_sink sink = { pr, probe_info, probe_hit, probe_log, probe_ack };
 		pd_protocols[i]->feed(pr->state, data, len, rx, &sink);
 	}
-	for (int i = 0; i < NPROTO; i++)
-		if (s->probes[i].state && s->probes[i].hits >= probe_needed[i])
-			return i;
+	for (size_t i = 0; pd_protocols[i]; i++)
+		if (s->probes[i].state && s->probes[i].hits >= pd_protocols[i]->probe_evidence)
+			return (int)i;
 	return -1;
 }
 
@@ -284,8 +288,8 @@ static int stream_service(struct pd_source *src, char *err, size_t errlen)
 static int stream_idle(struct pd_source *src, char *err, size_t errlen)
 {
 	struct stream *s = src->priv;
-	if (!s->proto) /* still probing: knock again for pmf */
-		return send_bytes_of(s, &pd_protocol_pmf, s->probes[0].state, err, errlen);
+	if (!s->proto) /* still probing: knock again */
+		return knock(s, err, errlen);
 	if (s->proto->after_frame)
 		return poll_for_more(s, 1, err, errlen);
 	return send_bytes(s, s->proto->on_open, err, errlen);

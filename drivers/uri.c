@@ -61,7 +61,9 @@ int pd_uri_set_option(struct pd_uri *u, const char *key, const char *v, char *er
 
 	if (!strcmp(key, "protocol")) {
 		if (strcmp(v, "auto") && !pd_protocol_find(v)) {
-			snprintf(err, errlen, "protocol=%s: expected pmf, ascii, sensitronics or auto", v);
+			char names[128];
+			snprintf(err, errlen, "protocol=%s: expected %s or auto", v,
+				 pd_protocol_names(names, sizeof names, ", ", ", "));
 			return -1;
 		}
 		return copy_str(u->protocol, sizeof u->protocol, v, strlen(v), "protocol", err, errlen);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "frame.h"
+#include "protocol.h"
 
 enum ascii_form {
 	ASCII_SINGLE_LINE, /* rows × cols values on one line; geometry from the URI */
@@ -25,5 +26,8 @@ size_t ascii_encode_header(char *out, size_t cap, const struct pd_device_info *i
  * uint16_t array). Values are comma-separated. */
 size_t ascii_encode_frame(char *out, size_t cap, enum ascii_form form, const void *cells,
 			  uint16_t rows, uint16_t cols, uint8_t cell_bits);
+
+/* The host's decoder (drivers/ascii/api.c). */
+extern const struct pd_protocol pd_protocol_ascii;
 
 #endif

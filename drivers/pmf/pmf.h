@@ -126,4 +126,7 @@ size_t pmf_encode_log(uint8_t *out, size_t cap, int level, const char *text);
 size_t pmf_encode_request(uint8_t *out, size_t cap, uint8_t cmd, const void *args, size_t argslen);
 size_t pmf_encode_ack(uint8_t *out, size_t cap, uint8_t cmd, uint8_t status);
 
+/* The host's decoder (drivers/pmf/api.c). */
+extern const struct pd_protocol pd_protocol_pmf;
+
 #endif

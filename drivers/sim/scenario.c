@@ -1,6 +1,7 @@
 /* The scenario generator. The scenarios themselves are data (scripts.h);
- * this file places them on the mat and samples them into frames. truth.c
- * reads the expected analysis events off the same keyframes. */
+ * this file places them on the mat and samples them into frames. The
+ * tests read the expected analysis events off the same keyframes
+ * (tests/scenario_truth). */
 #include "scenario.h"
 
 #include <math.h>
@@ -49,7 +50,7 @@ int64_t pd_sc_frame_at(double t, double rate)
 	return (int64_t)ceil(t * rate - 1e-6);
 }
 
-static void snap_segments(struct pd_scenario *sc)
+void pd_sc_snap_segments(struct pd_scenario *sc)
 {
 	for (size_t i = 0; i < sc->nsegs; i++) {
 		struct seg *s = &sc->segs[i];
@@ -455,9 +456,8 @@ int pd_scenario_new(struct pd_scenario **out, const struct pd_scenario_params *p
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	snap_segments(sc);
-	if (pd_sc_derive_truth(sc, err, errlen) != 0)
-		goto fail;
+	pd_sc_snap_segments(sc);
+	sc->created_rate = sc->rate;
 	*out = sc;
 	return 0;
 fail:
@@ -475,12 +475,8 @@ void pd_scenario_free(struct pd_scenario *sc)
 	free(sc->gx);
 	free(sc->gy);
 	free(sc->cells);
-	free(sc->contacts);
-	free(sc->presses);
-	free(sc->holds);
-	free(sc->pulses);
-	free(sc->strokes);
-	free(sc->rolls);
+	if (sc->truth_free)
+		sc->truth_free(sc->truth);
 	free(sc);
 }
 
@@ -570,17 +566,12 @@ int pd_scenario_set_rate(struct pd_scenario *sc, float rate_hz)
 	sc->base_seq = sc->seq;
 	double t = (double)sc->k / sc->rate;
 	sc->rate = rate_hz;
-	snap_segments(sc);
+	pd_sc_snap_segments(sc);
 	int64_t k = pd_sc_frame_at(t, sc->rate);
 	sc->k = (uint64_t)(k > 0 ? k : 0);
 	if (sc->k >= sc->pass_frames)
 		advance(sc, 0);
 	return 0;
-}
-
-const struct pd_scenario_truth *pd_scenario_truth(const struct pd_scenario *sc)
-{
-	return &sc->truth;
 }
 
 double pd_roller_position_mm(const struct pd_device_info *info, int32_t encoder)

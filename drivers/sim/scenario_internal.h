@@ -1,5 +1,7 @@
-/* What scenario.c (the generator) and truth.c (the expected events) share:
- * the timeline of keyframes a scenario is made of. Private to drivers/sim/. */
+/* What scenario.c (the generator) and tests/scenario_truth (the expected
+ * events) share:
+ * the timeline of keyframes a scenario is made of. Private to drivers/sim/
+ * and that test library. */
 #ifndef PD_SCENARIO_INTERNAL_H
 #define PD_SCENARIO_INTERNAL_H
 
@@ -25,14 +27,6 @@
 #define FIT_SIGMAS 2.0
 #define STILL_EPS_MM 1e-6
 
-/* analysis.md defaults, which the ground truth assumes. */
-#define T_HOLD_MIN_S 3.0
-#define T_HOLD_TARGET_S 30.0
-#define T_HOLD_RADIUS_MM 10.0
-#define T_PULSE_RADIUS_MM 15.0
-#define T_PULSE_GAP_S 20.0
-#define T_STROKE_MIN_MM 40.0
-#define T_TURN_COS (-0.5) /* a turn of more than 120° ends a stroke */
 
 #define PI 3.14159265358979323846
 
@@ -71,20 +65,20 @@ struct pd_scenario {
 	float *acc, *gx, *gy; /* the frame being built, and one blob's separable factors */
 	uint8_t *cells;
 
-	struct pd_scenario_truth truth;
-	struct pd_truth_contact *contacts;
-	struct pd_truth_press *presses;
-	struct pd_truth_hold *holds;
-	struct pd_truth_pulses *pulses;
-	struct pd_truth_stroke *strokes;
-	struct pd_truth_roll *rolls;
+	/* The expected events, derived only when a test asks for them
+	 * (tests/scenario_truth), on the grid of the rate the scenario was
+	 * created with; freed with the scenario. */
+	double created_rate;
+	void *truth;
+	void (*truth_free)(void *truth);
 };
 
 /* Frame index at which pass time t falls, on the frame grid of `rate`. */
 int64_t pd_sc_frame_at(double t, double rate);
 /* The blob's noise-free peak cell value at frame k, position (x, y) mm. */
 double pd_sc_clean_peak(const struct pd_scenario *sc, int64_t k, double x, double y);
-/* Reads the expected events off the timeline into sc->truth. */
-int pd_sc_derive_truth(struct pd_scenario *sc, char *err, size_t errlen);
+/* Puts each segment's first and last frame, and the pass's length, on the
+ * frame grid of sc->rate. */
+void pd_sc_snap_segments(struct pd_scenario *sc);
 
 #endif

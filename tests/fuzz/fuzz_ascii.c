@@ -1,5 +1,6 @@
 /* libFuzzer target: the ascii decoder (fuzz_common.h). */
 #include "fuzz_common.h"
+#include "ascii/ascii.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

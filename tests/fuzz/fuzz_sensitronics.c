@@ -1,5 +1,6 @@
 /* libFuzzer target: the sensitronics decoder (fuzz_common.h). */
 #include "fuzz_common.h"
+#include "sensitronics/sensitronics.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -23,6 +23,7 @@
 #include "analysis.h"
 #include "analysis_capture.h"
 #include "params.h"
+#include "scenario_truth.h"
 #include "sim/scenario.h"
 
 /* analysis.md, "Behaviour that must hold (tolerances at a 100 Hz frame rate)" */

@@ -22,6 +22,7 @@
 #include "analysis_capture.h"
 #include "params.h"
 #include "peaks.h"
+#include "scenario_truth.h"
 #include "sim/scenario.h"
 
 #define DUR_TOL_S 0.05

@@ -1,7 +1,9 @@
 /* pmf host decoder (pd_protocol_pmf): INFO, FRAME (raw and zero-run),
  * ROLLER, LOG, ACK, what is refused, and the registry. */
 #include "decoder_capture.h"
+#include "ascii/ascii.h"
 #include "pmf/pmf.h"
+#include "sensitronics/sensitronics.h"
 
 static const struct pd_device_info mat_info = {
 	.protocol_version = 1, .kind = PD_KIND_MAT, .cell_bits = 8, .unit = PD_UNIT_KPA,

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "scenario_truth.h"
 #include "sim/scenario.h"
 
 static struct pd_scenario *make(const struct pd_scenario_params *p)

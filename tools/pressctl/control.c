@@ -10,14 +10,8 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "clock.h"
 #include "keys.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void *pc_control_open(void *ctx, const struct pc_global *g)
 {
@@ -114,9 +108,9 @@ int pc_control_call(const struct pc_global *g, const json_t *req, json_t **reply
 		rc = EX_UNAVAILABLE;
 		goto out;
 	}
-	double deadline = now_s() + g->timeout_s;
+	double deadline = pd_mono_s() + g->timeout_s;
 	for (;;) {
-		double left = deadline - now_s();
+		double left = deadline - pd_mono_s();
 		if (left <= 0) {
 			/* An ipc:// socket that refuses us looks like silence to
 			 * ZeroMQ (it retries): say what the file system says. */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "frame.h"
+#include "frame_message.h"
 
 /* Writes the line without its newline. `frame` is the decoded frame of a
  * frame message (NULL when its cells did not check out, or for other

@@ -11,9 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "control.h"
 #include "format.h"
-#include "frame.h"
+#include "frame_message.h"
 #include "parse.h"
 #include "stream.h"
 
@@ -58,13 +59,6 @@ struct map {
 	size_t cap;
 	long warnings;
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static bool num(json_t *o, const char *key, double *v)
 {
@@ -335,7 +329,7 @@ static void draw(struct map *m, json_t *ev, const struct pc_frame *f)
 		fputc('\n', o); /* maps one after another, a blank line between */
 	fflush(o);
 	m->redraws++;
-	m->last_draw = mono_now();
+	m->last_draw = pd_mono_s();
 	m->pending = false;
 }
 
@@ -420,14 +414,14 @@ static int subscribe(void *sub, const char *device)
 static int loop(struct map *m, void *sub, void *ctl)
 {
 	struct latest latest = { .have = false };
-	double ctl_deadline = mono_now() + m->g->timeout_s;
+	double ctl_deadline = pd_mono_s() + m->g->timeout_s;
 	int rc = 0;
 	while (!pc_stopped() && (m->max_redraws == 0 || m->redraws < m->max_redraws)) {
 		zmq_pollitem_t items[2] = { { .socket = sub, .events = ZMQ_POLLIN },
 					    { .socket = ctl, .events = ZMQ_POLLIN } };
 		long wait_ms = 250;
 		if (m->pending) {
-			double left = m->last_draw + MIN_REDRAW_S - mono_now();
+			double left = m->last_draw + MIN_REDRAW_S - pd_mono_s();
 			wait_ms = left > 0 ? (long)ceil(left * 1000) : 0;
 		}
 		if (zmq_poll(items, ctl ? 2 : 1, wait_ms) < 0) {
@@ -441,7 +435,7 @@ static int loop(struct map *m, void *sub, void *ctl)
 			on_control_reply(m, ctl);
 			zmq_close(ctl);
 			ctl = NULL;
-		} else if (ctl && mono_now() > ctl_deadline) {
+		} else if (ctl && pd_mono_s() > ctl_deadline) {
 			zmq_close(ctl); /* no control socket: fine, the map needs none */
 			ctl = NULL;
 		}
@@ -450,12 +444,12 @@ static int loop(struct map *m, void *sub, void *ctl)
 			handle(m, &latest, &msg);
 			pc_msg_close(&msg);
 			/* into a file, every frame is a map; on a terminal at most 30/s */
-			if (m->pending && (!m->tty || mono_now() - m->last_draw >= MIN_REDRAW_S))
+			if (m->pending && (!m->tty || pd_mono_s() - m->last_draw >= MIN_REDRAW_S))
 				draw_latest(m, &latest);
 			if (m->max_redraws && m->redraws >= m->max_redraws)
 				break;
 		}
-		if (m->pending && mono_now() - m->last_draw >= MIN_REDRAW_S)
+		if (m->pending && pd_mono_s() - m->last_draw >= MIN_REDRAW_S)
 			draw_latest(m, &latest);
 		if (ferror(m->out)) {
 			perror("pressctl: stdout");

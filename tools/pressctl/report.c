@@ -18,15 +18,9 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "offline.h"
 #include "report_doc.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int parse_sets(const struct pc_args *a, struct pd_report_set *sets, size_t *n)
 {
@@ -56,7 +50,7 @@ static int parse_sets(const struct pc_args *a, struct pd_report_set *sets, size_
 static int gather(struct pc_report_file *f, const struct pd_report_set *sets, size_t nsets, const char *unit)
 {
 	char err[512];
-	double t0 = now_s();
+	double t0 = pd_mono_s();
 	int state = pd_rec_is_unfinished(f->path, err, sizeof err);
 	if (state < 0) {
 		fprintf(stderr, "pressctl: %s: not a readable recording: %s\n", f->path, err);
@@ -122,7 +116,7 @@ static int gather(struct pc_report_file *f, const struct pd_report_set *sets, si
 		fprintf(stderr, "pressctl: %s: out of memory\n", f->path);
 		return 1;
 	}
-	f->seconds = now_s() - t0;
+	f->seconds = pd_mono_s() - t0;
 	return 0;
 }
 

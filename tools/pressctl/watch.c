@@ -7,8 +7,9 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "format.h"
-#include "frame.h"
+#include "frame_message.h"
 #include "map.h"
 #include "parse.h"
 #include "stream.h"
@@ -31,13 +32,6 @@ struct watch {
 	long warnings;
 	bool warned_schema;
 };
-
-static double utc_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A problem with one message: said on stderr, not too often. */
 static void warn(struct watch *w, const char *topic, const char *why)
@@ -123,7 +117,7 @@ static void handle(struct watch *w, struct pc_msg *m)
 			else
 				warn(w, m->topic, why);
 		}
-		pc_format_event(stdout, type, device, m->json, fp, utc_now());
+		pc_format_event(stdout, type, device, m->json, fp, pd_utc_s());
 		long long gap = seq_gap(w, type, device, m->json);
 		if (gap > 0)
 			printf("  [%lld lost]", gap);

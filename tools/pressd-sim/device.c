@@ -163,13 +163,15 @@ static enum step make_frame(struct device *d)
 		pd_dbg("frame %u withheld", f.seq);
 		return STEP_OK;
 	}
-	size_t g = faults_garbage(&d->faults, d->scratch, GARBAGE_ROOM);
+	size_t g = faults_garbage_len(&d->faults);
+	if (g)
+		g = d->outlet->garbage(d, d->scratch, g);
 	size_t n = d->outlet->frame(d, &f, d->scratch + g, d->scratch_cap - g);
 	if (!n) {
 		pd_err("frame %u: the %s encoder refused it", f.seq, d->outlet->name);
 		return STEP_ERROR;
 	}
-	bool spoiled = d->opt->protocol == SIM_PMF && faults_corrupt(&d->faults, d->scratch + g, n);
+	bool spoiled = d->outlet->spoil && d->outlet->spoil(d, d->scratch + g, n);
 	if (g || spoiled)
 		pd_dbg("frame %u:%s%s", f.seq, g ? " junk before it" : "", spoiled ? " CRC spoiled" : "");
 	device_send(d, d->scratch, g + n);
@@ -209,7 +211,7 @@ static void reader_came(struct device *d)
 {
 	pd_info("reader on %s", d->pty.path);
 	forget_output(d);
-	d->streaming = d->opt->protocol != SIM_PMF || !d->opt->wait_start;
+	d->streaming = true; /* unless hello says otherwise */
 	d->poll_credits = 0;
 	d->frames_since_header = 0;
 	pace_from_now(d);
@@ -424,8 +426,7 @@ int device_init(struct device *d, const struct sim_opts *o, volatile sig_atomic_
 	struct pd_device_info info;
 	pd_scenario_info(d->sc, &info);
 	d->rate = info.rate_hz;
-	d->outlet = o->protocol == SIM_ASCII ? &outlet_ascii
-		  : o->protocol == SIM_SENSITRONICS ? &outlet_sensitronics : &outlet_pmf;
+	d->outlet = o->outlet;
 	d->scratch_cap = frame_room(d->sc);
 	d->qcap = QUEUE_LOW + d->scratch_cap + RESPONSE_ROOM;
 	d->scratch = malloc(d->scratch_cap);

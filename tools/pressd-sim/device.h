@@ -1,5 +1,5 @@
 /* The emulated device: a scenario playing onto a pty through one protocol
- * outlet, with faults, pacing, readers coming and going, and unplugging. */
+ * outlet (sim_outlet.h), with faults, pacing, readers coming and going, and unplugging. */
 #ifndef PDSIM_DEVICE_H
 #define PDSIM_DEVICE_H
 
@@ -9,29 +9,11 @@
 #include <stdint.h>
 
 #include "faults.h"
+#include "sim_outlet.h"
 #include "options.h"
 #include "pty.h"
 #include "sim/scenario.h"
-#include "truth.h"
-
-struct device;
-
-/* What a wire protocol adds: the bytes, and the conversation. */
-struct outlet_ops {
-	const char *name;
-	int (*init)(struct device *d, char *err, size_t errlen);
-	void (*fini)(struct device *d);
-	/* A reader appeared: what the device says first (queued via device_send). */
-	void (*hello)(struct device *d);
-	/* One frame into out; its size, or 0 if it does not fit. */
-	size_t (*frame)(struct device *d, const struct pd_frame *f, uint8_t *out, size_t cap);
-	/* Bytes the host sent. */
-	void (*input)(struct device *d, const uint8_t *data, size_t len);
-};
-
-extern const struct outlet_ops outlet_pmf;
-extern const struct outlet_ops outlet_ascii;
-extern const struct outlet_ops outlet_sensitronics;
+#include "truth_file.h"
 
 struct device {
 	const struct sim_opts *opt;

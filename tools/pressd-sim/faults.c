@@ -2,12 +2,9 @@
 
 #include <string.h>
 
-#include "pmf/pmf.h"
-#include "sensitronics/sensitronics.h"
-
 #define GARBAGE_MAX 32
 
-static uint64_t next(struct faults *f)
+uint64_t faults_random(struct faults *f)
 {
 	/* xorshift64*: the scenario's noise uses the same seed, so mix it
 	 * into another stream. */
@@ -22,8 +19,6 @@ static uint64_t next(struct faults *f)
 void faults_init(struct faults *f, const struct sim_opts *o)
 {
 	*f = (struct faults){
-		.protocol = o->protocol,
-		.ascii_form = o->ascii_form,
 		.rng = ((uint64_t)o->sp.seed << 32 | 0x5eed) ^ 0x9E3779B97F4A7C15ull,
 		.garbage_p = o->garbage_p,
 		.corrupt_every = o->corrupt_crc_every,
@@ -60,60 +55,19 @@ bool faults_withhold(struct faults *f)
 	return f->skip_every && f->generated % f->skip_every == 0;
 }
 
-static size_t pick(struct faults *f, size_t n)
+size_t faults_garbage_len(struct faults *f)
 {
-	return (size_t)(next(f) % n);
-}
-
-size_t faults_garbage(struct faults *f, uint8_t *out, size_t cap)
-{
-	if (f->garbage_p <= 0 || cap < GARBAGE_MAX + 4)
+	if (f->garbage_p <= 0)
 		return 0;
-	double u = (double)(next(f) >> 11) / 9007199254740992.0;
+	double u = (double)(faults_random(f) >> 11) / 9007199254740992.0;
 	if (u >= f->garbage_p)
 		return 0;
-	size_t n = 1 + pick(f, GARBAGE_MAX), o = 0;
-	switch (f->protocol) {
-	case SIM_PMF:
-		/* Anything but a sync byte: junk that looks like a header with a
-		 * huge length would only hold the next packets back, which is the
-		 * lexer's unit tests' business, not a stream test's. */
-		while (o < n) {
-			uint8_t b = (uint8_t)next(f);
-			if (b != PMF_SYNC0)
-				out[o++] = b;
-		}
-		break;
-	case SIM_ASCII: {
-		/* A line no parser could take for values or a comment. */
-		static const char junk[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?$%&*()<>@^_~";
-		while (o < n)
-			out[o++] = (uint8_t)junk[pick(f, sizeof junk - 1)];
-		out[o++] = '\r';
-		out[o++] = '\n';
-		if (f->ascii_form == ASCII_BLOCK) /* close it as a block of its own */
-			out[o++] = '\r', out[o++] = '\n';
-		break;
-	}
-	case SIM_SENSITRONICS:
-		/* A frame of 1..32 non-zero cells: far too short to be a mat (at
-		 * least 8 x 8), so it is dropped without touching the next. */
-		while (o < n)
-			out[o++] = (uint8_t)(1 + pick(f, SENS_MAX_VALUE));
-		out[o++] = SENS_END;
-		break;
-	}
-	return o;
+	return 1 + (size_t)(faults_random(f) % GARBAGE_MAX);
 }
 
-bool faults_corrupt(struct faults *f, uint8_t *packet, size_t len)
+bool faults_corrupt_due(struct faults *f)
 {
-	if (!f->corrupt_every || len < PMF_HEADER_LEN + PMF_CRC_LEN)
-		return false;
-	if (++f->packets % f->corrupt_every != 0)
-		return false;
-	packet[len - 1] ^= 0x5A;
-	return true;
+	return f->corrupt_every && ++f->packets % f->corrupt_every == 0;
 }
 
 bool faults_unplug_due(struct faults *f, double played_s)

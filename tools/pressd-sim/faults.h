@@ -11,8 +11,6 @@
 #include "options.h"
 
 struct faults {
-	enum sim_protocol protocol;
-	enum ascii_form ascii_form;
 	uint64_t rng;
 	double garbage_p;
 	uint32_t corrupt_every, skip_every;
@@ -38,12 +36,15 @@ void faults_renumber(struct faults *f, struct pd_frame *fr);
 /* This frame is generated but not sent (--skip-seq). */
 bool faults_withhold(struct faults *f);
 
-/* Junk to send before the next frame, shaped so that it never swallows the
- * frame after it; returns its length (0: none this time). cap >= 64. */
-size_t faults_garbage(struct faults *f, uint8_t *out, size_t cap);
+/* How many junk bytes to send before the next frame (--garbage): 0 this
+ * time, or 1..32; the outlet shapes them (outlet_ops.garbage). */
+size_t faults_garbage_len(struct faults *f);
 
-/* pmf: spoils this frame packet's CRC if its turn has come; true if so. */
-bool faults_corrupt(struct faults *f, uint8_t *packet, size_t len);
+/* The next number of the fault stream, for an outlet drawing its junk. */
+uint64_t faults_random(struct faults *f);
+
+/* --corrupt-crc: true for every Nth frame offered (outlet_ops.spoil). */
+bool faults_corrupt_due(struct faults *f);
 
 /* True once `played_s` of device time reaches the next unplug; schedules
  * the one after. */

@@ -12,9 +12,24 @@
 #define PRESSD_VERSION "dev"
 #endif
 
-const char *sim_protocol_name(enum sim_protocol p)
+const struct outlet_ops *sim_outlet_find(const char *name)
 {
-	return p == SIM_ASCII ? "ascii" : p == SIM_SENSITRONICS ? "sensitronics" : "pmf";
+	for (const struct outlet_ops *const *o = sim_outlets; *o; o++)
+		if (!strcmp((*o)->name, name))
+			return *o;
+	return NULL;
+}
+
+/* The outlets' names joined by sep, those that carry a roller only if asked. */
+static void outlet_names(FILE *out, const char *sep, bool rollers_only)
+{
+	const char *s = "";
+	for (const struct outlet_ops *const *o = sim_outlets; *o; o++) {
+		if (rollers_only && !(*o)->roller)
+			continue;
+		fprintf(out, "%s%s", s, (*o)->name);
+		s = sep;
+	}
 }
 
 static void help(FILE *out)
@@ -24,7 +39,9 @@ static void help(FILE *out)
 "    pressd-sim - pressure mat and roller emulator on a pseudo-terminal\n"
 "\n"
 "SYNOPSIS\n"
-"    pressd-sim [--protocol pmf|ascii|sensitronics] [--kind mat|roller]\n"
+"    pressd-sim [--protocol ", out);
+	outlet_names(out, "|", false);
+	fputs("] [--kind mat|roller]\n"
 "               [--scenario NAME] [--link PATH] [--truth FILE] [OPTION]...\n"
 "\n"
 "DESCRIPTION\n"
@@ -40,7 +57,7 @@ static void help(FILE *out)
 "\n"
 "    The frames are deterministic: the same options give the same bytes.\n"
 "    Device time is seq / rate; the scenario's events are listed by the\n"
-"    ground truth in drivers/sim/scenario.h.\n"
+"    ground truth in tests/scenario_truth/scenario_truth.h.\n"
 "\n"
 "    Waiting for a reader: nothing is sent until some process opens the\n"
 "    slave side. pressd-sim watches the master with poll(), which reports\n"
@@ -51,8 +68,10 @@ static void help(FILE *out)
 "    time carry on across readers.\n"
 "\n"
 "DEVICE\n"
-"    -P, --protocol pmf|ascii|sensitronics\n"
-"        Wire protocol (default pmf). pmf sends INFO once when a reader\n"
+"    -P, --protocol ", out);
+	outlet_names(out, "|", false);
+	fprintf(out, "\n        Wire protocol (default %s).", sim_outlets[0]->name);
+	fputs(" pmf sends INFO once when a reader\n"
 "        appears, answers GET_INFO with INFO, START with ACK (and starts\n"
 "        streaming), STOP with ACK (and pauses), SET_RATE with ACK (and\n"
 "        changes the rate; status 2 if outside 1..2000 Hz); any other\n"
@@ -344,38 +363,23 @@ static int check_combination(struct sim_opts *o, bool cell_bits_given, bool unpl
 			     bool unplug_every_given, bool ascii_only_given, bool pmf_only_given,
 			     bool jump_us_given)
 {
-	const char *proto = sim_protocol_name(o->protocol);
-	if (o->sp.kind == PD_KIND_ROLLER && o->protocol != SIM_PMF) {
-		fprintf(stderr, "pressd-sim: --kind roller needs --protocol pmf: only pmf carries the encoder position\n");
+	const char *proto = o->outlet->name;
+	if (o->sp.kind == PD_KIND_ROLLER && !o->outlet->roller) {
+		fputs("pressd-sim: --kind roller needs --protocol ", stderr);
+		outlet_names(stderr, " or ", true);
+		fputs(": only ", stderr);
+		outlet_names(stderr, " and ", true);
+		fputs(" carries the encoder position\n", stderr);
 		return -1;
 	}
-	if (o->protocol == SIM_SENSITRONICS) {
-		if (cell_bits_given && o->sp.cell_bits != 8) {
-			fprintf(stderr, "pressd-sim: --cell-bits %u: sensitronics sends one byte per cell\n", o->sp.cell_bits);
-			return -1;
-		}
-		o->sp.cell_bits = 8;
-		if (o->sp.full_scale > 254) {
-			fprintf(stderr, "pressd-sim: --full-scale %u: sensitronics cells are 1..254\n", o->sp.full_scale);
-			return -1;
-		}
-	}
-	if (o->protocol == SIM_ASCII && o->sp.full_scale) {
-		/* The reader picks the cell size from the full scale; so do we, or
-		 * the truth's crc would be over other bytes than pressd's. */
-		uint8_t bits = o->sp.full_scale <= 255 ? 8 : 16;
-		if (cell_bits_given && o->sp.cell_bits != bits) {
-			fprintf(stderr, "pressd-sim: --cell-bits %u with --full-scale %u: ascii readers use %u-bit "
-					"cells for that full scale\n", o->sp.cell_bits, o->sp.full_scale, bits);
-			return -1;
-		}
-		o->sp.cell_bits = bits;
-	}
-	if (ascii_only_given && o->protocol != SIM_ASCII) {
+	if (o->outlet->check && o->outlet->check(o, cell_bits_given) != 0)
+		return -1;
+	/* Options of one protocol's own. */
+	if (ascii_only_given && strcmp(proto, "ascii")) {
 		fprintf(stderr, "pressd-sim: --ascii-form, --header and --poll are for --protocol ascii, not %s\n", proto);
 		return -1;
 	}
-	if (pmf_only_given && o->protocol != SIM_PMF) {
+	if (pmf_only_given && strcmp(proto, "pmf")) {
 		fprintf(stderr, "pressd-sim: --encoding, --no-wait-start, --corrupt-crc and --info-rate are for "
 				"--protocol pmf, not %s\n",
 			proto);
@@ -397,7 +401,7 @@ static int check_combination(struct sim_opts *o, bool cell_bits_given, bool unpl
 int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 {
 	*o = (struct sim_opts){
-		.protocol = SIM_PMF,
+		.outlet = sim_outlets[0],
 		.encoding = PMF_ENC_RAW,
 		.wait_start = true,
 		.ascii_form = ASCII_SINGLE_LINE,
@@ -408,7 +412,6 @@ int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 	};
 	bool cell_bits_given = false, unplug_for_given = false, unplug_every_given = false, jump_us_given = false;
 	bool ascii_only = false, pmf_only = false;
-	static const char *const protocols[] = { "pmf", "ascii", "sensitronics", NULL };
 	static const char *const kinds[] = { "mat", "roller", NULL };
 	static const char *const encodings[] = { "raw", "zero-run", NULL };
 	static const char *const forms[] = { "line", "block", NULL };
@@ -423,8 +426,14 @@ int sim_options_parse(int argc, char **argv, struct sim_opts *o)
 		int rc = 0;
 		switch (c) {
 		case 'P':
-			rc = get_choice(name, optarg, protocols, &choice);
-			o->protocol = (enum sim_protocol)choice;
+			if (!(o->outlet = sim_outlet_find(optarg))) {
+				const char *names[64];
+				size_t n = 0;
+				for (const struct outlet_ops *const *p = sim_outlets; *p && n + 1 < 64; p++)
+					names[n++] = (*p)->name;
+				names[n] = NULL;
+				rc = get_choice(name, optarg, names, &choice);
+			}
 			break;
 		case 'k':
 			rc = get_choice(name, optarg, kinds, &choice);

@@ -7,12 +7,11 @@
 
 #include "ascii/ascii.h"
 #include "pmf/pmf.h"
+#include "sim_outlet.h"
 #include "sim/scenario.h"
 
-enum sim_protocol { SIM_PMF, SIM_ASCII, SIM_SENSITRONICS };
-
 struct sim_opts {
-	enum sim_protocol protocol;
+	const struct outlet_ops *outlet; /* --protocol */
 	struct pd_scenario_params sp; /* scenario, geometry, rate, cells, seed, loop */
 
 	enum pmf_encoding encoding;   /* pmf */
@@ -50,7 +49,5 @@ enum { OPTS_RUN = 0, OPTS_EXIT_OK = 1, OPTS_EXIT_USAGE = 2 };
 
 /* Fills o from argv; prints help, version or the reason an option is bad. */
 int sim_options_parse(int argc, char **argv, struct sim_opts *o);
-
-const char *sim_protocol_name(enum sim_protocol p);
 
 #endif

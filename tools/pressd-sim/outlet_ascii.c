@@ -65,11 +65,44 @@ static void ascii_input(struct device *d, const uint8_t *data, size_t len)
 	pd_dbg("poll: %u frame(s) asked for", d->poll_credits);
 }
 
+/* The reader picks the cell size from the full scale; so do we, or the
+ * truth's crc would be over other bytes than pressd's. */
+static int ascii_check(struct sim_opts *o, bool cell_bits_given)
+{
+	if (!o->sp.full_scale)
+		return 0;
+	uint8_t bits = o->sp.full_scale <= 255 ? 8 : 16;
+	if (cell_bits_given && o->sp.cell_bits != bits) {
+		fprintf(stderr, "pressd-sim: --cell-bits %u with --full-scale %u: ascii readers use %u-bit "
+				"cells for that full scale\n", o->sp.cell_bits, o->sp.full_scale, bits);
+		return -1;
+	}
+	o->sp.cell_bits = bits;
+	return 0;
+}
+
+/* A line no parser could take for values or a comment. */
+static size_t ascii_garbage(struct device *d, uint8_t *out, size_t n)
+{
+	static const char junk[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!?$%&*()<>@^_~";
+	size_t o = 0;
+	while (o < n)
+		out[o++] = (uint8_t)junk[faults_random(&d->faults) % (sizeof junk - 1)];
+	out[o++] = '\r';
+	out[o++] = '\n';
+	if (d->opt->ascii_form == ASCII_BLOCK) /* close it as a block of its own */
+		out[o++] = '\r', out[o++] = '\n';
+	return o;
+}
+
 const struct outlet_ops outlet_ascii = {
 	.name = "ascii",
+	.order = 2,
+	.check = ascii_check,
 	.init = ascii_init,
 	.fini = ascii_fini,
 	.hello = ascii_hello,
 	.frame = ascii_frame,
 	.input = ascii_input,
+	.garbage = ascii_garbage,
 };

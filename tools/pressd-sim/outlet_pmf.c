@@ -106,6 +106,7 @@ static void pmf_fini(struct device *d)
  * the lexer resynchronises on the new reader's first request. */
 static void pmf_hello(struct device *d)
 {
+	device_set_streaming(d, !d->opt->wait_start); /* else after START */
 	send_info(d);
 }
 
@@ -124,11 +125,37 @@ static void pmf_input(struct device *d, const uint8_t *data, size_t len)
 	pmf_lexer_feed(&p->lx, data, len);
 }
 
+/* Anything but a sync byte: junk that looks like a header with a huge
+ * length would only hold the next packets back, which is the lexer's unit
+ * tests' business, not a stream test's. */
+static size_t pmf_garbage(struct device *d, uint8_t *out, size_t n)
+{
+	size_t o = 0;
+	while (o < n) {
+		uint8_t b = (uint8_t)faults_random(&d->faults);
+		if (b != PMF_SYNC0)
+			out[o++] = b;
+	}
+	return o;
+}
+
+static bool pmf_spoil(struct device *d, uint8_t *packet, size_t len)
+{
+	if (len < PMF_HEADER_LEN + PMF_CRC_LEN || !faults_corrupt_due(&d->faults))
+		return false;
+	packet[len - 1] ^= 0x5A;
+	return true;
+}
+
 const struct outlet_ops outlet_pmf = {
 	.name = "pmf",
+	.order = 1,
+	.roller = true,
 	.init = pmf_init,
 	.fini = pmf_fini,
 	.hello = pmf_hello,
 	.frame = pmf_frame,
 	.input = pmf_input,
+	.garbage = pmf_garbage,
+	.spoil = pmf_spoil,
 };

@@ -1,15 +1,12 @@
-// A 256-entry colour table (perceptual, dark blue to yellow-white, in the
-// manner of viridis/inferno) as RGBA bytes, and a scale bar drawn from it.
+// The pressure map's 256-entry colour table as RGBA bytes, and a scale bar
+// drawn from it. The colours are model/colour_map.h's (inferno), which the
+// report draws with too; pressd-web serves them as /colour_map.js.
+import { COLOUR_MAP } from './colour_map.js';
+
 export function colourTable() {
-  const stops = [[0, 0, 0, 4], [0.25, 60, 15, 110], [0.5, 180, 45, 90], [0.75, 250, 140, 20], [1, 252, 255, 164]];
   const t = new Uint8ClampedArray(256 * 4);
   for (let i = 0; i < 256; i++) {
-    const x = i / 255;
-    let k = 0;
-    while (k < stops.length - 2 && x > stops[k + 1][0]) k++;
-    const [x0, ...a] = stops[k], [x1, ...b] = stops[k + 1];
-    const f = (x - x0) / (x1 - x0);
-    for (let c = 0; c < 3; c++) t[4 * i + c] = a[c] + f * (b[c] - a[c]);
+    t.set(COLOUR_MAP.subarray(3 * i, 3 * i + 3), 4 * i);
     t[4 * i + 3] = 255;
   }
   return t;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "colour_map_js.h"
 #include "http_reply.h"
 #include "log.h"
 #include "relay.h"
@@ -309,6 +310,7 @@ int main(int argc, char **argv)
 	mg_set_request_handler(ctx, "/api/stats$", handle_stats, &w);
 	mg_set_request_handler(ctx, "/api/schema$", handle_schema, &w);
 	mg_set_request_handler(ctx, "/vendor/", handle_vendor, &w);
+	mg_set_request_handler(ctx, "/colour_map.js$", colour_map_js, NULL);
 	mg_set_websocket_handler(ctx, "/ws$", ws_connect, ws_ready, ws_data, ws_close, &w);
 	review_register(ctx, w.o.recordings, w.o.page_dir);
 	pd_log(6, "dashboard at http://%s/ (controls %s%s)", w.o.listen, w.o.controls ? "on" : "off",

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "web_options.h"
 
@@ -42,22 +43,15 @@ static void pressctl_path(char *out, size_t cap, bool *search)
 	}
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Collects the child's stderr until it closes (the child exits) or the
  * deadline passes. */
 static bool read_messages(int fd, char *buf, size_t cap)
 {
 	size_t used = 0;
-	double deadline = now_s() + REPORT_TIMEOUT_S;
+	double deadline = pd_mono_s() + REPORT_TIMEOUT_S;
 	buf[0] = 0;
 	for (;;) {
-		double left = deadline - now_s();
+		double left = deadline - pd_mono_s();
 		if (left <= 0)
 			return false;
 		struct pollfd p = { .fd = fd, .events = POLLIN };

@@ -1,7 +1,7 @@
 /* A `frame` message: the JSON header (rows, cols, dtype, units,
  * units_per_count) and part 3, the raw cells, row-major little-endian. */
-#ifndef PC_FRAME_H
-#define PC_FRAME_H
+#ifndef PC_FRAME_MESSAGE_H
+#define PC_FRAME_MESSAGE_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -1,4 +1,4 @@
-#include "truth.h"
+#include "truth_file.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-#include "frame.h"
+#include "frame_message.h"
 
 #include <stdio.h>
 #include <string.h>
