@@ -8,25 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "colour_map.h"
 #include "report_page.h"
 
 /* ---- colours ------------------------------------------------------------------------- */
 
+/* The map's colours are the pages' (model/colour_map.h); no pressure at all
+ * stays the paper's light grey, apart from the faintest pressure. */
 static void colour(double v, double *r, double *g, double *b)
 {
-	/* dark blue → blue → cyan → yellow → red: zero stays distinct */
-	static const double stops[][3] = { { 0.05, 0.05, 0.25 }, { 0.1, 0.3, 0.9 }, { 0.1, 0.85, 0.9 },
-					   { 1.0, 0.9, 0.1 }, { 0.85, 0.05, 0.05 } };
 	if (!(v > 0)) {
 		*r = *g = *b = 0.93;
 		return;
 	}
-	v = fmin(1, v) * 4;
-	int i = (int)fmin(3, floor(v));
-	double f = v - i;
-	*r = stops[i][0] + f * (stops[i + 1][0] - stops[i][0]);
-	*g = stops[i][1] + f * (stops[i + 1][1] - stops[i][1]);
-	*b = stops[i][2] + f * (stops[i + 1][2] - stops[i][2]);
+	const uint8_t *c = pd_colour_of(v);
+	*r = c[0] / 255.0;
+	*g = c[1] / 255.0;
+	*b = c[2] / 255.0;
 }
 
 static double nice_step(double range)
