@@ -23,6 +23,29 @@ import numpy as np
 from harness import BIN, TestCase
 
 PRESSCTL = os.path.join(BIN, "pressctl")
+
+
+def longest_run(mask, gap=3):
+    """First and last index of the longest run of True, bridging runs of
+    at most `gap` False (the map's grid lines)."""
+    idx = np.nonzero(mask)[0]
+    best, start = (0, -1), None
+    for k, i in enumerate(idx):
+        if start is None:
+            start = i
+        if k + 1 == len(idx) or idx[k + 1] - i > gap + 1:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start = None
+    return best
+
+
+def colour_map_top():
+    """The colour of the top of the scale, from its one home (model/colour_map.h)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "..", "model", "colour_map.h")) as f:
+        triples = re.findall(r"\{\s*(\d+),\s*(\d+),\s*(\d+)\s*\}", f.read())
+    return [int(v) for v in triples[-1]]
 REC_WRITE = os.environ.get("REC_WRITE", "")
 FIXTURE_V1 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "recording-v1",
                           "mat0-20260921T141320Z.h5")
@@ -187,19 +210,24 @@ class ReportTest(TestCase):
         self.assertEqual(im.shape[2], 3)
         self.assertAlmostEqual(im.shape[0] / im.shape[1], 297 / 210, delta=0.01)  # A4
         # Coarsely: the left map is the square of map colours in the page's
-        # upper half, left side; its reddest pixel must fall on a cell whose
-        # peak (numpy, on /frames) is within 3 % of the highest.
+        # upper half, left side; its pixel nearest the colour map's top
+        # colour (inferno's pale yellow, model/colour_map.h: the pages'
+        # too) must fall on a cell whose peak (numpy, on /frames) is within
+        # 3 % of the highest.
         h, w = im.shape[:2]
         top = im[: h * 3 // 5, : w // 2]
-        mapish = (top.max(axis=2) - top.min(axis=2)) > 0.15  # coloured, not grey/white/black
-        rows, cols = np.nonzero(mapish)
-        y0, y1, x0, x1 = rows.min(), rows.max(), cols.min(), cols.max()
+        # the map's background is the scale's bottom (near black): the rows
+        # and then the columns that are mostly that are the map (text is
+        # thin, the colour bar below it bright)
+        dark = top.max(axis=2) < 0.2
+        y0, y1 = longest_run(dark.mean(axis=1) > 0.3)
+        x0, x1 = longest_run(dark[y0:y1 + 1].mean(axis=0) > 0.3)
+        self.assertAlmostEqual((y1 - y0) / (x1 - x0), 1, delta=0.05)  # a square map of a square mat
         peak, _, _ = numpy_maps(path)
-        # the colour scale below the map is coloured too: the map is the square part
-        y1 = y0 + (x1 - x0)
         region = top[y0:y1 + 1, x0:x1 + 1]
-        red = region[..., 0] - region[..., 1] - region[..., 2]
-        py, px = np.unravel_index(np.argmax(red), red.shape)
+        top_colour = np.array(colour_map_top()) / 255
+        dist = np.abs(region - top_colour).sum(axis=2)
+        py, px = np.unravel_index(np.argmin(dist), dist.shape)
         n = peak.shape[1]
         r, c = int(py / region.shape[0] * n), int(px / region.shape[1] * n)
         # within a cell of it: the map's bounds are found from its colours,
