@@ -27,7 +27,7 @@ class Web(harness.LoggedProcess):
     start, kept for the next pressd-web of the same test). get() and ws()
     present it as a tool would; url() is the address a person opens."""
 
-    def __init__(self, pub, control, *args, tmpdir, port=None, token_file=None):
+    def __init__(self, pub, control, *args, tmpdir, port=None, token_file=None, env=None):
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(tmpdir, "web-%d.log" % self.port)
@@ -36,7 +36,7 @@ class Web(harness.LoggedProcess):
         argv = [WEB, "-f", "-v", "-l", "127.0.0.1:%d" % self.port, "-p", pub, "--token-file", self.token_file]
         if control:
             argv += ["-C", control]
-        self.proc = subprocess.Popen(argv + list(args), stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(argv + list(args), stdout=subprocess.DEVNULL, stderr=self.log, env=env)
         self.token = None
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -61,11 +61,11 @@ class Web(harness.LoggedProcess):
         """The address with the token, as scripts/run prints it."""
         return "%s%s%stoken=%s" % (self.base, path, "&" if "?" in path else "?", self.token)
 
-    def get(self, path, headers=None, auth=True):
+    def get(self, path, headers=None, auth=True, timeout=5):
         """(status, body bytes); with the token unless auth=False"""
         req = urllib.request.Request(self.base + path, headers=dict(self.auth() if auth else {}, **(headers or {})))
         try:
-            with urllib.request.urlopen(req, timeout=5) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()

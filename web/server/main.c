@@ -111,6 +111,7 @@ static int handle_stats(struct mg_connection *conn, void *cb)
 	json_object_set_new(j, "connections", guard_stats_json());
 	json_object_set_new(j, "access", json_pack("{s:I,s:I}", "refused", (json_int_t)access_refused(), "sessions_started",
 						   (json_int_t)access_logins()));
+	json_object_set_new(j, "review", review_stats_json());
 	int rc = http_send_json(conn, 200, j);
 	json_decref(j);
 	return rc;
@@ -350,7 +351,7 @@ int main(int argc, char **argv)
 	mg_set_request_handler(ctx, "/api/stats$", handle_stats, &w);
 	mg_set_request_handler(ctx, "/vendor/", handle_vendor, &w);
 	mg_set_websocket_handler(ctx, "/ws$", ws_connect, ws_ready, ws_data, ws_close, &w);
-	review_register(ctx, w.o.recordings, w.o.page_dir);
+	review_register(ctx, w.o.recordings, w.o.page_dir, &w.o.limits);
 	pd_log(6, "dashboard at http://%s/ (controls %s%s)", w.o.listen, w.o.controls ? "on" : "off",
 	       w.o.curve.enabled ? ", CURVE client of pressd" : "");
 

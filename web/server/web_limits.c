@@ -19,10 +19,13 @@ static const struct {
 	L(request_timeout_s, 1, 3600, 10),
 	/* The page sends control requests of a few hundred bytes. */
 	L(max_message_bytes, 128, 1L << 30, 65536),
-	/* 1024 × 1024 cells of 32 bits: 4 MiB a frame. */
-	L(max_cells, 1, 1L << 30, 1L << 20),
-	/* An hour at 1000 frames/s, and then some: 8 bytes × 2 per frame kept. */
+	/* 512 × 512: its three session maps are 786,432 numbers of JSON. */
+	L(max_cells, 1, 1L << 30, 1L << 18),
+	/* Over two hours at 1000 frames/s: 16 bytes a frame kept (its times). */
 	L(max_frames, 1, 1L << 40, 10000000),
+	/* A press a second for two days; each about 300 bytes of JSON. */
+	L(max_events, 1, 1L << 30, 200000),
+	L(max_table_mb, 1, 1L << 20, 256),
 	L(review_cache_mb, 1, 1L << 20, 512),
 	L(report_jobs, 1, 64, 2),
 	L(report_queue, 0, 1024, 8),

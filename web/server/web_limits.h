@@ -14,6 +14,8 @@ struct web_limits {
 	long max_message_bytes;      /* one WebSocket message from a page */
 	long max_cells;              /* rows × cols of a recording the review opens */
 	long max_frames;             /* frames of a recording the review opens */
+	long max_events;             /* events of a recording the review describes */
+	long max_table_mb;           /* any other dataset of a recording, as declared */
 	long review_cache_mb;        /* recordings kept open, their times and descriptions */
 	long report_jobs;            /* reports made at once; more wait */
 	long report_queue;           /* reports waiting; more are refused */
