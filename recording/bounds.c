@@ -10,9 +10,9 @@
 
 void pd_rec_bounds_default(struct pd_rec_bounds *b)
 {
-	b->max_frames = 100000000;        /* 28 hours at 1000 frames/s */
-	b->max_cells = 1u << 20;          /* 1024 × 1024 */
-	b->max_table_bytes = 1ull << 30;  /* the per-frame times of 100 M frames */
+	b->max_frames = 32000000;         /* 8.9 hours at 1000 frames/s */
+	b->max_cells = 1u << 24;          /* 4096 × 4096: 32 MiB a frame of 16 bits */
+	b->max_table_bytes = 256ull << 20; /* the per-frame times of 32 M frames */
 	b->max_chunk_bytes = 64ull << 20; /* a few frames of the largest mat */
 }
 

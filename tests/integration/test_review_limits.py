@@ -14,12 +14,16 @@ import time
 import urllib.parse
 
 import h5py
+import numpy as np
+import subprocess
 
 import harness
+from test_import import PRESSCTL
 from test_report import REC_WRITE, rec_write
 from webtools import Web, WebTestCase
 
 RSS_BOUND_MB = 120  # pressd-web after every crafted file was asked for, many times over
+PRESSCTL_RSS_BOUND_MB = 400  # pressctl info/export of a 4096 × 4096 mat (32 MiB a frame)
 
 
 def q(name):
@@ -58,7 +62,7 @@ CRAFTED["huge-cells.h5"] = (huge_cells, "/frames declares frames of 4096 × 4096
 CRAFTED["huge-chunks.h5"] = (huge_chunks, "/frames declares chunks of 409600000 bytes")
 
 
-class ReviewLimits(WebTestCase):
+class LimitsCase(WebTestCase):
     def setUp(self):
         super().setUp()
         if not REC_WRITE:
@@ -69,6 +73,8 @@ class ReviewLimits(WebTestCase):
         self.good = os.path.basename(made)
         shutil.move(made, self.dir)
 
+
+class ReviewLimits(LimitsCase):
     def test_crafted_recordings_are_refused_at_once(self):
         for name, (craft, _) in CRAFTED.items():
             path = os.path.join(self.dir, name)
@@ -165,6 +171,78 @@ class ReviewLimits(WebTestCase):
                 env=dict(os.environ, TMPDIR=tmpdir))
         self.procs.append(w)
         self.assertEqual(os.listdir(tmpdir), ["pressd-web-report-1-keepme"])
+
+
+def big_mat(src, dst, rows, cols, frames):
+    """A legitimate recording of a rows × cols mat (pressd takes such a
+    device): src's layout, frames of a moving blob."""
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        n = frames
+        for name in ("t", "time", "frame_seq"):
+            f[name].resize(n, axis=0)
+        del f["frames"], f["tare"]
+        ds = f.create_dataset("frames", shape=(n, rows, cols), maxshape=(None, rows, cols), chunks=(1, rows, cols),
+                              dtype="u2", compression="gzip")
+        f.create_dataset("tare", shape=(0, rows, cols), maxshape=(None, rows, cols), chunks=(1, rows, cols),
+                         dtype="f4")
+        ds.attrs["unit"] = "counts"
+        ds.attrs["conversion"] = 1.0
+        for i in range(n):
+            a = np.zeros((rows, cols), dtype="u2")
+            a[i * 10:i * 10 + 100, i * 10:i * 10 + 100] = 3000
+            ds[i] = a
+        f["device"].attrs["rows"] = rows
+        f["device"].attrs["cols"] = cols
+
+
+def run_measured(argv):
+    """(exit status, stderr, peak RSS in MB, seconds) of a command."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, err, ru.ru_maxrss / 1024, time.monotonic() - t0
+
+
+class PressctlLimits(LimitsCase):
+    """pressctl report, info and export on files past what they read:
+    a clear refusal, never a crash, memory bounded."""
+
+    def test_huge_mats_and_crafted_files(self):
+        good = os.path.join(self.dir, self.good)
+        for rows, cols, frames in ((4096, 4096, 3), (2047, 1024, 5)):
+            path = os.path.join(self.tmp.name, "mat-%dx%d.h5" % (rows, cols))
+            big_mat(good, path, rows, cols, frames)
+            rc, err, rss, secs = run_measured([PRESSCTL, "report", path, "-o", path + ".pdf"])
+            self.assertEqual(rc, 1, err)
+            self.assertIn("/frames declares frames of %d × %d cells: over the limit of 262144" % (rows, cols), err)
+            self.assertLess(secs, 2.0)
+            self.assertFalse(os.path.exists(path + ".pdf"))
+            for argv in ([PRESSCTL, "info", path], [PRESSCTL, "export", path, "--mat", path + ".mat"]):
+                rc, err, rss, secs = run_measured(argv)
+                print("%s %dx%d: exit %d, %.0f MB, %.1f s" % (argv[1], rows, cols, rc, rss, secs))
+                self.assertIn(rc, (0, 1), err)  # done, or refused: never a crash
+                if not os.environ.get("PRESSD_SANITIZE"):
+                    self.assertLess(rss, PRESSCTL_RSS_BOUND_MB, (argv[1], rows, cols))
+        for name, (craft, why) in CRAFTED.items():
+            if name == "many-events.h5":
+                continue  # within pressctl's bounds: a million rows to export, legitimately
+            path = os.path.join(self.tmp.name, name)
+            shutil.copy(good, path)
+            with h5py.File(path, "r+") as f:
+                craft(f)
+            for argv in ([PRESSCTL, "info", path], [PRESSCTL, "export", path, "--csv", path + ".csv"],
+                         [PRESSCTL, "report", path, "-o", path + ".pdf"]):
+                rc, err, rss, secs = run_measured(argv)
+                self.assertEqual(rc, 1, (name, argv[1], err))
+                self.assertLess(secs, 2.0, (name, argv[1]))
+                if name != "huge-cells.h5" or argv[1] == "report":  # 4096 × 4096: info and export read it
+                    self.assertIn(why, err)
+                    self.assertIn("refused", err)
+                if not os.environ.get("PRESSD_SANITIZE"):
+                    self.assertLess(rss, PRESSCTL_RSS_BOUND_MB, (name, argv[1]))
 
 
 if __name__ == "__main__":
