@@ -141,9 +141,33 @@ static void log_info(const struct pd_device *d, const struct pd_device_info *i)
 		i->full_scale, i->model, i->serial, i->firmware);
 }
 
-static void on_info(void *ctx, const struct pd_device_info *info)
+/* Pressures and contact sizes need the cells' pitch. A device that says
+ * 0 or NaN is not analysed: status error saying so, until the URI gives
+ * the pitch (?pitch_mm= overrides what INFO says, wrong or missing). */
+static void check_pitch(struct pd_device *d, struct pd_device_info *info)
+{
+	float pitch = d->src.uri.params.pitch_mm;
+	if (pitch > 0)
+		info->pitch_x_mm = info->pitch_y_mm = pitch;
+	bool bad = !(info->pitch_x_mm > 0 && isfinite(info->pitch_x_mm) && info->pitch_y_mm > 0 &&
+		     isfinite(info->pitch_y_mm));
+	if (bad) {
+		char why[256];
+		snprintf(why, sizeof why, "its INFO gives a cell pitch of %g × %g mm, so nothing can be analysed: "
+			 "give the pitch with the URI option pitch_mm (e.g. ?pitch_mm=10)",
+			 (double)info->pitch_x_mm, (double)info->pitch_y_mm);
+		if (!d->bad_pitch)
+			pd_err("%s: %s", d->id, why);
+		set_state(d, PD_DEV_ERROR, why); /* again after a reconnection */
+	}
+	d->bad_pitch = bad;
+}
+
+static void on_info(void *ctx, const struct pd_device_info *given)
 {
 	struct pd_device *d = ctx;
+	struct pd_device_info fixed = *given, *info = &fixed;
+	check_pitch(d, info);
 	if (d->have_info && !same_geometry(&d->info, info))
 		new_stream(d, "geometry changed");
 	if (!d->have_info || memcmp(&d->info, info, sizeof *info) != 0)
@@ -206,7 +230,7 @@ static void on_frame(void *ctx, const struct pd_frame *f)
 	d->status.last_time_us = f->device_time_us;
 	bool was_streaming = d->status.state == PD_DEV_STREAMING;
 	pthread_mutex_unlock(&d->lock);
-	if (!was_streaming)
+	if (!was_streaming && !d->bad_pitch) /* frames flow, but the error stands */
 		set_state(d, PD_DEV_STREAMING, NULL);
 }
 

@@ -30,7 +30,7 @@ int pc_bounds_ok(const char *path, uint64_t max_cells)
 	char err[512];
 	if (pd_rec_check_bounds(path, &b, err, sizeof err) == 0)
 		return 1;
-	fprintf(stderr, "pressctl: %s: %s: refused (a crafted file, or beyond what pressctl reads: see pressctl(1))\n",
+	fprintf(stderr, "pressctl: %s: %s: refused (a crafted file, or beyond the sizes pressctl reads)\n",
 		path, err);
 	return 0;
 }
