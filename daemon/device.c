@@ -16,6 +16,10 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+/* A connection that dies sooner than this without a frame (a TCP bridge
+ * that accepts and resets at once) counts as a failed open: the back-off
+ * grows. One that brought frames (a mat unplugged and replugged) does not. */
+#define BRIEF_CONNECTION_NS 2000000000LL
 #define IDLE_MS 1000 /* no frame for this long: the source may ask again */
 #define RING_MIN_SLOTS 64
 #define RING_MAX_BYTES (256u << 20)
@@ -340,8 +344,8 @@ static void *reader_main(void *arg)
 			continue;
 		}
 		pd_info("%s: opened %s", d->id, d->src.uri.text);
-		logged_failure = false;
-		backoff = BACKOFF_FIRST_MS;
+		int64_t opened_at = pd_mono_ns();
+		uint64_t frames_before = d->src.stats.frames;
 		uint64_t stale;
 		if (read(d->kick_fd, &stale, sizeof stale) < 0 && errno != EAGAIN) /* a kick is for a closed device */
 			pd_dbg("%s: kick: %s", d->id, strerror(errno));
@@ -350,11 +354,21 @@ static void *reader_main(void *arg)
 		publish_stats(d);
 		if (stop)
 			break;
-		pd_warn("%s: disconnected: %s", d->id, err);
+		bool brief = pd_mono_ns() - opened_at < BRIEF_CONNECTION_NS && d->src.stats.frames == frames_before;
+		if (!brief) {
+			backoff = BACKOFF_FIRST_MS;
+			logged_failure = false;
+		}
+		/* Said once at warning level while they keep dying at once. */
+		pd_log(brief && logged_failure ? LOG_DEBUG : LOG_WARNING, "%s: disconnected: %s%s", d->id, err,
+		       brief ? " (soon after opening: retrying with a growing back-off)" : "");
+		logged_failure = brief;
 		count(d, &d->status.stats.disconnects, 1);
 		set_state(d, PD_DEV_DISCONNECTED, err);
 		if (wait_or_stop(d, backoff))
 			break;
+		if (brief)
+			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	set_state(d, PD_DEV_DISCONNECTED, NULL);
 	return NULL;

@@ -1,10 +1,14 @@
-"""A device whose geometry cannot be analysed (docs/robustness.md): a
-pmf mat whose INFO says pitch 0 or NaN goes to status `error` saying why
-and which URI option fixes it, and `?pitch_mm=` overrides what INFO says:
-then it is analysed (contacts published)."""
+"""Devices that misbehave in ways pressd must name (docs/robustness.md):
+a pmf mat whose INFO says pitch 0 or NaN goes to status `error` saying
+why and which URI option fixes it, and `?pitch_mm=` overrides what INFO
+says (then it is analysed); a TCP serial bridge that accepts and resets
+at once gets a back-off that grows, and one warning, not one a tick."""
 
 import math
 import os
+import socket
+import threading
+import time
 
 import numpy as np
 import zmq
@@ -56,6 +60,44 @@ class Pitch(TestCase):
         self.assertTrue(contacts, tail(d.text()))
         self.assertIn("pitch 10×10 mm", d.text())
         self.assertEqual(d.stop(), 0)
+
+
+class ResetLoop(TestCase):
+    def test_back_off_grows_when_connections_die_at_once(self):
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(16)
+        port = srv.getsockname()[1]
+        accepts = []
+        stop = threading.Event()
+
+        def serve():
+            srv.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    c, _ = srv.accept()
+                except socket.timeout:
+                    continue
+                accepts.append(time.monotonic())
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")  # RST
+                c.close()
+        t = threading.Thread(target=serve)
+        t.start()
+        self.addCleanup(srv.close)
+        self.addCleanup(t.join)
+        self.addCleanup(stop.set)
+        d = self.pressd("-d", "tcp:127.0.0.1:%d?protocol=pmf&id=r" % port, trace=False)
+        time.sleep(8)
+        self.assertEqual(d.stop(), 0)
+        # 100, 200, 400 ... ms: about 7 tries in 8 s (a fixed 100 ms: 60+).
+        self.assertLessEqual(len(accepts), 10, accepts)
+        self.assertGreaterEqual(len(accepts), 4)
+        gaps = [b - a for a, b in zip(accepts, accepts[1:])]
+        self.assertGreater(gaps[-1], 4 * gaps[0], gaps)
+        warnings = [l for l in d.text().splitlines() if "warning: r: disconnected" in l]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("growing back-off", warnings[0])
 
 
 if __name__ == "__main__":
