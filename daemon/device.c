@@ -16,10 +16,13 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
-/* A connection that dies sooner than this without a frame (a TCP bridge
- * that accepts and resets at once) counts as a failed open: the back-off
- * grows. One that brought frames (a mat unplugged and replugged) does not. */
+/* Connections that die sooner than this without a frame, BRIEF_RUN of them
+ * in a row (a TCP bridge that accepts and resets at once), count as failed
+ * opens: the back-off grows. One that brought frames resets it: a mat
+ * unplugged and replugged fast (one such connection now and then, caught
+ * just before an unplug) keeps its 100 ms. */
 #define BRIEF_CONNECTION_NS 2000000000LL
+#define BRIEF_RUN 3
 #define IDLE_MS 1000 /* no frame for this long: the source may ask again */
 #define RING_MIN_SLOTS 64
 #define RING_MAX_BYTES (256u << 20)
@@ -329,6 +332,7 @@ static void *reader_main(void *arg)
 	char err[256];
 	int backoff = BACKOFF_FIRST_MS;
 	bool logged_failure = false;
+	int brief_run = 0; /* connections in a row that died at once */
 
 	for (;;) {
 		set_state(d, PD_DEV_CONNECTING, NULL);
@@ -355,6 +359,7 @@ static void *reader_main(void *arg)
 		if (stop)
 			break;
 		bool brief = pd_mono_ns() - opened_at < BRIEF_CONNECTION_NS && d->src.stats.frames == frames_before;
+		brief_run = brief ? brief_run + 1 : 0;
 		if (!brief) {
 			backoff = BACKOFF_FIRST_MS;
 			logged_failure = false;
@@ -367,7 +372,7 @@ static void *reader_main(void *arg)
 		set_state(d, PD_DEV_DISCONNECTED, err);
 		if (wait_or_stop(d, backoff))
 			break;
-		if (brief)
+		if (brief_run >= BRIEF_RUN)
 			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	set_state(d, PD_DEV_DISCONNECTED, NULL);
