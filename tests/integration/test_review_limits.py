@@ -19,8 +19,8 @@ import subprocess
 
 import harness
 from test_import import PRESSCTL
-from test_report import REC_WRITE, rec_write
-from webtools import Web, WebTestCase
+from test_review import ReviewCase
+from webtools import Web
 
 RSS_BOUND_MB = 120  # pressd-web after every crafted file was asked for, many times over
 PRESSCTL_RSS_BOUND_MB = 400  # pressctl info/export of a 4096 × 4096 mat (32 MiB a frame)
@@ -62,16 +62,12 @@ CRAFTED["huge-cells.h5"] = (huge_cells, "/frames declares frames of 4096 × 4096
 CRAFTED["huge-chunks.h5"] = (huge_chunks, "/frames declares chunks of 409600000 bytes")
 
 
-class LimitsCase(WebTestCase):
+class LimitsCase(ReviewCase):
+    """A recordings directory with one good recording, self.good."""
+
     def setUp(self):
         super().setUp()
-        if not REC_WRITE:
-            self.skipTest("needs REC_WRITE (run through ctest)")
-        self.dir = os.path.join(self.tmp.name, "recordings")
-        os.mkdir(self.dir)
-        made = rec_write(self, "--events")
-        self.good = os.path.basename(made)
-        shutil.move(made, self.dir)
+        self.good = self.put("--events")
 
 
 class ReviewLimits(LimitsCase):

@@ -205,14 +205,6 @@ class WebAccess(WebTestCase):
         self.assertEqual(w.get("/api/stats", {"Cookie": set_cookie.split(";")[0]}, auth=False)[0], 200)
         self.assertIn("wrong password from 127.0.0.1", w.text())
 
-    def test_bad_password_hash_exits_78(self):
-        conf = os.path.join(self.tmp.name, "web.conf")
-        with open(conf, "w") as f:
-            f.write("[web]\npassword_hash = secret\n")
-        p = subprocess.run([WEB, "-c", conf], capture_output=True, text=True, timeout=10)
-        self.assertEqual(p.returncode, 78)
-        self.assertIn("web.password_hash", p.stderr)
-
 
 if __name__ == "__main__":
     import unittest
