@@ -118,6 +118,20 @@ class WebPage(BrowserTestCase):
         self.assertGreater(after["sent"], 0, after)
         self.assertEqual(out["devices"][0]["id"], "mat0")
 
+    def test_page_says_signed_out_when_the_token_is_rotated(self):
+        d = self.pressd("-d", "sim:mat", trace=False, cwd=self.tmp.name)
+        web = Web(d.pub, d.control, tmpdir=self.tmp.name)
+        self.procs.append(web)
+
+        def rotate():
+            time.sleep(3)
+            self.assertEqual(web.stop(), 0)
+            os.unlink(web.token_file)  # the administrator's rotation
+            self.procs.append(Web(d.pub, d.control, tmpdir=self.tmp.name, port=web.port))
+
+        out = self.probe(web, 8, "signed-out.png", during=rotate)
+        self.assertIn("signed out", out["conn"], out["connLog"])
+
 
 if __name__ == "__main__":
     unittest.main()
