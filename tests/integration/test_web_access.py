@@ -12,6 +12,7 @@ import re
 import stat
 import subprocess
 import time
+import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -71,6 +72,7 @@ class WebAccess(WebTestCase):
         self.procs.append(w)
         return d, w
 
+    @unittest.skipUnless(os.geteuid() == 0, "runs a client as nobody: needs root")
     def test_nobody_gets_401_from_every_endpoint_and_the_websocket(self):
         d, w = self.start()
         mode = os.stat(w.token_file).st_mode
@@ -140,6 +142,7 @@ class WebAccess(WebTestCase):
         self.assertEqual(w3.get("/api/stats", cookie, auth=False)[0], 401)
         self.assertEqual(w3.get("/api/stats")[0], 200)
 
+    @unittest.skipUnless(os.geteuid() == 0, "chowns a directory to another group: needs root")
     def test_token_file_takes_the_group_of_a_setgid_directory(self):
         """The packaged /var/lib/pressd-web is pressd-web:pressd 2750
         (systemd/pressd.tmpfiles): the token is the group's to read."""
@@ -207,5 +210,4 @@ class WebAccess(WebTestCase):
 
 
 if __name__ == "__main__":
-    import unittest
     unittest.main()
