@@ -153,11 +153,16 @@ static void log_info(const struct pd_device *d, const struct pd_device_info *i)
  * the pitch (?pitch_mm= overrides what INFO says, wrong or missing). */
 static void check_pitch(struct pd_device *d, struct pd_device_info *info)
 {
+	/* A roller has one row: its pitch across the rows means nothing. */
+	bool mat = info->kind != PD_KIND_ROLLER;
 	float pitch = d->src.uri.params.pitch_mm;
-	if (pitch > 0)
-		info->pitch_x_mm = info->pitch_y_mm = pitch;
-	bool bad = !(info->pitch_x_mm > 0 && isfinite(info->pitch_x_mm) && info->pitch_y_mm > 0 &&
-		     isfinite(info->pitch_y_mm));
+	if (pitch > 0) {
+		info->pitch_x_mm = pitch;
+		if (mat)
+			info->pitch_y_mm = pitch;
+	}
+	bool bad = !(info->pitch_x_mm > 0 && isfinite(info->pitch_x_mm)) ||
+		   (mat && !(info->pitch_y_mm > 0 && isfinite(info->pitch_y_mm)));
 	if (bad) {
 		char why[256];
 		snprintf(why, sizeof why, "its INFO gives a cell pitch of %g × %g mm, so nothing can be analysed: "

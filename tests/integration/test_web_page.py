@@ -123,13 +123,16 @@ class WebPage(BrowserTestCase):
         web = Web(d.pub, d.control, tmpdir=self.tmp.name)
         self.procs.append(web)
 
-        def rotate():
-            time.sleep(3)
+        def rotate():  # once the page is live (chromium may take seconds to start)
+            deadline = time.monotonic() + 60
+            while json.loads(web.get("/api/stats")[1])["clients"] < 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)
             self.assertEqual(web.stop(), 0)
             os.unlink(web.token_file)  # the administrator's rotation
             self.procs.append(Web(d.pub, d.control, tmpdir=self.tmp.name, port=web.port))
 
-        out = self.probe(web, 8, "signed-out.png", during=rotate)
+        out = self.probe(web, 10, "signed-out.png", during=rotate)
         self.assertIn("signed out", out["conn"], out["connLog"])
 
 
