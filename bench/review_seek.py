@@ -75,13 +75,20 @@ def main():
     path = recording(args)
     name = os.path.basename(path)
     port = free_port()
+    token_file = os.path.join(args.dir, "web.token")
     web = subprocess.Popen([os.path.join(args.bin, "pressd-web"), "-f", "-q", "-l", "127.0.0.1:%d" % port,
-                            "-p", "tcp://127.0.0.1:1", "--recordings", args.dir])
+                            "-p", "tcp://127.0.0.1:1", "--recordings", args.dir, "--token-file", token_file])
     base = "http://127.0.0.1:%d" % port
+    auth = {}
+
+    def get(url, timeout=60):  # with pressd-web's secret (docs/security.md)
+        return urllib.request.urlopen(urllib.request.Request(url, headers=auth), timeout=timeout).read()
     try:
         for _ in range(100):
             try:
-                urllib.request.urlopen(base + "/api/review/list", timeout=60).read()
+                with open(token_file) as f:
+                    auth["Authorization"] = "token " + f.read().strip()
+                get(base + "/api/review/list")
                 break
             except OSError:
                 time.sleep(0.1)
@@ -93,7 +100,7 @@ def main():
             http = []
             for i in frames:
                 t0 = time.perf_counter()
-                urllib.request.urlopen("%s/api/review/frames?name=%s&from=%d" % (base, name, i)).read()
+                get("%s/api/review/frames?name=%s&from=%d" % (base, name, i))
                 http.append((time.perf_counter() - t0) * 1e3)
             # h5py: the same frames read from the file, each from a cold
             # file object (the chunk cache holds nothing of it yet).
@@ -106,7 +113,7 @@ def main():
                     h5.append((time.perf_counter() - t0) * 1e3)
             frames = [rnd.randrange(args.frames) for _ in range(args.seeks)]
             steps = [{"open": name, "maps": False}] + [{"scrub": i} for i in frames] + [{"play": 3, "speed": 10}]
-            p = subprocess.run(["node", PROBE, base + "/review", json.dumps(steps)], capture_output=True, text=True,
+            p = subprocess.run(["node", PROBE, base + "/review?" + auth["Authorization"].replace("token ", "token="), json.dumps(steps)], capture_output=True, text=True,
                                timeout=900, check=True)
             out = json.loads(p.stdout.strip().splitlines()[-1])
             if out["errors"]:

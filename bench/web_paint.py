@@ -55,7 +55,7 @@ def main():
     print("|---|---|---|---|---|---|---|")
     try:
         for n in [int(x) for x in a.pages.split(",")]:
-            rows = [run("http://127.0.0.1:%d/" % port, n, a.seconds, w.pid) for _ in range(a.runs)]
+            rows = [run("http://127.0.0.1:%d/?token=%s" % (port, w.token), n, a.seconds, w.pid) for _ in range(a.runs)]
             fps = [sum(p["fps"] for p in r["pages"]) / n for r in rows]
             lat = [[x for p in r["pages"] for x in p["lat"]] for r in rows]
             rend = [r["cpu"].get("renderer", 0) / n for r in rows]

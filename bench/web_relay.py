@@ -38,8 +38,9 @@ def cpu_s(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def client(port, seconds, out):
-    ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % port, origin="http://127.0.0.1:%d" % port)
+def client(port, seconds, out, token):
+    ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % port, origin="http://127.0.0.1:%d" % port,
+                                     header=["Authorization: token " + token])
     ws.settimeout(1)
     lat, n, nbytes = [], 0, 0
     t0 = time.monotonic()
@@ -91,9 +92,12 @@ def start(bin_dir, prefix):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
     d = subprocess.Popen([os.path.join(bin_dir, "pressd"), "-f", "-q", "-d", "sim:mat?scenario=glide&rows=64&cols=64&rate=100",
                           "-p", pub, "-C", ctl], stderr=subprocess.DEVNULL)
+    token_file = os.path.join(tmp, "web.token")
     w = subprocess.Popen([os.path.join(bin_dir, "pressd-web"), "-f", "-q", "-p", pub, "-C", ctl,
-                          "-l", "127.0.0.1:%d" % port], stderr=subprocess.DEVNULL)
+                          "-l", "127.0.0.1:%d" % port, "--token-file", token_file], stderr=subprocess.DEVNULL)
     time.sleep(2)
+    with open(token_file) as f:
+        w.token = f.read().strip()  # pressd-web's secret (docs/security.md)
     return d, w, pub, port
 
 
@@ -115,7 +119,7 @@ def main():
         for n in [int(x) for x in a.clients.split(",")]:
             out = []
             c0, t0 = cpu_s(w.pid), time.monotonic()
-            ts = [threading.Thread(target=client, args=(port, a.seconds, out)) for _ in range(n)]
+            ts = [threading.Thread(target=client, args=(port, a.seconds, out, w.token)) for _ in range(n)]
             for t in ts:
                 t.start()
             for t in ts:
@@ -125,7 +129,8 @@ def main():
             print("| %d | %.1f (min %.1f) | %.0f | %.1f / %.1f / %.1f | %.1f |"
                   % (n, sum(f for f, _, _ in out) / n, min(f for f, _, _ in out), sum(b for _, b, _ in out) / n,
                      pct(lat, 50), pct(lat, 95), max(lat), cpu))
-        stats = json.loads(subprocess.run(["curl", "-s", "http://127.0.0.1:%d/api/stats" % port],
+        stats = json.loads(subprocess.run(["curl", "-s", "-H", "Authorization: token " + w.token,
+                                           "http://127.0.0.1:%d/api/stats" % port],
                                           capture_output=True, text=True).stdout or "{}")
         print("\npressd-web /api/stats at the end: received %s, sent %s, dropped %s"
               % (stats.get("received"), stats.get("sent"), stats.get("dropped")))

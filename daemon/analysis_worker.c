@@ -154,7 +154,8 @@ static int ensure_context(struct dev_analysis *d, const struct pd_device_info *i
 	d->info = *info;
 	d->ctx = pd_analysis_new(&d->info, &d->params, &d->ids, publish_event, d);
 	if (!d->ctx) {
-		pd_err("%s: cannot analyse a %u×%u device", d->dev->id, d->info.rows, d->info.cols);
+		pd_err("%s: cannot analyse a %u×%u device of pitch %g × %g mm (the URI option pitch_mm gives one)",
+		       d->dev->id, d->info.rows, d->info.cols, (double)d->info.pitch_x_mm, (double)d->info.pitch_y_mm);
 		return -1;
 	}
 	return 0;

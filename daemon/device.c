@@ -16,6 +16,13 @@
 
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
+/* Connections that die sooner than this without a frame, BRIEF_RUN of them
+ * in a row (a TCP bridge that accepts and resets at once), count as failed
+ * opens: the back-off grows. One that brought frames resets it: a mat
+ * unplugged and replugged fast (one such connection now and then, caught
+ * just before an unplug) keeps its 100 ms. */
+#define BRIEF_CONNECTION_NS 2000000000LL
+#define BRIEF_RUN 3
 #define IDLE_MS 1000 /* no frame for this long: the source may ask again */
 #define RING_MIN_SLOTS 64
 #define RING_MAX_BYTES (256u << 20)
@@ -141,9 +148,38 @@ static void log_info(const struct pd_device *d, const struct pd_device_info *i)
 		i->full_scale, i->model, i->serial, i->firmware);
 }
 
-static void on_info(void *ctx, const struct pd_device_info *info)
+/* Pressures and contact sizes need the cells' pitch. A device that says
+ * 0 or NaN is not analysed: status error saying so, until the URI gives
+ * the pitch (?pitch_mm= overrides what INFO says, wrong or missing). */
+static void check_pitch(struct pd_device *d, struct pd_device_info *info)
+{
+	/* A roller has one row: its pitch across the rows means nothing. */
+	bool mat = info->kind != PD_KIND_ROLLER;
+	float pitch = d->src.uri.params.pitch_mm;
+	if (pitch > 0) {
+		info->pitch_x_mm = pitch;
+		if (mat)
+			info->pitch_y_mm = pitch;
+	}
+	bool bad = !(info->pitch_x_mm > 0 && isfinite(info->pitch_x_mm)) ||
+		   (mat && !(info->pitch_y_mm > 0 && isfinite(info->pitch_y_mm)));
+	if (bad) {
+		char why[256];
+		snprintf(why, sizeof why, "its INFO gives a cell pitch of %g × %g mm, so nothing can be analysed: "
+			 "give the pitch with the URI option pitch_mm (e.g. ?pitch_mm=10)",
+			 (double)info->pitch_x_mm, (double)info->pitch_y_mm);
+		if (!d->bad_pitch)
+			pd_err("%s: %s", d->id, why);
+		set_state(d, PD_DEV_ERROR, why); /* again after a reconnection */
+	}
+	d->bad_pitch = bad;
+}
+
+static void on_info(void *ctx, const struct pd_device_info *given)
 {
 	struct pd_device *d = ctx;
+	struct pd_device_info fixed = *given, *info = &fixed;
+	check_pitch(d, info);
 	if (d->have_info && !same_geometry(&d->info, info))
 		new_stream(d, "geometry changed");
 	if (!d->have_info || memcmp(&d->info, info, sizeof *info) != 0)
@@ -206,7 +242,7 @@ static void on_frame(void *ctx, const struct pd_frame *f)
 	d->status.last_time_us = f->device_time_us;
 	bool was_streaming = d->status.state == PD_DEV_STREAMING;
 	pthread_mutex_unlock(&d->lock);
-	if (!was_streaming)
+	if (!was_streaming && !d->bad_pitch) /* frames flow, but the error stands */
 		set_state(d, PD_DEV_STREAMING, NULL);
 }
 
@@ -301,6 +337,7 @@ static void *reader_main(void *arg)
 	char err[256];
 	int backoff = BACKOFF_FIRST_MS;
 	bool logged_failure = false;
+	int brief_run = 0; /* connections in a row that died at once */
 
 	for (;;) {
 		set_state(d, PD_DEV_CONNECTING, NULL);
@@ -316,8 +353,8 @@ static void *reader_main(void *arg)
 			continue;
 		}
 		pd_info("%s: opened %s", d->id, d->src.uri.text);
-		logged_failure = false;
-		backoff = BACKOFF_FIRST_MS;
+		int64_t opened_at = pd_mono_ns();
+		uint64_t frames_before = d->src.stats.frames;
 		uint64_t stale;
 		if (read(d->kick_fd, &stale, sizeof stale) < 0 && errno != EAGAIN) /* a kick is for a closed device */
 			pd_dbg("%s: kick: %s", d->id, strerror(errno));
@@ -326,11 +363,22 @@ static void *reader_main(void *arg)
 		publish_stats(d);
 		if (stop)
 			break;
-		pd_warn("%s: disconnected: %s", d->id, err);
+		bool brief = pd_mono_ns() - opened_at < BRIEF_CONNECTION_NS && d->src.stats.frames == frames_before;
+		brief_run = brief ? brief_run + 1 : 0;
+		if (!brief) {
+			backoff = BACKOFF_FIRST_MS;
+			logged_failure = false;
+		}
+		/* Said once at warning level while they keep dying at once. */
+		pd_log(brief && logged_failure ? LOG_DEBUG : LOG_WARNING, "%s: disconnected: %s%s", d->id, err,
+		       brief ? " (soon after opening: retrying with a growing back-off)" : "");
+		logged_failure = brief;
 		count(d, &d->status.stats.disconnects, 1);
 		set_state(d, PD_DEV_DISCONNECTED, err);
 		if (wait_or_stop(d, backoff))
 			break;
+		if (brief_run >= BRIEF_RUN)
+			backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
 	}
 	set_state(d, PD_DEV_DISCONNECTED, NULL);
 	return NULL;

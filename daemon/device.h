@@ -117,6 +117,7 @@ struct pd_device {
 	uint32_t stream;
 	struct pd_device_info info;
 	bool have_info;
+	bool bad_pitch;         /* INFO gives no cell pitch and the URI none: status error */
 };
 
 int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen);

@@ -262,12 +262,19 @@ static int stream_service(struct pd_source *src, char *err, size_t errlen)
 				return -1;
 			continue;
 		}
+		/* Bytes not yet recognised count as garbage, so junk shows in the
+		 * stats as such, not as a dead link; the winner takes back
+		 * what it is fed again below and counts it its own way. */
+		src->stats.bytes += (uint64_t)n;
+		src->stats.garbage_bytes += (uint64_t)n;
 		int win = probe(s, s->rx, (size_t)n, &rx);
 		if (win < 0)
 			continue;
 		const struct pd_protocol *p = pd_protocols[win];
 		uint8_t *replay = s->probe_buf;
 		size_t replay_len = s->probe_len;
+		src->stats.bytes -= replay_len;
+		src->stats.garbage_bytes -= replay_len;
 		s->probe_buf = NULL;
 		stop_probes(s);
 		pd_info("%s: protocol %s recognised", src->uri.text, p->name);

@@ -327,7 +327,7 @@ class ReviewApi(ReviewCase):
 class ReviewPage(ReviewCase):
     def probe(self, web, steps):
         os.makedirs(SHOTS, exist_ok=True)
-        p = subprocess.run(["node", PROBE, web.base + "/review", json.dumps(steps), SHOTS],
+        p = subprocess.run(["node", PROBE, web.url("/review"), json.dumps(steps), SHOTS],
                            capture_output=True, text=True, timeout=240)
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         out = json.loads(p.stdout.strip().splitlines()[-1])

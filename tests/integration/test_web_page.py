@@ -118,6 +118,23 @@ class WebPage(BrowserTestCase):
         self.assertGreater(after["sent"], 0, after)
         self.assertEqual(out["devices"][0]["id"], "mat0")
 
+    def test_page_says_signed_out_when_the_token_is_rotated(self):
+        d = self.pressd("-d", "sim:mat", trace=False, cwd=self.tmp.name)
+        web = Web(d.pub, d.control, tmpdir=self.tmp.name)
+        self.procs.append(web)
+
+        def rotate():  # once the page is live (chromium may take seconds to start)
+            deadline = time.monotonic() + 60
+            while json.loads(web.get("/api/stats")[1])["clients"] < 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)
+            self.assertEqual(web.stop(), 0)
+            os.unlink(web.token_file)  # the administrator's rotation
+            self.procs.append(Web(d.pub, d.control, tmpdir=self.tmp.name, port=web.port))
+
+        out = self.probe(web, 10, "signed-out.png", during=rotate)
+        self.assertIn("signed out", out["conn"], out["connLog"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -265,11 +265,16 @@ class WebServer(WebTestCase):
         r = subprocess.run([WEB, "-c", conf], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 78)
         self.assertIn("web.controls", r.stderr)
-        with open(conf, "w") as f:
-            f.write("[web]\ncolour = blue\n")
-        r = subprocess.run([WEB, "-c", conf], capture_output=True, text=True, timeout=10)
-        self.assertEqual(r.returncode, 78)
-        self.assertIn("web.colour", r.stderr)
+        for line, key in (("colour = blue", "web.colour"), ("password_hash = secret", "web.password_hash"),
+                          ("max_connections = 3", "web.max_connections")):
+            with open(conf, "w") as f:
+                f.write("[web]\n%s\n" % line)
+            r = subprocess.run([WEB, "-c", conf], capture_output=True, text=True, timeout=10)
+            self.assertEqual(r.returncode, 78, line)
+            self.assertIn(key, r.stderr)
+        r = subprocess.run([WEB, "-s", "web.max_websockets=0"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(r.returncode, 64)
+        self.assertIn("web.max_websockets", r.stderr)
 
     def test_sigterm_exits_0(self):
         d, w = self.start(devices=("sim:mat",))

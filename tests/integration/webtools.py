@@ -23,35 +23,55 @@ WEB = os.path.join(BIN, "pressd-web")
 
 
 class Web(harness.LoggedProcess):
-    def __init__(self, pub, control, *args, tmpdir, port=None):
+    """pressd-web with its token in TMPDIR/web.token (made at its first
+    start, kept for the next pressd-web of the same test). get() and ws()
+    present it as a tool would; url() is the address a person opens."""
+
+    def __init__(self, pub, control, *args, tmpdir, port=None, token_file=None, env=None):
         self.port = port or free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(tmpdir, "web-%d.log" % self.port)
         self.log = open(self.log_path, "a")
-        argv = [WEB, "-f", "-v", "-l", "127.0.0.1:%d" % self.port, "-p", pub]
+        self.token_file = token_file or os.path.join(tmpdir, "web.token")
+        argv = [WEB, "-f", "-v", "-l", "127.0.0.1:%d" % self.port, "-p", pub, "--token-file", self.token_file]
         if control:
             argv += ["-C", control]
-        self.proc = subprocess.Popen(argv + list(args), stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(argv + list(args), stdout=subprocess.DEVNULL, stderr=self.log, env=env)
+        self.token = None
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                self.get("/api/config")
-                return
+                if self.token is None and os.path.exists(self.token_file):
+                    with open(self.token_file) as f:
+                        self.token = f.read().strip() or None
+                if self.token:
+                    self.get("/api/config")
+                    return
             except OSError:
-                time.sleep(0.05)
+                pass
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
         raise AssertionError("pressd-web did not start: " + self.text())
 
-    def get(self, path, headers=None):
-        """(status, body bytes)"""
-        req = urllib.request.Request(self.base + path, headers=headers or {})
+    def auth(self):
+        return {"Authorization": "token " + self.token}
+
+    def url(self, path="/"):
+        """The address with the token, as scripts/run prints it."""
+        return "%s%s%stoken=%s" % (self.base, path, "&" if "?" in path else "?", self.token)
+
+    def get(self, path, headers=None, auth=True, timeout=5):
+        """(status, body bytes); with the token unless auth=False"""
+        req = urllib.request.Request(self.base + path, headers=dict(self.auth() if auth else {}, **(headers or {})))
         try:
-            with urllib.request.urlopen(req, timeout=5) as r:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()
 
-    def ws(self, origin=None):
-        return Socket(self, origin)
+    def ws(self, origin=None, auth=True):
+        return Socket(self, origin, auth)
 
     def stop(self, timeout=10):
         return super().stop(timeout)
@@ -61,9 +81,10 @@ class Socket:
     """The page's WebSocket: text messages are events (JSON), binary ones
     frames (u32 LE header length, JSON header, cells)."""
 
-    def __init__(self, web, origin=None):
+    def __init__(self, web, origin=None, auth=True):
         self.ws = websocket.create_connection("ws://127.0.0.1:%d/ws" % web.port, timeout=5,
-                                              origin=origin or web.base)
+                                              origin=origin or web.base,
+                                              header=["Authorization: token " + web.token] if auth else [])
 
     def recv(self, timeout=5):
         """(json dict, cells bytes or None), or None on timeout."""
@@ -141,7 +162,7 @@ class BrowserTestCase(WebTestCase):
             env["CLICK"] = click
         if actions:
             env["ACTIONS"] = json.dumps(actions)
-        p = subprocess.Popen(["node", PROBE, web.base + "/", str(secs), os.path.join(SHOTS, shot)],
+        p = subprocess.Popen(["node", PROBE, web.url("/"), str(secs), os.path.join(SHOTS, shot)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         if during:
             during()

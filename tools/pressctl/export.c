@@ -77,6 +77,10 @@ int pc_cmd_export(const struct pc_global *g, const struct pc_args *a)
 		return pc_args_usage(a, "export needs --csv DIR or --mat OUT.mat");
 	char err[512];
 	struct pd_rec_reader *rd;
+	if (!pc_bounds_ok(a->pos[0], 0)) {
+		pd_rec_shutdown();
+		return 1;
+	}
 	if (pd_rec_reader_open(&rd, a->pos[0], err, sizeof err) != 0) {
 		fprintf(stderr, "pressctl: %s: %s\n", a->pos[0], err);
 		pd_rec_shutdown();

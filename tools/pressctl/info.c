@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "bounds.h"
 #include "offline.h"
 #include "recording.h"
 
@@ -16,9 +17,25 @@ static int one_file(const struct pc_args *a, const char *cmd)
 	return 0;
 }
 
+int pc_bounds_ok(const char *path, uint64_t max_cells)
+{
+	struct pd_rec_bounds b;
+	pd_rec_bounds_default(&b);
+	if (max_cells)
+		b.max_cells = max_cells;
+	char err[512];
+	if (pd_rec_check_bounds(path, &b, err, sizeof err) == 0)
+		return 1;
+	fprintf(stderr, "pressctl: %s: %s: refused (a crafted file, or beyond the sizes pressctl reads)\n",
+		path, err);
+	return 0;
+}
+
 static int open_file(const char *path, struct pd_rec_reader **rd)
 {
 	char err[512];
+	if (!pc_bounds_ok(path, 0))
+		return 1;
 	if (pd_rec_reader_open(rd, path, err, sizeof err) != 0) {
 		fprintf(stderr, "pressctl: %s: %s\n", path, err);
 		return 1;

@@ -66,6 +66,8 @@ static int gather(struct pc_report_file *f, const struct pd_report_set *sets, si
 				"run 'pressctl recover %s' first\n", f->path, f->path);
 		return 1;
 	}
+	if (!pc_bounds_ok(f->path, PC_REPORT_MAX_CELLS))
+		return 1;
 	if (pd_rec_reader_open(&f->rd, f->path, err, sizeof err) != 0) {
 		fprintf(stderr, "pressctl: %s: %s\n", f->path, err);
 		return 1;

@@ -376,6 +376,11 @@ function connect() {
   ws.onclose = () => {
     const wait = Math.min(5000, 500 * 2 ** retry++);
     setConn('waiting', `pressd-web unreachable: reconnecting in ${(wait / 1000).toFixed(1)} s…`);
+    // A WebSocket refused tells the page nothing: ask whether it is the secret.
+    fetch('/api/config').then(r => {
+      if (r.status === 401)
+        setConn('waiting', 'signed out (pressd-web’s token was changed?): open the address it printed, with ?token=…');
+    }).catch(() => {});
     setTimeout(connect, wait);
   };
 }

@@ -14,7 +14,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "access.h"
 #include "colour_map_js.h"
+#include "guard.h"
 #include "http_reply.h"
 #include "log.h"
 #include "relay.h"
@@ -67,10 +69,14 @@ static int origin_ok(const struct mg_connection *conn)
 	return strcmp(origin + 7, host) == 0;
 }
 
+/* Every request: from a page of ours (or none), within the client's
+ * share of connections, with the secret (access.h). */
 static int begin_request(struct mg_connection *conn)
 {
-	if (origin_ok(conn))
-		return 0;
+	if (origin_ok(conn)) {
+		int rc = guard_request(conn);
+		return rc ? rc : access_check(conn);
+	}
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	pd_log(4, "refused %s %s from origin %s, host %s", ri->request_method, ri->local_uri,
 	       mg_get_header(conn, "Origin") ? mg_get_header(conn, "Origin") : "-",
@@ -103,10 +109,14 @@ static int handle_config(struct mg_connection *conn, void *cb)
 static int handle_stats(struct mg_connection *conn, void *cb)
 {
 	struct web *w = cb;
-	char *s = relay_stats_json(w->relay);
-	http_send(conn, 200, "application/json", s ? s : "{}", s ? strlen(s) : 2);
-	free(s);
-	return 200;
+	json_t *j = relay_stats_json(w->relay);
+	json_object_set_new(j, "connections", guard_stats_json());
+	json_object_set_new(j, "access", json_pack("{s:I,s:I}", "refused", (json_int_t)access_refused(), "sessions_started",
+						   (json_int_t)access_logins()));
+	json_object_set_new(j, "review", review_stats_json());
+	int rc = http_send_json(conn, 200, j);
+	json_decref(j);
+	return rc;
 }
 
 /* uPlot, served from node_modules so nothing comes from the network. */
@@ -126,10 +136,16 @@ static int handle_vendor(struct mg_connection *conn, void *cb)
 
 static int ws_connect(const struct mg_connection *conn, void *cb)
 {
+	(void)cb;
 	if (!origin_ok(conn)) {
 		pd_log(4, "refused WebSocket from origin %s", mg_get_header(conn, "Origin") ? mg_get_header(conn, "Origin") : "-");
 		return 1; /* civetweb answers 403-ish and closes */
 	}
+	if (guard_ws_admit(conn) != 0)
+		return 1;
+	struct guard_conn *g = guard_of(conn);
+	if (g)
+		access_session(conn, g->session); /* who sends its control requests */
 	return 0;
 }
 
@@ -180,6 +196,10 @@ static json_t *control_request(struct web *w, int src, json_t *req)
 static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len, void *cb)
 {
 	struct web *w = cb;
+	if (len > (size_t)w->o.limits.max_message_bytes) {
+		guard_ws_oversized(conn, len);
+		return 0; /* civetweb closes the connection */
+	}
 	if ((bits & 0x0f) != MG_WEBSOCKET_OPCODE_TEXT)
 		return 1;
 	json_t *j = json_loadb(data, len, 0, NULL);
@@ -207,6 +227,11 @@ static int ws_data(struct mg_connection *conn, int bits, char *data, size_t len,
 			json_object_set_new(req, "label", json_string(json_is_string(label) ? json_string_value(label) : "mark"));
 		ans = control_request(w, relay_device_source(w->relay, device), req);
 		json_decref(req);
+		const struct guard_conn *g = guard_of(conn);
+		const char *err = json_string_value(json_object_get(ans, "error"));
+		pd_log(5, "control: %s %s from %s:%d session %s: %s%s", cmd, device, g ? g->addr : "?", g ? g->port : 0,
+		       g ? g->session : "?", json_is_true(json_object_get(ans, "ok")) ? "ok" : "refused: ",
+		       json_is_true(json_object_get(ans, "ok")) ? "" : err ? err : "?");
 	}
 	reply(w, conn, id, cmd ? cmd : "", ans);
 	json_decref(ans);
@@ -245,11 +270,22 @@ int main(int argc, char **argv)
 		web_options_free(&w.o);
 		return rc < 0 ? 0 : rc;
 	}
+	if (w.o.hash_password) {
+		web_options_free(&w.o);
+		return access_hash_password();
+	}
 	pd_log_init("pressd-web", !w.o.foreground, 6 + w.o.verbosity);
 	if (make_token(w.token) != 0) {
 		pd_log(3, "cannot read /dev/urandom");
 		return 1;
 	}
+	char why[4400];
+	if (access_init(w.o.token_file, w.o.password_hash, why, sizeof why) != 0) {
+		pd_log(3, "%s", why);
+		web_options_free(&w.o);
+		return 1;
+	}
+	guard_init(&w.o.limits);
 	signal(SIGPIPE, SIG_IGN);
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
@@ -288,8 +324,14 @@ int main(int argc, char **argv)
 	listen_addr = addr;
 
 	mg_init_library(0);
+	char threads[24], request_ms[24];
+	snprintf(threads, sizeof threads, "%ld", w.o.limits.max_connections);
+	snprintf(request_ms, sizeof request_ms, "%ld", w.o.limits.request_timeout_s * 1000);
 	const char *opts[] = {"listening_ports", w.o.listen, "document_root", w.o.page_dir,
-			      "num_threads", "32", "enable_directory_listing", "no",
+			      /* A connection holds a worker while open: the limits
+			       * (guard.h) keep slow ones and pages from taking them all. */
+			      "num_threads", threads, "request_timeout_ms", request_ms,
+			      "enable_directory_listing", "no",
 			      /* The review page asks for a frame per moment: one
 			       * connection for them all; an idle one is let go soon,
 			       * as each holds a worker thread meanwhile. */
@@ -299,7 +341,8 @@ int main(int argc, char **argv)
 			       * (40 ms a moment on a kept-alive connection). */
 			      "tcp_nodelay", "1",
 			      "additional_header", "X-Content-Type-Options: nosniff", NULL};
-	struct mg_callbacks cbs = {.begin_request = begin_request, .log_message = civetweb_message};
+	struct mg_callbacks cbs = {.begin_request = begin_request, .log_message = civetweb_message,
+				   .init_connection = guard_open, .connection_close = guard_close};
 	struct mg_context *ctx = mg_start(&cbs, &w, opts);
 	if (!ctx) {
 		pd_log(3, "cannot listen on %s", w.o.listen);
@@ -312,7 +355,7 @@ int main(int argc, char **argv)
 	mg_set_request_handler(ctx, "/vendor/", handle_vendor, &w);
 	mg_set_request_handler(ctx, "/colour_map.js$", colour_map_js, NULL);
 	mg_set_websocket_handler(ctx, "/ws$", ws_connect, ws_ready, ws_data, ws_close, &w);
-	review_register(ctx, w.o.recordings, w.o.page_dir);
+	review_register(ctx, w.o.recordings, w.o.page_dir, &w.o.limits);
 	pd_log(6, "dashboard at http://%s/ (controls %s%s)", w.o.listen, w.o.controls ? "on" : "off",
 	       w.o.curve.enabled ? ", CURVE client of pressd" : "");
 
@@ -328,6 +371,8 @@ int main(int argc, char **argv)
 	}
 	zmq_ctx_term(w.zctx);
 	mg_exit_library();
+	guard_fini();
+	access_fini();
 	web_options_free(&w.o);
 	return 0;
 }

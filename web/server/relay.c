@@ -412,7 +412,7 @@ int relay_device_source(struct relay *r, const char *device)
 	return src;
 }
 
-char *relay_stats_json(struct relay *r)
+json_t *relay_stats_json(struct relay *r)
 {
 	pthread_mutex_lock(&r->mu);
 	json_t *per = json_array();
@@ -430,7 +430,5 @@ char *relay_stats_json(struct relay *r)
 			      (json_int_t)r->in, "sent", (json_int_t)r->sent, "dropped",
 			      (json_int_t)r->dropped, "per_client", per, "upstream", up);
 	pthread_mutex_unlock(&r->mu);
-	char *s = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return s;
+	return j;
 }

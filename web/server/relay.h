@@ -3,6 +3,7 @@
  * drains it, so one slow browser never slows another, the reader or pressd. */
 #ifndef PRESSD_WEB_RELAY_H
 #define PRESSD_WEB_RELAY_H
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,5 +25,5 @@ void relay_send_one(struct relay *r, struct mg_connection *conn, const char *tex
 int relay_device_source(struct relay *r, const char *device);
 /* JSON counters: clients, messages in, sent, dropped for slow browsers;
  * each pressd link's state (upstream.h). */
-char *relay_stats_json(struct relay *r);
+json_t *relay_stats_json(struct relay *r);
 #endif

@@ -25,6 +25,7 @@
 #include "review_list.h"
 #include "review_report.h"
 #include "review_session.h"
+#include "web_limits.h"
 
 #define LIST_MAX 1000            /* recordings listed, newest first */
 #define FRAMES_MAX 1000          /* frames per request */
@@ -250,8 +251,13 @@ static int handle_report(struct mg_connection *conn, void *cb)
 	return 200;
 }
 
-void review_register(struct mg_context *ctx, const char *dir, const char *page_dir)
+void review_register(struct mg_context *ctx, const char *dir, const char *page_dir, const struct web_limits *l)
 {
+	struct pd_rec_bounds b = { .max_frames = (uint64_t)l->max_frames, .max_cells = (uint64_t)l->max_cells,
+				   .max_table_bytes = (uint64_t)l->max_table_mb << 20,
+				   .max_chunk_bytes = 64ull << 20 };
+	review_session_limits(&b, (uint64_t)l->review_cache_mb << 20, (uint64_t)l->max_events);
+	review_report_limits(l);
 	rv.have_dir = dir && dir[0];
 	snprintf(rv.dir, sizeof rv.dir, "%s", rv.have_dir ? dir : "");
 	snprintf(rv.page, sizeof rv.page, "%s", page_dir);
@@ -263,6 +269,13 @@ void review_register(struct mg_context *ctx, const char *dir, const char *page_d
 	mg_set_request_handler(ctx, "/api/review/report$", handle_report, NULL);
 	if (rv.have_dir)
 		pd_log(6, "review page at /review, recordings in %s", rv.dir);
+}
+
+json_t *review_stats_json(void)
+{
+	json_t *j = review_session_stats();
+	json_object_set_new(j, "reports", review_report_stats());
+	return j;
 }
 
 void review_unregister(void)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "bounds.h"
 #include "recording.h"
 #include "review_dir.h"
 
@@ -32,12 +33,19 @@ struct review_rec {
 	json_t *maps;         /* review_maps's answer (finished files) */
 	int refs;
 	uint64_t used;
+	uint64_t bytes;       /* what it holds, about: its times, its description */
 };
+
+/* The review's bounds (web_limits.h): what a file may declare, the bytes
+ * the open recordings may hold together, the events a description lists. */
+void review_session_limits(const struct pd_rec_bounds *b, uint64_t cache_bytes, uint64_t max_events);
+/* Refusals and the cache's bytes, for /api/stats. */
+json_t *review_session_stats(void);
 
 /* The recording `name` of `dir`, opened (or the one already open, if the
  * file has not changed): held until review_release. NULL with an HTTP
  * status and why (404 no such recording, 400 a bad name, 409 a file left
- * unfinished, 422 not a recording). */
+ * unfinished, 422 not a recording or past a limit of web_limits.h). */
 struct review_rec *review_acquire(const char *dir, const char *name, int *status, char *err, size_t errlen);
 void review_release(struct review_rec *r);
 void review_close_all(void);

@@ -7,12 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "endpoints.h"
 #include "parse.h"
 
 #define DEFAULT_CONFIG "/etc/pressd/pressd.conf"
+#define PACKAGED_TOKEN "/var/lib/pressd-web/token"
+#define MAX_SETS 32
 
 /* An installed pressd-web finds its page beside itself, in
  * <prefix>/share/pressd-web/<what>; a build tree falls back to the
@@ -42,12 +45,38 @@ static char *installed_dir(const char *what, const char *fallback)
 	return strdup(fallback);
 }
 
+/* The packaged directory when it is there (as pressctl finds
+ * /run/pressd), else the user's own state directory. */
+static char *default_token_file(void)
+{
+	if (access("/var/lib/pressd-web", F_OK) == 0)
+		return strdup(PACKAGED_TOKEN);
+	const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char dir[4096];
+	if (state && state[0] == '/')
+		snprintf(dir, sizeof dir, "%s/pressd-web", state);
+	else
+		snprintf(dir, sizeof dir, "%s/.local/state/pressd-web", home && home[0] ? home : ".");
+	/* Made for the user alone; an error shows when the token is made. */
+	char *slash = dir;
+	while ((slash = strchr(slash + 1, '/'))) {
+		*slash = 0;
+		mkdir(dir, 0700);
+		*slash = '/';
+	}
+	mkdir(dir, 0700);
+	char *out = malloc(strlen(dir) + 8);
+	if (out)
+		sprintf(out, "%s/token", dir);
+	return out;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pressd-web [-c FILE] [-p ENDPOINT]... [-C ENDPOINT]... [-l ADDR:PORT]\n"
 		"                  [-k KEY -K KEY] [--recordings DIR] [--page DIR] [--controls] [-f] [-v|-q]\n"
-		"                  [--version] [--help]\n"
+		"                  [--token-file FILE] [-s web.KEY=VALUE]... [--hash-password] [--version] [--help]\n"
 		"  -c, --config FILE     pressd.conf to read ([daemon] pub/control, [web]); default "
 		DEFAULT_CONFIG " when present\n"
 		"  -p, --pub ENDPOINT    pressd's event endpoint (repeat for several daemons)\n"
@@ -60,13 +89,18 @@ static void usage(FILE *f)
 		"                        else [daemon] record_dir)\n"
 		"      --page DIR        the page's files (default: the installed ones)\n"
 		"      --controls        offer Mark/Tare/Record on the page (tokened)\n"
+		"      --token-file FILE the secret every page, API call and WebSocket needs, made there at first\n"
+		"                        start ([web] token_file; default " PACKAGED_TOKEN " when its directory\n"
+		"                        exists, else ~/.local/state/pressd-web/token)\n"
+		"  -s, --set web.KEY=VALUE a [web] limit, over the config's (pressd-web(1), LIMITS)\n"
+		"      --hash-password   read a password on stdin, print its hash for [web] password_hash\n"
 		"  -f, --foreground      log to stderr\n"
 		"  -v, -q                more, less logging\n");
 }
 
 struct cfg_ctx {
 	struct web_options *o;
-	bool have_pub, have_control, have_listen, have_controls, have_keys, have_recordings;
+	bool have_pub, have_control, have_listen, have_controls, have_keys, have_recordings, have_token;
 	char *record_dir; /* [daemon] record_dir: the review's fallback */
 	char bad[160];
 };
@@ -132,6 +166,25 @@ static int on_ini(void *user, const char *sec, const char *key, const char *val)
 			}
 			return 1;
 		}
+		if (strcmp(key, "token_file") == 0 || strcmp(key, "password_hash") == 0) {
+			char **dst = key[0] == 't' ? &o->token_file : &o->password_hash;
+			if (!val[0]) {
+				snprintf(c->bad, sizeof c->bad, "web.%s: empty", key);
+				return 0;
+			}
+			if (dst == &o->password_hash && strncmp(val, "$argon2", 7) != 0) {
+				snprintf(c->bad, sizeof c->bad, "web.password_hash: not a hash of pressd-web --hash-password");
+				return 0;
+			}
+			if (dst != &o->token_file || !c->have_token) {
+				free(*dst);
+				*dst = strdup(val);
+			}
+			return 1;
+		}
+		int lim = web_limits_set(&o->limits, key, val, c->bad, sizeof c->bad);
+		if (lim >= 0)
+			return lim;
 		snprintf(c->bad, sizeof c->bad, "web.%s: unknown key", key);
 		return 0;
 	}
@@ -155,12 +208,16 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 		{"recordings", required_argument, 0, 'R'},
 		{"foreground", no_argument, 0, 'f'}, {"verbose", no_argument, 0, 'v'},
 		{"quiet", no_argument, 0, 'q'}, {"version", no_argument, 0, 'V'},
-		{"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+		{"help", no_argument, 0, 'h'}, {"token-file", required_argument, 0, 'T'},
+		{"set", required_argument, 0, 's'}, {"hash-password", no_argument, 0, 'H'}, {0, 0, 0, 0}};
 	struct cfg_ctx c = {.o = o};
 	memset(o, 0, sizeof *o);
+	web_limits_default(&o->limits);
+	const char *sets[MAX_SETS];
+	int n_sets = 0;
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:p:C:l:k:K:fvq", longs, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:p:C:l:k:K:s:fvq", longs, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
 		case 'p':
@@ -205,6 +262,15 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 			c.have_recordings = true;
 			break;
 		case 'X': o->controls = true; c.have_controls = true; break;
+		case 'T': free(o->token_file); o->token_file = strdup(optarg); c.have_token = true; break;
+		case 'H': o->hash_password = true; return 0;
+		case 's':
+			if (n_sets == MAX_SETS || strncmp(optarg, "web.", 4) != 0 || !strchr(optarg, '=')) {
+				fprintf(stderr, "pressd-web: -s '%s': expected web.KEY=VALUE (at most %d)\n", optarg, MAX_SETS);
+				return 64;
+			}
+			sets[n_sets++] = optarg;
+			break;
 		case 'f': o->foreground = true; break;
 		case 'v': o->verbosity++; break;
 		case 'q': o->verbosity--; break;
@@ -242,6 +308,18 @@ int web_options_parse(struct web_options *o, int argc, char **argv)
 			return 78;
 		}
 	}
+	/* -s after the config: the command line wins. */
+	for (int i = 0; i < n_sets; i++) {
+		char key[64];
+		const char *eq = strchr(sets[i], '=');
+		snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i] - 4), sets[i] + 4);
+		if (web_limits_set(&o->limits, key, eq + 1, c.bad, sizeof c.bad) != 1) {
+			fprintf(stderr, "pressd-web: -s: %s\n", c.bad[0] ? c.bad : "not a [web] limit");
+			return 64;
+		}
+	}
+	if (!o->token_file)
+		o->token_file = default_token_file();
 	/* The keys as a pair from one place: -k/-K replace [web]'s both. */
 	char why[4400];
 	bool missing;
@@ -278,4 +356,6 @@ void web_options_free(struct web_options *o)
 	free(o->key);
 	free(o->page_dir);
 	free(o->vendor_dir);
+	free(o->token_file);
+	free(o->password_hash);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "curve_client.h"
+#include "web_limits.h"
 
 #define WEB_MAX_ENDPOINTS 8
 
@@ -21,7 +22,11 @@ struct web_options {
 	char *server_key;    /* -k, [web] server_key: pressd's public certificate */
 	char *key;           /* -K, [web] key: pressd-web's secret certificate */
 	struct pd_curve_client_keys curve; /* loaded from the two above */
+	char *token_file;    /* --token-file, [web] token_file: the secret (access.h) */
+	char *password_hash; /* [web] password_hash: a password as well */
+	struct web_limits limits;
 	bool controls;
+	bool hash_password;  /* --hash-password: print one and exit */
 	bool foreground;
 	int verbosity;
 };
