@@ -265,13 +265,24 @@ static void append_err(struct pd_rec *r, const char *fmt, ...)
 
 int pd_rec_close(struct pd_rec *r, char *err, size_t errlen)
 {
+	return pd_rec_close_kept(r, NULL, err, errlen);
+}
+
+int pd_rec_close_kept(struct pd_rec *r, struct pd_rec_kept *kept, char *err, size_t errlen)
+{
 	if (err && errlen)
 		err[0] = '\0';
+	if (kept)
+		*kept = (struct pd_rec_kept){ 0 };
 	if (!r)
 		return 0;
 	pd_h5_quiet();
 	if (!r->failed)
 		pd_frames_commit(r);
+	/* The close appends no frame: what the last commit left is what the
+	 * file holds (repaired, if the close fails). */
+	if (kept)
+		*kept = (struct pd_rec_kept){ r->visible, r->visible > 0, r->visible_seq };
 	int rc = r->failed ? PD_REC_FAILED : 0;
 	bool clean = false;
 	if (!r->broken) {

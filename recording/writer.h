@@ -55,6 +55,8 @@ struct pd_rec {
 
 	uint64_t frames;     /* appended */
 	uint64_t visible;    /* the datasets' length after the last commit */
+	uint32_t last_seq;   /* of the last frame appended */
+	uint32_t visible_seq; /* of the last frame committed (visible > 0) */
 	uint64_t file_bytes; /* the file's size after the last commit */
 	uint64_t rows[PD_NTABLES], gaps, pulse_durations, tares;
 	uint8_t *row;        /* one table row being built */
