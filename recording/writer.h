@@ -36,6 +36,7 @@ struct pd_rec {
 	char err[512];
 	int fd; /* our own descriptor of the file: the lock, fdatasync, its size */
 	bool no_sync;
+	struct pd_syncer syncer; /* the flushes' fdatasync (not running: in line) */
 	bool failed; /* the recording is over: only pd_rec_close is accepted */
 	bool broken; /* ... because an HDF5 call failed: HDF5's state is unknown */
 	uint64_t reserved; /* the file's blocks are allocated up to here */
