@@ -117,6 +117,10 @@ struct pd_device {
 	uint32_t stream;
 	struct pd_device_info info;
 	bool have_info;
+	/* the rate frames arrive at, host time (device_ring.c) */
+	int64_t arrivals_t0_ns;
+	uint32_t arrivals;
+	double arrival_hz;
 };
 
 int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen);
