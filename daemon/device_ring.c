@@ -4,11 +4,14 @@
  * arrive at, within a byte budget. A pty written as fast as it goes
  * delivers a 100 Hz capture at 12 kHz: 4 s of device time is then 33 ms,
  * less than the recorder's flush takes, and the reader would wait on
- * every flush. Frames that arrive in real time never grow the ring, so a
+ * every flush. Only a consumer that pauses (one with a stall budget: the
+ * recorder) grows it; one that is simply slower holds the reader back as
+ * before. Frames that arrive in real time never grow the ring, so a
  * frozen disk still fills it and is let go after daemon.archive_stall_s. */
 #include "device_ring.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "log.h"
 #include "reader_room.h"
@@ -81,14 +84,40 @@ void pd_device_ring_arrival(struct pd_device *d, int64_t now_ns)
 	d->arrivals_t0_ns = now_ns;
 }
 
+/* Whether the consumers the reader would wait for all pause rather than
+ * plod: those with a stall budget (the recorder, whose flush may take a
+ * while) do; a consumer simply slower than the frames come (no budget)
+ * should hold the reader back, as backpressure means, not grow the ring. */
+static bool only_pausers_hold(const struct pd_device *d, size_t slots)
+{
+	for (int i = 0; i < d->nconsumers; i++) {
+		const struct pd_device_consumer *c = &d->consumers[i];
+		uint64_t done = atomic_load(c->done);
+		if (c->lossless && !c->let_go && d->written - done >= slots && c->stall_s <= 0)
+			return false;
+	}
+	return true;
+}
+
+/* Frames that come over a link, whose bytes pile up in a buffer of
+ * the kernel's or the device's while the reader waits. The simulator and
+ * a replay make their frames: they wait at no cost, and a larger ring
+ * would only let every consumer lag further (a record_stop then waits
+ * longer for the analysis to catch up). */
+static bool from_a_link(const struct pd_device *d)
+{
+	const char *p = d->src.protocol;
+	return p && strcmp(p, "sim") != 0 && strcmp(p, "replay") != 0;
+}
+
 struct pd_frame_ring *pd_device_ring_for_burst(struct pd_device *d, struct pd_frame_ring *r)
 {
 	size_t slots = pd_frame_ring_slots(r), cells = pd_frame_ring_cells_cap(r);
 	size_t budget = RING_BURST_BYTES / (cells + RING_SLOT_OVERHEAD);
 	double want = d->ring_s * d->arrival_hz;
 	/* The cheap tests first: this runs for every frame. */
-	if (want <= (double)slots || slots >= budget || (size_t)d->nretired >= RING_RETIRED_FOR_BURSTS ||
-	    pd_reader_room(d, slots) > 0)
+	if (want <= (double)slots || slots >= budget || !from_a_link(d) || (size_t)d->nretired >= RING_RETIRED_FOR_BURSTS ||
+	    pd_reader_room(d, slots) > 0 || !only_pausers_hold(d, slots))
 		return r;
 	/* At least double: few rings retired on the way to the budget. */
 	size_t to = want < 2.0 * (double)slots ? 2 * slots : (size_t)want;

@@ -16,11 +16,13 @@ int pd_device_ring_fit(struct pd_device *d, const struct pd_device_info *info);
  * written as fast as it goes) makes far higher than the announced one. */
 void pd_device_ring_arrival(struct pd_device *d, int64_t now_ns);
 
-/* Before each frame is written: when the ring is full for a lossless
- * consumer (the reader would wait) and holds less than ring_s at the rate
- * frames arrive, a larger one (within a byte budget for bursts) replaces
- * it, so a burst is absorbed rather than waited out. The ring to write
- * (the same or the new one). */
+/* Before each frame is written. When frames come over a link (not made
+ * by the simulator or a replay, which wait at no cost), the ring is full
+ * for the recorder (a lossless consumer with a stall budget: a flush
+ * pauses it) so that the reader would wait, and the ring holds less than
+ * ring_s at the rate frames arrive, a larger one (within a byte budget
+ * for bursts) replaces it: the burst is absorbed rather than waited out.
+ * The ring to write (the same or the new one). */
 struct pd_frame_ring *pd_device_ring_for_burst(struct pd_device *d, struct pd_frame_ring *r);
 
 #endif
