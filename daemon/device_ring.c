@@ -18,7 +18,7 @@
 
 #define RING_MIN_SLOTS 64
 #define RING_MAX_BYTES (256u << 20)
-#define RING_BURST_BYTES (32u << 20) /* what a burst may grow the ring to */
+#define RING_BURST_BYTES (8u << 20) /* what a burst may grow the ring to: a commit's pause, not a second */
 #define RING_SLOT_OVERHEAD 64        /* a slot's header, as frame_ring.c lays it out */
 #define RING_RETIRED_FOR_BURSTS 8    /* no burst growth past this many retired rings: the rest are for geometry changes */
 #define ARRIVALS_WINDOW 256          /* frames per measure of the arrival rate */
