@@ -18,9 +18,10 @@
 
 #define RING_MIN_SLOTS 64
 #define RING_MAX_BYTES (256u << 20)
-#define RING_BURST_BYTES (8u << 20) /* what a burst may grow the ring to: a commit's pause, not a second */
-#define RING_SLOT_OVERHEAD 64        /* a slot's header, as frame_ring.c lays it out */
-#define RING_RETIRED_FOR_BURSTS 8    /* no burst growth past this many retired rings: the rest are for geometry changes */
+#define RING_BURST_BYTES (8u << 20)  /* what a burst may grow the ring to: a commit's pause, not a second */
+#define RING_SLOT_OVERHEAD 64        /* about a slot's own words (seq, times, geometry) */
+#define RING_RETIRED_FOR_BURSTS 8    /* no burst growth past this many retired rings: the rest are for
+                                        geometry changes */
 #define ARRIVALS_WINDOW 256          /* frames per measure of the arrival rate */
 
 static size_t retired_cap(const struct pd_device *d)
@@ -116,8 +117,9 @@ struct pd_frame_ring *pd_device_ring_for_burst(struct pd_device *d, struct pd_fr
 	size_t budget = RING_BURST_BYTES / (cells + RING_SLOT_OVERHEAD);
 	double want = d->ring_s * d->arrival_hz;
 	/* The cheap tests first: this runs for every frame. */
-	if (want <= (double)slots || slots >= budget || !from_a_link(d) || (size_t)d->nretired >= RING_RETIRED_FOR_BURSTS ||
-	    pd_reader_room(d, slots) > 0 || !only_pausers_hold(d, slots))
+	if (want <= (double)slots || slots >= budget || !from_a_link(d) ||
+	    (size_t)d->nretired >= RING_RETIRED_FOR_BURSTS || pd_reader_room(d, slots) > 0 ||
+	    !only_pausers_hold(d, slots))
 		return r;
 	/* At least double: few rings retired on the way to the budget. */
 	size_t to = want < 2.0 * (double)slots ? 2 * slots : (size_t)want;
