@@ -2,8 +2,8 @@
 """End to end at maximum speed through a pty (issue 11): a captured pmf
 stream of 64x64 uint16 frames written into a pseudo-terminal as fast as
 the reader takes it, with every stage on in pressd (decode, analysis,
-publishing every frame to a connected subscriber, recording with its
-fdatasync at every flush), against the pty's own throughput measured in
+publishing every frame to a connected subscriber, recording with an
+fdatasync asked for at every flush), against the pty's own throughput measured in
 the same run with dd(1): dd writes the capture into the pty's master side
 in both cases, and reads it off the slave side in the first.
 
@@ -11,7 +11,10 @@ in both cases, and reads it off the slave side in the first.
 
 Prints, per run and as median [min, max]: MB/s and frames/s of the pty
 alone, of pressd, the ratio, the CPU seconds pressd spent per 1,000
-frames, and the frames lost (must be 0). Needs Debian's python3."""
+frames, the cores it kept busy (CPU seconds over elapsed seconds: near
+the machine's free cores, pressd is CPU-bound), the machine's load
+average as the run ended (other work competes for the same cores), and
+the frames lost (must be 0). Needs Debian's python3."""
 
 import argparse
 import json
@@ -159,18 +162,20 @@ def main():
             t_pty = pty_alone(data, path_data)
             t_p, cpu, lost, dropped = pressd_run(a.bin, path_data, a.frames, tmp, k,
                                                  [x for kv in a.set for x in ("-s", kv)])
+            load = os.getloadavg()[0]
             rows.append((mb / t_pty, mb / t_p, a.frames / t_pty, a.frames / t_p, t_pty / t_p, 1000 * cpu / a.frames,
-                         lost, dropped))
+                         lost, dropped, cpu / t_p, load))
             print("run %d: pty %.0f MB/s (%.0f frames/s), pressd %.0f MB/s (%.0f frames/s) = %.0f %% of the pty, "
-                  "%.3f CPU s per 1000 frames, lost %d, published frames dropped %d" % (
+                  "%.3f CPU s per 1000 frames (%.2f cores), load %.1f, lost %d, published frames dropped %d" % (
                       k + 1, rows[-1][0], rows[-1][2], rows[-1][1], rows[-1][3], 100 * rows[-1][4], rows[-1][5],
-                      lost, dropped))
+                      rows[-1][8], load, lost, dropped))
         col = list(zip(*rows))
         print("median [min, max] over %d runs:" % a.runs)
         print("  pty alone: %s MB/s, %s frames/s" % (spread(col[0]), spread(col[2])))
         print("  pressd:    %s MB/s, %s frames/s" % (spread(col[1]), spread(col[3])))
         print("  ratio:     %s %%" % spread([100 * x for x in col[4]]))
-        print("  CPU:       %s s per 1000 frames" % spread(col[5], "%.3f"))
+        print("  CPU:       %s s per 1000 frames, %s cores busy" % (spread(col[5], "%.3f"), spread(col[8], "%.2f")))
+        print("  load:      %s (%d cores)" % (spread(col[9]), os.cpu_count()))
         print("  lost:      %d" % sum(col[6]))
 
 

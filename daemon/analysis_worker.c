@@ -70,23 +70,26 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	}
 	if (!d->w->out.sock)
 		return;
-	json_t *j = pd_json_event(ev, id, d->seq[ev->type], ev->t + d->utc_minus_t);
+	/* The event as published: its seq (+1 per message meant for the
+	 * stream, so a subscriber sees a gap for each one lost, here or in
+	 * ZeroMQ) and the UTC instant its t maps to. */
+	struct pd_event e = *ev;
+	e.seq = d->seq[ev->type]++;
+	e.time = ev->t + d->utc_minus_t;
+	json_t *j = pd_event_to_json(&e, id);
 	char json[EVENT_JSON_MAX], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
 	json_decref(j);
 	snprintf(topic, sizeof topic, "%s/%s", pd_event_type_name(ev->type), id);
-	/* seq counts every message meant for the stream, so a subscriber
-	 * sees a gap for each one lost, here or in ZeroMQ. */
-	d->seq[ev->type]++;
 	if (len == 0 || pd_outlet_send(&d->w->out, topic, json, len) != 0)
 		pd_device_count_publish_drops(d->dev, 1);
-	/* Finished events, exactly as published, for the recordings' /events,
-	 * and each baseline, with its cells, for their /tare. */
+	/* Finished events, as the structs published, for the recordings'
+	 * /events, and each baseline, with its cells, for their /tare. */
 	bool finished = ev->type != PD_EV_CONTACT && (ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
 	const float *baseline = ev->type == PD_EV_TARE ? pd_analysis_baseline(d->ctx) : NULL;
 	size_t cells = (size_t)d->info.rows * d->info.cols;
-	if (finished && len &&
-	    pd_outlet_send_with(&d->w->rec, topic, json, len, baseline, baseline ? cells * sizeof *baseline : 0) != 0)
+	if (finished && d->w->rec.sock &&
+	    pd_outlet_send_event(&d->w->rec, id, &e, baseline, baseline ? cells * sizeof *baseline : 0) != 0)
 		d->w->rec_dropped++;
 }
 
@@ -98,17 +101,14 @@ static void tell_settings(struct dev_analysis *d, const struct pd_frame *f)
 	for (size_t k = 0; d->changed && pd_analysis_param_name(k); k++) {
 		if (!(d->changed & (1u << k)))
 			continue;
-		char value[64], json[512], topic[64];
+		struct pd_event e;
+		pd_event_init(&e, PD_EV_SETTING);
+		e.t = (double)f->device_time_us / 1e6;
+		e.frame = f->seq;
 		const char *key = pd_analysis_param_name(k);
-		pd_analysis_params_get(&d->params, key, value, sizeof value);
-		double t = (double)f->device_time_us / 1e6;
-		json_t *j = json_pack("{s:i, s:s, s:s, s:f, s:f, s:I, s:s, s:s}", "v", 1, "type", "setting", "device",
-				      d->dev->id, "t", t, "time", t + d->utc_minus_t, "frame", (json_int_t)f->seq, "key",
-				      key, "value", value);
-		size_t len = pd_json_dump(j, json, sizeof json);
-		json_decref(j);
-		snprintf(topic, sizeof topic, "setting/%s", d->dev->id);
-		if (len == 0 || pd_outlet_send(&d->w->rec, topic, json, len) != 0)
+		snprintf(e.u.setting.key, sizeof e.u.setting.key, "%s", key);
+		pd_analysis_params_get(&d->params, key, e.u.setting.value, sizeof e.u.setting.value);
+		if (pd_outlet_send_event(&d->w->rec, d->dev->id, &e, NULL, 0) != 0)
 			d->w->rec_dropped++;
 	}
 	d->changed = 0;
@@ -144,10 +144,11 @@ static int ensure_context(struct dev_analysis *d, const struct pd_device_info *i
 		return 0;
 	log_analysis_stats(d);
 	if (d->ctx && d->w->rec.sock) {
-		/* A fresh context has no baseline: the recorder forgets it. */
-		char topic[64];
-		snprintf(topic, sizeof topic, "tare/%s", d->dev->id);
-		if (pd_outlet_send(&d->w->rec, topic, "{}", 2) != 0)
+		/* A fresh context has no baseline: the recorder forgets it
+		 * (a tare without cells). */
+		struct pd_event e;
+		pd_event_init(&e, PD_EV_TARE);
+		if (pd_outlet_send_event(&d->w->rec, d->dev->id, &e, NULL, 0) != 0)
 			d->w->rec_dropped++;
 	}
 	pd_analysis_free(d->ctx);

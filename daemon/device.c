@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "device_ring.h"
 #include "log.h"
 #include "reader_room.h"
 
@@ -24,8 +25,6 @@
 #define BRIEF_CONNECTION_NS 2000000000LL
 #define BRIEF_RUN 3
 #define IDLE_MS 1000 /* no frame for this long: the source may ask again */
-#define RING_MIN_SLOTS 64
-#define RING_MAX_BYTES (256u << 20)
 
 const char *pd_device_state_name(enum pd_device_state s)
 {
@@ -78,39 +77,6 @@ static void count(struct pd_device *d, uint64_t *field_in_status, uint64_t n)
 	pthread_mutex_lock(&d->lock);
 	*field_in_status += n;
 	pthread_mutex_unlock(&d->lock);
-}
-
-/* Room for at least ring_s seconds of frames, within a memory bound. */
-static int ensure_ring(struct pd_device *d, const struct pd_device_info *info)
-{
-	size_t cells = pd_frame_cells_bytes(info->rows, info->cols, info->cell_bits);
-	struct pd_frame_ring *cur = atomic_load(&d->ring);
-	if (cur && pd_frame_ring_cells_cap(cur) >= cells)
-		return 0;
-	if (cur && d->nretired == (int)(sizeof d->retired / sizeof d->retired[0])) {
-		pd_err("%s: geometry changed too often; frames of %zu bytes dropped", d->id, cells);
-		return -1;
-	}
-	/* Grow geometrically so a device that keeps changing shape retires few rings. */
-	if (cur && cells < 2 * pd_frame_ring_cells_cap(cur))
-		cells = 2 * pd_frame_ring_cells_cap(cur);
-	double rate = info->rate_hz > 0 && isfinite(info->rate_hz) ? info->rate_hz : 100;
-	size_t slots = (size_t)(d->ring_s * rate);
-	if (slots < RING_MIN_SLOTS)
-		slots = RING_MIN_SLOTS;
-	size_t slot_bytes = cells + 64;
-	if (slots * slot_bytes > RING_MAX_BYTES)
-		slots = RING_MAX_BYTES / slot_bytes > RING_MIN_SLOTS ? RING_MAX_BYTES / slot_bytes : RING_MIN_SLOTS;
-	struct pd_frame_ring *r = pd_frame_ring_new(slots, cells);
-	if (!r) {
-		pd_err("%s: out of memory for a ring of %zu × %zu bytes", d->id, slots, cells);
-		return -1;
-	}
-	if (cur)
-		d->retired[d->nretired++] = cur;
-	atomic_store(&d->ring, r);
-	pd_dbg("%s: ring of %zu frames of up to %zu bytes", d->id, slots, cells);
-	return 0;
 }
 
 static int same_geometry(const struct pd_device_info *a, const struct pd_device_info *b)
@@ -187,7 +153,7 @@ static void on_info(void *ctx, const struct pd_device_info *given)
 	d->info = *info;
 	d->have_info = true;
 	remember_stream_info(d);
-	ensure_ring(d, info);
+	pd_device_ring_fit(d, info);
 	pthread_mutex_lock(&d->lock);
 	d->status.info = *info;
 	d->status.have_info = true;
@@ -227,7 +193,10 @@ static void on_frame(void *ctx, const struct pd_frame *f)
 	if (!r)
 		return;
 	/* Lossless consumers see every frame: wait for them rather than lap
-	 * them (told to stop meanwhile, the frame goes in anyway). */
+	 * them (told to stop meanwhile, the frame goes in anyway), unless a
+	 * larger ring takes the burst. */
+	pd_device_ring_arrival(d, pd_mono_ns());
+	r = pd_device_ring_for_burst(d, r);
 	pd_reader_wait_for_room(d, pd_frame_ring_slots(r));
 	if (pd_frame_ring_write(r, f, d->stream) != 0)
 		return;

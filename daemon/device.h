@@ -118,6 +118,10 @@ struct pd_device {
 	struct pd_device_info info;
 	bool have_info;
 	bool bad_pitch;         /* INFO gives no cell pitch and the URI none: status error */
+	/* the rate frames arrive at, host time (device_ring.c) */
+	int64_t arrivals_t0_ns;
+	uint32_t arrivals;
+	double arrival_hz;
 };
 
 int pd_device_init(struct pd_device *d, const struct pd_uri *uri, double ring_s, char *err, size_t errlen);

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "event.h"
+
 /* Room for bursts (a flush ends many things at once) without letting a
  * stuck publisher hold more than a few MB. */
 #define OUTLET_HWM 10000
@@ -47,4 +49,12 @@ int pd_outlet_send_with(struct pd_outlet *o, const char *topic, const char *json
 int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, size_t len)
 {
 	return pd_outlet_send_with(o, topic, json, len, NULL, 0);
+}
+
+int pd_outlet_send_event(struct pd_outlet *o, const char *device, const struct pd_event *ev, const void *data,
+			 size_t datalen)
+{
+	char topic[128];
+	snprintf(topic, sizeof topic, "%s/%s", pd_event_type_name(ev->type), device);
+	return pd_outlet_send_with(o, topic, (const char *)ev, sizeof *ev, data, datalen);
 }

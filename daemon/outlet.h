@@ -24,4 +24,11 @@ int pd_outlet_send(struct pd_outlet *o, const char *topic, const char *json, siz
 int pd_outlet_send_with(struct pd_outlet *o, const char *topic, const char *json, size_t len, const void *data,
 			size_t datalen);
 
+/* To the recorder: [type/device][struct pd_event][data] (data NULL: no
+ * third part; a baseline's cells for a tare). The struct goes as its
+ * bytes (one process: its `units` points at a static string). */
+struct pd_event;
+int pd_outlet_send_event(struct pd_outlet *o, const char *device, const struct pd_event *ev, const void *data,
+			 size_t datalen);
+
 #endif

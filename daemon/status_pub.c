@@ -38,17 +38,13 @@ static bool changed(const struct pd_device_status *a, const struct pd_device_sta
 	       memcmp(&a->info, &b->info, sizeof a->info) != 0;
 }
 
-/* to_recorder: a mark, which the recordings keep too. */
-static int send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq,
-		bool to_recorder)
+static int send(struct pd_status_pub *sp, struct pd_device *dev, const char *type, json_t *j, uint64_t *seq)
 {
 	char json[STATUS_JSON_MAX], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
 	json_decref(j);
 	snprintf(topic, sizeof topic, "%s/%s", type, dev->id);
 	(*seq)++; /* a lost message is a gap in seq */
-	if (len && to_recorder)
-		pd_outlet_send(&sp->rec, topic, json, len);
 	if (len == 0 || pd_outlet_send(&sp->out, topic, json, len) != 0) {
 		pd_device_count_publish_drops(dev, 1);
 		return -1;
@@ -76,14 +72,14 @@ void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_
 			if (d->published && !changed(&was, &d->last))
 				continue;
 			json_t *j = pd_json_status(devs[i].id, &was, d->status_seq, (double)pd_utc_ns() / 1e9, false);
-			send(sp, &devs[i], "status", j, &d->status_seq, false);
+			send(sp, &devs[i], "status", j, &d->status_seq);
 			d->last = was;
 			d->published = true;
 		}
 		if (!tick && d->published && !changed(&st, &d->last))
 			continue;
 		json_t *j = pd_json_status(devs[i].id, &st, d->status_seq, (double)pd_utc_ns() / 1e9, false);
-		send(sp, &devs[i], "status", j, &d->status_seq, false);
+		send(sp, &devs[i], "status", j, &d->status_seq);
 		d->last = st;
 		d->published = true;
 	}
@@ -92,7 +88,14 @@ void pd_status_pub_tick(struct pd_status_pub *sp, struct pd_device *devs, int64_
 int pd_status_pub_mark(struct pd_status_pub *sp, struct pd_device *dev, int i, const char *label)
 {
 	struct pd_status_pub_dev *d = &sp->dev[i];
-	json_t *j = pd_json_message("mark", dev->id, d->mark_seq, -1, 0, (double)pd_utc_ns() / 1e9);
+	/* The recordings keep it too, as the struct published. */
+	struct pd_event e;
+	pd_event_init(&e, PD_EV_MARK);
+	e.seq = d->mark_seq;
+	e.time = (double)pd_utc_ns() / 1e9;
+	pd_text_copy(e.u.mark.label, sizeof e.u.mark.label, label);
+	pd_outlet_send_event(&sp->rec, dev->id, &e, NULL, 0);
+	json_t *j = pd_json_message("mark", dev->id, d->mark_seq, -1, 0, e.time);
 	json_object_set_new(j, "label", json_string(label));
-	return send(sp, dev, "mark", j, &d->mark_seq, true);
+	return send(sp, dev, "mark", j, &d->mark_seq);
 }

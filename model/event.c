@@ -158,6 +158,18 @@ void pd_event_scale(struct pd_event *ev, double k)
 	}
 }
 
+void pd_text_copy(char *dst, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+	if (len >= n) {
+		len = n - 1;
+		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(dst, s, len);
+	memset(dst + len, 0, n - len);
+}
+
 const char *pd_units_static(const char *name)
 {
 	static const char *const names[] = { "counts", "kPa", "N", "mmHg" };

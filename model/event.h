@@ -188,6 +188,10 @@ void pd_event_init(struct pd_event *ev, enum pd_event_type type);
 /* Pressures (P, and PS) multiplied by k: values in another unit. */
 void pd_event_scale(struct pd_event *ev, double k);
 
+/* A UTF-8 text into a LABEL or KEY member of n bytes: cut at a character
+ * boundary, NUL-padded. */
+void pd_text_copy(char *dst, size_t n, const char *s);
+
 /* The units name as a static string ("kPa", "N", "mmHg", "counts"); NULL
  * for a name that is none of them. */
 const char *pd_units_static(const char *name);

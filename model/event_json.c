@@ -85,19 +85,6 @@ json_t *pd_event_to_json(const struct pd_event *ev, const char *device)
 
 #define FAIL(...) (snprintf(err, errlen, __VA_ARGS__), -1)
 
-/* Copies a UTF-8 text into n bytes, cut at a character boundary. */
-static void copy_text(char *dst, size_t n, const char *s)
-{
-	size_t len = strlen(s);
-	if (len >= n) {
-		len = n - 1;
-		while (len > 0 && ((unsigned char)s[len] & 0xc0) == 0x80)
-			len--;
-	}
-	memcpy(dst, s, len);
-	memset(dst + len, 0, n - len);
-}
-
 static int field_from(const struct pd_field *f, const json_t *v, struct pd_event *ev, const char *type, char *err,
 		      size_t errlen)
 {
@@ -154,7 +141,7 @@ static int field_from(const struct pd_field *f, const json_t *v, struct pd_event
 	case PD_FK_KEY:
 		if (v && !json_is_string(v))
 			return FAIL("%s event: '%s' is not a string", type, f->name);
-		copy_text(p, f->kind == PD_FK_LABEL ? PD_EV_LABEL_BYTES : PD_EV_KEY_BYTES, v ? json_string_value(v) : "");
+		pd_text_copy(p, f->kind == PD_FK_LABEL ? PD_EV_LABEL_BYTES : PD_EV_KEY_BYTES, v ? json_string_value(v) : "");
 		return 0;
 	}
 	return FAIL("%s event: '%s' has an unknown kind", type, f->name);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -146,4 +147,75 @@ int pd_file_status_flags(int fd, unsigned *flags, char *err, size_t errlen)
 	}
 	pd_errorf(err, errlen, "not an HDF5 file (no superblock)");
 	return -1;
+}
+
+/* ---- fdatasync off the writer's thread ------------------------------------ */
+
+static void *syncer_main(void *arg)
+{
+	struct pd_syncer *s = arg;
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		while (!s->want && !s->quit)
+			pthread_cond_wait(&s->cond, &s->lock);
+		if (!s->want)
+			break;
+		s->want = false;
+		pthread_mutex_unlock(&s->lock);
+		int e = fdatasync(s->fd) == 0 ? 0 : errno;
+		pthread_mutex_lock(&s->lock);
+		if (e && !s->err)
+			s->err = e;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int pd_syncer_start(struct pd_syncer *s, int fd)
+{
+	*s = (struct pd_syncer){ .fd = -1 };
+	/* Its own descriptor: the writer may close its own whenever it likes. */
+	s->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (s->fd < 0)
+		return -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	if (pthread_create(&s->thread, NULL, syncer_main, s) != 0) {
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		close(s->fd);
+		s->fd = -1;
+		return -1;
+	}
+	s->running = true;
+	return 0;
+}
+
+int pd_syncer_request(struct pd_syncer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->want = true; /* one sync covers every write made before it starts */
+	int e = s->err;
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return e;
+}
+
+int pd_syncer_stop(struct pd_syncer *s)
+{
+	if (!s->running)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	s->quit = true; /* after the sync asked for, if any */
+	pthread_cond_signal(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	int e = s->err;
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	close(s->fd);
+	s->fd = -1;
+	s->running = false;
+	return e;
 }

@@ -155,6 +155,7 @@ int pd_frames_append(struct pd_rec *r, const struct pd_frame *f)
 		s->dirty = true;
 	}
 	r->frames++;
+	r->last_seq = f->seq;
 	return 0;
 }
 
@@ -248,6 +249,7 @@ int pd_frames_commit(struct pd_rec *r)
 	if (flush_h5(r) || commit_stream(r, PD_S_FRAMES, n) || flush_h5(r))
 		return PD_REC_FAILED;
 	r->visible = n;
+	r->visible_seq = r->last_seq;
 	r->npend = 0;
 	r->arena_used = 0;
 	struct stat st;

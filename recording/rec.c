@@ -109,6 +109,7 @@ static int check_params(const struct pd_rec_params *p, char *err, size_t errlen)
 
 static void destroy(struct pd_rec *r)
 {
+	pd_syncer_stop(&r->syncer);
 	pd_frames_free(r);
 	free(r->row);
 	if (r->fd >= 0)
@@ -193,6 +194,8 @@ int pd_rec_create(struct pd_rec **out, const struct pd_rec_params *p, char *err,
 	struct stat st;
 	if (fstat(r->fd, &st) == 0)
 		r->file_bytes = (uint64_t)st.st_size;
+	if (!r->no_sync)
+		pd_syncer_start(&r->syncer, r->fd); /* else each flush syncs in line */
 	*out = r;
 	return 0;
 
@@ -230,9 +233,14 @@ int pd_rec_flush(struct pd_rec *r)
 	if (pd_frames_commit(r))
 		return PD_REC_FAILED;
 	/* H5Fflush hands the bytes to the kernel: enough for kill -9, not
-	 * for a power cut. */
-	if (!r->no_sync && fdatasync(r->fd) != 0)
-		return pd_rec_stop(r, "syncing %s: %s", r->path, strerror(errno));
+	 * for a power cut. The fdatasync for that runs meanwhile on the
+	 * syncer's thread (a lossless consumer's wait is the reader's); one
+	 * that failed stops the recording here, at the next flush. */
+	if (!r->no_sync) {
+		int e = r->syncer.running ? pd_syncer_request(&r->syncer) : fdatasync(r->fd) == 0 ? 0 : errno;
+		if (e)
+			return pd_rec_stop(r, "syncing %s: %s", r->path, strerror(e));
+	}
 	/* Writes into a file someone deleted (or whose directory went) all
 	 * succeed, and end in nothing: say so rather than record into the void. */
 	struct stat st;
@@ -265,13 +273,24 @@ static void append_err(struct pd_rec *r, const char *fmt, ...)
 
 int pd_rec_close(struct pd_rec *r, char *err, size_t errlen)
 {
+	return pd_rec_close_kept(r, NULL, err, errlen);
+}
+
+int pd_rec_close_kept(struct pd_rec *r, struct pd_rec_kept *kept, char *err, size_t errlen)
+{
 	if (err && errlen)
 		err[0] = '\0';
+	if (kept)
+		*kept = (struct pd_rec_kept){ 0 };
 	if (!r)
 		return 0;
 	pd_h5_quiet();
 	if (!r->failed)
 		pd_frames_commit(r);
+	/* The close appends no frame: what the last commit left is what the
+	 * file holds (repaired, if the close fails). */
+	if (kept)
+		*kept = (struct pd_rec_kept){ r->visible, r->visible > 0, r->visible_seq };
 	int rc = r->failed ? PD_REC_FAILED : 0;
 	bool clean = false;
 	if (!r->broken) {
@@ -304,8 +323,11 @@ int pd_rec_close(struct pd_rec *r, char *err, size_t errlen)
 	pd_file_unreserve(r->fd, r->reserved);
 	if (clean && rc)
 		append_err(r, "; %s holds what was flushed before", r->path);
-	if (clean && !r->no_sync && fdatasync(r->fd) != 0) {
-		append_err(r, "%ssyncing %s: %s", r->err[0] ? "; " : "", r->path, strerror(errno));
+	int sync_err = pd_syncer_stop(&r->syncer);
+	if (clean && !r->no_sync && !sync_err && fdatasync(r->fd) != 0)
+		sync_err = errno;
+	if (clean && sync_err) {
+		append_err(r, "%ssyncing %s: %s", r->err[0] ? "; " : "", r->path, strerror(sync_err));
 		rc = PD_REC_FAILED;
 	}
 	if (rc && err && errlen)

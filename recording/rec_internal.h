@@ -3,6 +3,7 @@
 #define PD_REC_INTERNAL_H
 
 #include <hdf5.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -202,6 +203,27 @@ void pd_file_unreserve(int fd, uint64_t to);
 /* Reads the superblock's status flags: 0 or nonzero, or -1 if no HDF5
  * superblock is found. */
 int pd_file_status_flags(int fd, unsigned *flags, char *err, size_t errlen);
+
+/* An fdatasync on a thread of its own, so that the writer (whose reader
+ * a lossless consumer holds back) never waits on the disk: asked for at
+ * each flush, done meanwhile; a sync still running when the next is asked
+ * for is followed by one more, never by a queue. A failure shows at the
+ * next request or at the stop. */
+struct pd_syncer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int fd;      /* a dup of the file's */
+	bool running, want, quit;
+	int err;     /* errno of the first sync that failed, else 0 */
+};
+/* 0, or -1 (no thread: sync in line instead). */
+int pd_syncer_start(struct pd_syncer *s, int fd);
+/* Asks for a sync without waiting; the errno of an earlier one that
+ * failed, else 0. */
+int pd_syncer_request(struct pd_syncer *s);
+/* Waits for the sync asked for (if any), ends the thread; as request. */
+int pd_syncer_stop(struct pd_syncer *s);
 
 /* ---- recover.c ---------------------------------------------------------- */
 

@@ -145,6 +145,17 @@ int pd_rec_flush(struct pd_rec *r);
  * for pd_rec_recover. */
 int pd_rec_close(struct pd_rec *r, char *err, size_t errlen);
 
+/* What a closed file holds for certain: the frames of its last
+ * successful commit (a flush, or a full buffer). After a failure, those
+ * appended since are not in it. */
+struct pd_rec_kept {
+	uint64_t frames;
+	bool have_seq;     /* frames > 0 */
+	uint32_t last_seq; /* the last kept frame's seq */
+};
+/* pd_rec_close, also filling kept (optional). */
+int pd_rec_close_kept(struct pd_rec *r, struct pd_rec_kept *kept, char *err, size_t errlen);
+
 uint64_t pd_rec_frames(const struct pd_rec *r);   /* frames appended */
 uint64_t pd_rec_bytes(const struct pd_rec *r);    /* file size at the last flush + what waits in memory, compressed */
 const char *pd_rec_path(const struct pd_rec *r);
@@ -178,6 +189,18 @@ int pd_rec_is_unfinished(const char *path, char *err, size_t errlen);
  * their common length. 0 (also when the file was clean), or -1 with why.
  * Refuses a file a live recorder is writing. */
 int pd_rec_recover(const char *path, char *err, size_t errlen);
+
+/* What pd_rec_recover_dir did, one line each, with a syslog priority
+ * (LOG_NOTICE: recovered or removed; LOG_WARNING, LOG_ERR: moved aside,
+ * or not even that). */
+typedef void pd_rec_say_fn(void *ctx, int priority, const char *msg);
+/* What a crash left in a recordings directory: files left open (kill -9,
+ * a power cut) are recovered so they open normally again; recordings it
+ * interrupted while being created (hidden .partial names, holding no
+ * frame) are removed; anything else named .h5 that cannot open is moved
+ * aside (renamed *.broken, never deleted). Files a live recorder is
+ * writing are left alone. */
+void pd_rec_recover_dir(const char *dir, pd_rec_say_fn *say, void *ctx);
 
 /* ---- reading ------------------------------------------------------------ */
 

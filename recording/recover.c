@@ -13,10 +13,12 @@
  * that this libhdf5 has them. Then the per-frame datasets are trimmed to
  * their common length (a commit cut off half-way may have extended some
  * and not the others), and the file is reopened normally to prove it. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "rec_internal.h"
@@ -176,4 +178,72 @@ int pd_rec_recover(const char *path, char *err, size_t errlen)
 		pd_file_unreserve(fd, 0);
 	close(fd);
 	return rc;
+}
+
+/* ---- a directory ---------------------------------------------------------- */
+
+static void say(pd_rec_say_fn *fn, void *ctx, int priority, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void say(pd_rec_say_fn *fn, void *ctx, int priority, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (fn)
+		fn(ctx, priority, msg);
+}
+
+/* A file that can never open as a recording (a crash before this pressd
+ * created recordings under a temporary name left some): renamed out of
+ * the way of every script that opens each .h5 there, not deleted. */
+static void move_aside(const char *path, const char *why, pd_rec_say_fn *fn, void *ctx)
+{
+	char aside[PATH_MAX + 16];
+	snprintf(aside, sizeof aside, "%s.broken", path);
+	if (rename(path, aside) == 0)
+		say(fn, ctx, LOG_WARNING, "%s cannot be opened as a recording (%s): moved aside to %s", path, why, aside);
+	else
+		say(fn, ctx, LOG_ERR, "%s cannot be opened as a recording (%s), nor moved aside: %s", path, why,
+		    strerror(errno));
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+void pd_rec_recover_dir(const char *dir, pd_rec_say_fn *fn, void *ctx)
+{
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		char path[PATH_MAX], err[256];
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (e->d_name[0] == '.' && ends_with(e->d_name, ".h5" PD_REC_PARTIAL_SUFFIX)) {
+			if (pd_rec_is_unfinished(path, err, sizeof err) == PD_REC_IN_USE)
+				continue; /* being created right now, by another pressd */
+			if (unlink(path) == 0)
+				say(fn, ctx, LOG_NOTICE, "removed %s: a crash interrupted its creation, before its first frame",
+				    path);
+			continue;
+		}
+		if (!ends_with(e->d_name, ".h5"))
+			continue;
+		int state = pd_rec_is_unfinished(path, err, sizeof err);
+		if (state < 0) {
+			move_aside(path, err, fn, ctx);
+			continue;
+		}
+		if (state != PD_REC_UNFINISHED)
+			continue;
+		if (pd_rec_recover(path, err, sizeof err) == 0)
+			say(fn, ctx, LOG_NOTICE, "recovered %s, which a crash had left unfinished", path);
+		else
+			move_aside(path, err, fn, ctx);
+	}
+	closedir(dp);
 }

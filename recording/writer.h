@@ -36,6 +36,7 @@ struct pd_rec {
 	char err[512];
 	int fd; /* our own descriptor of the file: the lock, fdatasync, its size */
 	bool no_sync;
+	struct pd_syncer syncer; /* the flushes' fdatasync (not running: in line) */
 	bool failed; /* the recording is over: only pd_rec_close is accepted */
 	bool broken; /* ... because an HDF5 call failed: HDF5's state is unknown */
 	uint64_t reserved; /* the file's blocks are allocated up to here */
@@ -55,6 +56,8 @@ struct pd_rec {
 
 	uint64_t frames;     /* appended */
 	uint64_t visible;    /* the datasets' length after the last commit */
+	uint32_t last_seq;   /* of the last frame appended */
+	uint32_t visible_seq; /* of the last frame committed (visible > 0) */
 	uint64_t file_bytes; /* the file's size after the last commit */
 	uint64_t rows[PD_NTABLES], gaps, pulse_durations, tares;
 	uint8_t *row;        /* one table row being built */
