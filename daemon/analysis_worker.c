@@ -76,6 +76,7 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	struct pd_event e = *ev;
 	e.seq = d->seq[ev->type]++;
 	e.time = ev->t + d->utc_minus_t;
+	pd_event_round(&e); /* the file holds what the wire carries */
 	json_t *j = pd_event_to_json(&e, id);
 	char json[EVENT_JSON_MAX], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
@@ -108,6 +109,7 @@ static void tell_settings(struct dev_analysis *d, const struct pd_frame *f)
 		const char *key = pd_analysis_param_name(k);
 		snprintf(e.u.setting.key, sizeof e.u.setting.key, "%s", key);
 		pd_analysis_params_get(&d->params, key, e.u.setting.value, sizeof e.u.setting.value);
+		pd_event_round(&e);
 		if (pd_outlet_send_event(&d->w->rec, d->dev->id, &e, NULL, 0) != 0)
 			d->w->rec_dropped++;
 	}

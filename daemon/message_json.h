@@ -17,7 +17,7 @@
 #include "event_json.h" /* model/: the events' own JSON */
 
 /* Significant digits of reals: microseconds of a UTC time, no binary noise. */
-#define PD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+#define PD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(PD_WIRE_DIGITS))
 
 /* The common fields. t < 0: no frame produced it (t and frame left out). */
 json_t *pd_json_message(const char *type, const char *device, uint64_t seq, double t, uint32_t frame,

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Where a member lies in struct pd_event, and where its count (LIST) or
@@ -146,6 +147,33 @@ void pd_event_init(struct pd_event *ev, enum pd_event_type type)
 	for (size_t i = 0; d && i < d->nfields; i++)
 		if (d->fields[i].kind == PD_FK_F64)
 			pd_field_set_number(&d->fields[i], ev, NAN);
+}
+
+/* What "%.15g" writes and strtod reads back: jansson's way. */
+static double wire(double v)
+{
+	if (!isfinite(v))
+		return v;
+	char buf[40];
+	snprintf(buf, sizeof buf, "%.*g", PD_WIRE_DIGITS, v);
+	return strtod(buf, NULL);
+}
+
+void pd_event_round(struct pd_event *ev)
+{
+	ev->t = wire(ev->t);
+	ev->time = wire(ev->time);
+	const struct pd_event_desc *d = pd_event_desc(ev->type);
+	for (size_t i = 0; d && i < d->nfields; i++) {
+		const struct pd_field *f = &d->fields[i];
+		double *p = pd_field_ptr(f, ev);
+		if (f->kind == PD_FK_F64)
+			*p = wire(*p);
+		else if (f->kind == PD_FK_LIST)
+			for (uint32_t k = 0, n = *(const uint32_t *)((const char *)ev + f->count_offset);
+			     k < n && k < PD_PULSES_MAX_LISTED; k++)
+				p[k] = wire(p[k]);
+	}
 }
 
 void pd_event_scale(struct pd_event *ev, double k)

@@ -182,6 +182,15 @@ static inline const void *pd_field_cptr(const struct pd_field *f, const struct p
 	return (const char *)ev + f->offset;
 }
 
+/* Significant digits of the reals on the wire (the JSON of events.md):
+ * microseconds of a UTC time, no binary noise. */
+#define PD_WIRE_DIGITS 15
+
+/* Every real of the event (t, time, each F64 and LIST value) rounded to
+ * PD_WIRE_DIGITS: the values the JSON carries, so a recording holds
+ * exactly what a subscriber received. */
+void pd_event_round(struct pd_event *ev);
+
 /* An empty event of a type: every F64 NaN, the rest zero. */
 void pd_event_init(struct pd_event *ev, enum pd_event_type type);
 
