@@ -21,7 +21,7 @@
 #include "log.h"
 #include "relay.h"
 #include "review.h"
-#include "schema.h"
+#include "api_schema.h"
 #include "web_options.h"
 
 static volatile sig_atomic_t stop_requested;

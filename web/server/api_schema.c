@@ -1,6 +1,6 @@
 /* /api/schema: every event type and its fields as model/events.def
  * declares them, so the pages name fields from the one declaration. */
-#include "schema.h"
+#include "api_schema.h"
 
 #include "event_json.h"
 #include "http_reply.h"

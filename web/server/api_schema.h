@@ -1,6 +1,6 @@
 /* /api/schema: the event contract's declaration, for the pages. */
-#ifndef PRESSD_WEB_SCHEMA_H
-#define PRESSD_WEB_SCHEMA_H
+#ifndef PRESSD_WEB_API_SCHEMA_H
+#define PRESSD_WEB_API_SCHEMA_H
 
 #include <civetweb.h>
 
