@@ -54,6 +54,8 @@ void an_thresholds(struct pd_analysis *a)
  * device's own thresholds, so "3%" against an absolute 200 is decided too. */
 static int check(const struct pd_analysis *a, const struct pd_analysis_params *p, char *err, size_t errlen)
 {
+	if (pd_analysis_params_check(p, err, errlen) != 0)
+		return -1;
 	double on = pd_threshold_abs(p->contact_on, a->full_scale);
 	double off = pd_threshold_abs(p->contact_off, a->full_scale);
 	if (off > on) {

@@ -24,7 +24,7 @@ struct pd_analysis;
  * successive contexts of one device (a new geometry needs a new context),
  * so an id is never reused while the daemon runs. Start zeroed. */
 struct pd_analysis_ids {
-	uint32_t next[PD_EV_ROLL + 1];
+	uint32_t next[PD_EV_SITE + 1];
 };
 
 /* A context for a device of this description. Allocates everything it
