@@ -215,6 +215,7 @@ static void restart(struct pd_analysis *a)
 		an_contacts_flush(a);
 		an_pulses_flush(a);
 	}
+	an_sites_flush(a);
 	a->have_frame = false;
 	a->ndts = 0;
 	a->dts_head = 0;
@@ -255,10 +256,13 @@ void pd_analysis_feed(struct pd_analysis *a, const struct pd_frame *f)
 		an_contacts_frame(a);
 		an_pulses_frame(a);
 	}
+	an_sites_frame(a);
 }
 
 void pd_analysis_flush(struct pd_analysis *a)
 {
+	a->stats.marks_dropped += a->nmarks; /* no frame left to apply them at */
+	a->nmarks = 0;
 	if (a->have_frame)
 		restart(a);
 }

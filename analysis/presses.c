@@ -18,10 +18,12 @@ static bool is_tap(const struct pd_analysis *a, double duration)
 	return duration < a->p.press_min_s - AN_EPS_S;
 }
 
-static void emit_press(struct pd_analysis *a, const struct an_contact *c, double t0, double duration,
+static void emit_press(struct pd_analysis *a, struct an_contact *c, double t0, double duration,
 		       const struct an_stats *acc)
 {
-	if (is_tap(a, duration)) {
+	bool tap = is_tap(a, duration);
+	uint32_t site = an_site_press(a, &c->work, t0, duration, acc->peak_x, acc->peak_y, acc->peak, tap);
+	if (tap) {
 		a->stats.taps++;
 		return;
 	}
@@ -29,6 +31,7 @@ static void emit_press(struct pd_analysis *a, const struct an_contact *c, double
 	memset(&e, 0, sizeof e);
 	e.id = an_next_id(a, PD_EV_PRESS);
 	e.contact = c->id;
+	e.site = site;
 	e.t_start = t0;
 	e.duration = duration;
 	e.peak = acc->peak;
@@ -37,7 +40,7 @@ static void emit_press(struct pd_analysis *a, const struct an_contact *c, double
 	e.x = acc->peak_x;
 	e.y = acc->peak_y;
 	an_emit(a, PD_EV_PRESS, PD_PHASE_NONE, &e, sizeof e);
-	an_pulses_press(a, t0, duration, e.x, e.y, e.peak);
+	an_pulses_press(a, t0, duration, e.x, e.y, e.peak, site);
 }
 
 void an_press_begin(struct an_contact *c, const struct an_sample *s)
