@@ -246,7 +246,7 @@ class RecordingFiles(unittest.TestCase):
             # /events, field for field
             self.assertEqual(set(f["events"].keys()), set(RECORDED.values()) | {"pulse_durations"})
             for typ, table in RECORDED.items():
-                want = [e for e in events if e["type"] == typ and (typ != "hold" or e.get("phase") == "end")]
+                want = [e for e in events if e["type"] == typ and (typ not in ("hold", "site") or e.get("phase") == "end")]
                 self.check_table(f["events"][table], want, typ)
             self.assertGreater(len(f["events/holds"]), 0)
             self.assertGreater(len(f["events/pulses"]), 0)
@@ -266,7 +266,7 @@ class RecordingFiles(unittest.TestCase):
             self.assertEqual(back["tares"], [{"t": float(t), "sum": float(b.astype(np.float64).sum())}
                                              for t, b in zip(f["tare_t"][:], f["tare"][:])])
         for typ in RECORDED:
-            want = [e for e in events if e["type"] == typ and (typ != "hold" or e.get("phase") == "end")]
+            want = [e for e in events if e["type"] == typ and (typ not in ("hold", "site") or e.get("phase") == "end")]
             if typ == "mark":  # the label column keeps 128 bytes
                 for e in want:
                     e["label"] = utf8_cut(e["label"], 128).decode()
