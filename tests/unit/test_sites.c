@@ -574,6 +574,40 @@ static void test_roller_sites(void **state)
 	}
 }
 
+/* Without lifting: a hold that turns into glides counts until the glide
+ * began; a glide that stops on the knot and stays counts from its hold. */
+static void test_without_lifting(void **state)
+{
+	(void)state;
+	FOR_RATES {
+		struct step st[8];
+		size_t n = 0;
+		st[n++] = (struct step){ ON, 160, 150, 0, 0, 30 };
+		n += glides(st + n, 4, 200, 150);
+		struct script sc = { st, n, NULL, 0, 65 };
+		struct result r;
+		run(&r, &sc, RATE);
+		assert_int_equal(count_sites(&r), 1);
+		const struct pd_ev_site *b = bout_end(&r, 0, 1, NULL);
+		assert_true(fabs(b->hold_s - 30) <= 0.15 && b->hold_reached && b->combined);
+		assert_int_equal(b->passes, 4);
+		cap_free(&r.cap);
+
+		/* across the knot at 200 and back onto it, then still */
+		const struct step *st2 = S({ GLIDE, 150, 150, 250, 150, 5 }, { GLIDE, 250, 150, 200, 150, 2.5 },
+					   { ON, 200, 150, 0, 0, 35 });
+		struct script sc2 = { st2, 3, NULL, 0, 65 };
+		run(&r, &sc2, RATE);
+		assert_int_equal(count_sites(&r), 1);
+		b = bout_end(&r, 0, 1, NULL);
+		/* the hold back-dated to when the glide stopped, less the second it takes to know */
+		assert_true(b->hold_s > 33 && b->hold_s <= 35 + 0.05 && b->hold_reached && b->compressed);
+		assert_int_equal(b->passes, 2);
+		assert_string_equal(b->next, "glide");
+		cap_free(&r.cap);
+	}
+}
+
 /* A compression longer than hold_max_s makes the bout over: release at
  * hold_max_s, then rest. */
 static void test_over_by_hold_max(void **state)
@@ -612,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_remaining_counts_down),
 		cmocka_unit_test(test_roller_sites),
 		cmocka_unit_test(test_over_by_hold_max),
+		cmocka_unit_test(test_without_lifting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
