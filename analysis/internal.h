@@ -190,6 +190,7 @@ struct an_stroke {
 struct an_work {
 	bool has_site;   /* working site `site` (a press in progress there) */
 	uint32_t site;
+	uint32_t slot;   /* where it was in sites[] when attached (a hint: it may have been evicted) */
 	bool comp;       /* a compression in progress, counted at the site */
 	bool comp_hold;  /* ... which is a hold (after a glide; a roller's) */
 	bool glided;     /* the press made a stroke: no compression but its holds */
@@ -347,6 +348,7 @@ struct pd_analysis {
 	struct an_pulse_set sets[AN_MAX_PULSE_SETS];
 
 	struct an_site sites[AN_MAX_SITES];
+	size_t nsites;         /* sites[] used up to here (slots are taken lowest first) */
 	enum an_mark marks[AN_MAX_MARKS]; /* to apply at the next frame */
 	size_t nmarks;
 

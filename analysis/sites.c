@@ -24,10 +24,26 @@
 
 static struct an_site *site_by_id(struct pd_analysis *a, uint32_t id)
 {
-	for (size_t i = 0; i < AN_MAX_SITES; i++)
+	for (size_t i = 0; i < a->nsites; i++)
 		if (a->sites[i].used && a->sites[i].id == id)
 			return &a->sites[i];
 	return NULL;
+}
+
+/* The site a worker is attached to, by its slot if it is still there. */
+static struct an_site *site_of_work(struct pd_analysis *a, const struct an_work *w)
+{
+	if (!w->has_site)
+		return NULL;
+	struct an_site *s = &a->sites[w->slot];
+	return s->used && s->id == w->site ? s : site_by_id(a, w->site);
+}
+
+static void set_site(struct pd_analysis *a, struct an_work *w, const struct an_site *s)
+{
+	w->has_site = true;
+	w->site = s->id;
+	w->slot = (uint32_t)(s - a->sites);
 }
 
 /* Every contact's (or the roller's) work, and the end of its last frame. */
@@ -81,7 +97,7 @@ static struct an_site *nearest(struct pd_analysis *a, double x0, double y0, doub
 {
 	struct an_site *best = NULL;
 	double bd = INFINITY;
-	for (size_t i = 0; i < AN_MAX_SITES; i++) {
+	for (size_t i = 0; i < a->nsites; i++) {
 		struct an_site *s = &a->sites[i];
 		if (!s->used)
 			continue;
@@ -107,20 +123,20 @@ struct progress {
 static struct progress scan(struct pd_analysis *a, const struct an_site *s)
 {
 	struct progress p = { 0 };
-	struct an_work *w[AN_MAX_CONTACTS];
-	double end[AN_MAX_CONTACTS];
-	size_t n = workers(a, w, end);
+	size_t n = a->roller ? a->rl.loaded : a->ncontacts; /* every frame: no copies */
 	for (size_t i = 0; i < n; i++) {
-		if (!w[i]->has_site || w[i]->site != s->id)
+		const struct an_work *w = a->roller ? &a->rl.work : &a->contacts[i].work;
+		if (!w->has_site || w->site != s->id)
 			continue;
+		double end = a->roller ? a->rl.t_seen + a->rl.dt_seen : a->contacts[i].t_seen + a->contacts[i].dt_seen;
 		p.busy = true;
-		if (end[i] > p.seen_end)
-			p.seen_end = end[i];
-		if (w[i]->comp) {
-			double d = a->t + a->dt - w[i]->comp_t0;
+		if (end > p.seen_end)
+			p.seen_end = end;
+		if (w->comp) {
+			double d = a->t + a->dt - w->comp_t0;
 			if (!p.comp || d > p.cur) {
 				p.cur = d;
-				p.released = w[i]->released;
+				p.released = w->released;
 			}
 			p.comp = true;
 		}
@@ -234,6 +250,8 @@ static struct an_site *new_site(struct pd_analysis *a, double x, double y, bool 
 	memset(s, 0, sizeof *s);
 	s->used = true;
 	s->id = an_next_id(a, PD_EV_SITE);
+	if ((size_t)(s - a->sites) >= a->nsites)
+		a->nsites = (size_t)(s - a->sites) + 1;
 	s->x = x;
 	s->y = y;
 	s->from_stroke = from_stroke;
@@ -349,8 +367,7 @@ static void attach_compression(struct pd_analysis *a, struct an_work *w, double 
 		s->from_stroke = false;
 		s->dirty = true;
 	}
-	w->has_site = true;
-	w->site = s->id;
+	set_site(a, w, s);
 	w->comp = true;
 	w->comp_hold = is_hold;
 	w->comp_t0 = t0;
@@ -363,13 +380,12 @@ static void attach_compression(struct pd_analysis *a, struct an_work *w, double 
 static struct an_site *site_of(struct pd_analysis *a, struct an_work *w, double x, double y, double t0,
 			       double t_end)
 {
-	struct an_site *s = w->has_site ? site_by_id(a, w->site) : NULL;
+	struct an_site *s = site_of_work(a, w);
 	if (!s)
 		s = nearest(a, x, y, NAN, NAN);
 	if (!s)
 		s = new_site(a, x, y, false);
-	w->has_site = true;
-	w->site = s->id;
+	set_site(a, w, s);
 	touch(a, s, t0, t_end);
 	return s;
 }
@@ -382,7 +398,7 @@ void an_site_contact(struct pd_analysis *a, struct an_contact *c, const struct a
 	if (w->comp) {
 		if (s->p > w->comp_peak)
 			w->comp_peak = s->p;
-		struct an_site *st = site_by_id(a, w->site);
+		struct an_site *st = site_of_work(a, w);
 		if (st && s->p > st->peak)
 			st->peak = s->p;
 		return;
@@ -446,7 +462,7 @@ uint32_t an_site_stroke(struct pd_analysis *a, struct an_work *w, double t0, con
 		/* the press turned into a glide: it was a compression until then */
 		w->comp = false;
 		double d = t0 - w->comp_t0;
-		struct an_site *cs = site_by_id(a, w->site);
+		struct an_site *cs = site_of_work(a, w);
 		if (cs && d >= a->p.press_min_s - AN_EPS_S)
 			compression_done(a, cs, w->comp_t0, d, w->released, w->comp_peak);
 		w->released = false;
@@ -456,8 +472,7 @@ uint32_t an_site_stroke(struct pd_analysis *a, struct an_work *w, double t0, con
 	if (!s)
 		s = new_site(a, (e->x0 + e->x1) / 2, (e->y0 + e->y1) / 2, true);
 	touch(a, s, t0, t0 + e->duration);
-	w->has_site = true;
-	w->site = s->id;
+	set_site(a, w, s);
 	*pass_no = pass(a, s, e->direction_deg, e->peak, t0 + e->duration);
 	return s->id;
 }
@@ -468,14 +483,13 @@ void an_site_roll(struct pd_analysis *a, struct an_work *w, double t0, const str
 	if (!s)
 		s = new_site(a, e->peak_axis_mm, (e->from_mm + e->to_mm) / 2, true);
 	touch(a, s, t0, t0 + e->duration);
-	w->has_site = true;
-	w->site = s->id;
+	set_site(a, w, s);
 	pass(a, s, 90, e->peak_force, t0 + e->duration); /* along the body */
 }
 
 void an_site_detach(struct pd_analysis *a, struct an_work *w, double t_end)
 {
-	struct an_site *s = w->has_site ? site_by_id(a, w->site) : NULL;
+	struct an_site *s = site_of_work(a, w);
 	if (s && t_end > s->t_last)
 		s->t_last = t_end;
 	memset(w, 0, sizeof *w);
@@ -515,7 +529,7 @@ static struct an_work *compressing(struct pd_analysis *a)
 static void apply_mark(struct pd_analysis *a, enum an_mark m)
 {
 	struct an_work *w = compressing(a);
-	struct an_site *s = w ? site_by_id(a, w->site) : NULL;
+	struct an_site *s = w ? site_of_work(a, w) : NULL;
 	if (m == AN_MARK_SENSATION) {
 		if (!s) {
 			a->stats.marks_ignored++;
@@ -527,7 +541,7 @@ static void apply_mark(struct pd_analysis *a, enum an_mark m)
 		return;
 	}
 	if (!s) /* the site worked last */
-		for (size_t i = 0; i < AN_MAX_SITES; i++)
+		for (size_t i = 0; i < a->nsites; i++)
 			if (a->sites[i].used && (!s || a->sites[i].t_last > s->t_last))
 				s = &a->sites[i];
 	if (!s || !s->open) {
@@ -545,7 +559,7 @@ void an_sites_frame(struct pd_analysis *a)
 	for (size_t i = 0; i < a->nmarks; i++)
 		apply_mark(a, a->marks[i]);
 	a->nmarks = 0;
-	for (size_t i = 0; i < AN_MAX_SITES; i++) {
+	for (size_t i = 0; i < a->nsites; i++) {
 		struct an_site *s = &a->sites[i];
 		if (!s->used || !s->open)
 			continue;
@@ -582,7 +596,7 @@ void an_sites_flush(struct pd_analysis *a)
 {
 	for (;;) {
 		struct an_site *first = NULL;
-		for (size_t i = 0; i < AN_MAX_SITES; i++)
+		for (size_t i = 0; i < a->nsites; i++)
 			if (a->sites[i].used && a->sites[i].open && (!first || a->sites[i].id < first->id))
 				first = &a->sites[i];
 		if (!first)
