@@ -420,6 +420,19 @@ void an_site_detach(struct pd_analysis *a, struct an_work *w, double t_end);
 void an_sites_frame(struct pd_analysis *a);
 void an_sites_flush(struct pd_analysis *a);
 
+/* site_event.c: what is in progress at a site this frame, the coach, the event */
+struct an_site_progress {
+	bool busy;      /* a press in progress at the site */
+	bool comp;      /* a compression in progress there */
+	bool released;  /* ... released by a `sensation` mark */
+	double cur;     /* its duration so far (the longest, if several) */
+	double seen_end; /* the end of the last frame of the work there */
+};
+struct an_site_progress an_site_scan(const struct pd_analysis *a, const struct an_site *s);
+const char *an_site_coach(const struct pd_analysis *a, const struct an_site *s, const struct an_site_progress *p,
+			  double *remaining);
+void an_site_emit(struct pd_analysis *a, struct an_site *s, enum pd_phase phase, const struct an_site_progress *p);
+
 /* roller.c */
 void an_roller_frame(struct pd_analysis *a, const struct pd_frame *f);
 void an_roller_flush(struct pd_analysis *a);
