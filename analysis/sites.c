@@ -62,6 +62,18 @@ static size_t workers(struct pd_analysis *a, struct an_work **w, double *seen_en
 	return a->ncontacts;
 }
 
+/* Another contact than w working site s. */
+static bool others_on(struct pd_analysis *a, const struct an_work *w, const struct an_site *s)
+{
+	struct an_work *o[AN_MAX_CONTACTS];
+	double end[AN_MAX_CONTACTS];
+	size_t n = workers(a, o, end);
+	for (size_t i = 0; i < n; i++)
+		if (o[i] != w && o[i]->has_site && o[i]->site == s->id)
+			return true;
+	return false;
+}
+
 static bool attached(struct pd_analysis *a, uint32_t id)
 {
 	struct an_work *w[AN_MAX_CONTACTS];
@@ -349,18 +361,30 @@ uint32_t an_site_stroke(struct pd_analysis *a, struct an_work *w, double t0, con
 			uint32_t *pass_no)
 {
 	if (w->comp && !w->comp_hold) {
-		/* the press turned into a glide: it was a compression until then */
+		/* the press turned into a glide: held still long enough to be
+		 * a hold, it was a compression until then; a finger resting a
+		 * moment before it glides was none, and a site it began is
+		 * the glide's */
 		w->comp = false;
 		double d = t0 - w->comp_t0;
 		struct an_site *cs = site_of_work(a, w);
-		if (cs && d >= a->p.press_min_s - AN_EPS_S)
+		if (cs && (d >= a->p.hold_min_s - AN_EPS_S || w->released))
 			compression_done(a, cs, w->comp_t0, d, w->released, w->comp_peak);
+		else if (cs && cs->bouts == 1 && cs->compression_s == 0 && cs->passes == 0 && !cs->over &&
+			 !cs->released && !others_on(a, w, cs))
+			cs->from_stroke = true;
 		w->released = false;
 	}
 	w->glided = true;
+	double mx = (e->x0 + e->x1) / 2, my = (e->y0 + e->y1) / 2;
 	struct an_site *s = nearest(a, e->x0, e->y0, e->x1, e->y1);
-	if (!s)
-		s = new_site(a, (e->x0 + e->x1) / 2, (e->y0 + e->y1) / 2, true);
+	if (!s) {
+		s = new_site(a, mx, my, true);
+	} else if (s->from_stroke && s->passes == 0) {
+		s->x = mx;
+		s->y = my;
+		s->dirty = true;
+	}
 	touch(a, s, t0, t0 + e->duration);
 	set_site(a, w, s);
 	*pass_no = pass(a, s, e->direction_deg, e->peak, t0 + e->duration);

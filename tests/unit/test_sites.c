@@ -368,6 +368,18 @@ static void test_without_lifting(void **state)
 		assert_int_equal(b->passes, 2);
 		assert_string_equal(b->next, "glide");
 		cap_free(&r.cap);
+
+		/* resting a moment before gliding is no compression: the site
+		 * it began is the glide's */
+		const struct step *st3 = S({ ON, 160, 150, 0, 0, 1 }, { GLIDE, 160, 150, 240, 150, 4 });
+		struct script sc3 = { st3, 2, NULL, 0, 65 };
+		run(&r, &sc3, RATE);
+		assert_int_equal(count_sites(&r), 1);
+		b = bout_end(&r, 0, 1, NULL);
+		assert_true(fabs(b->x - 200) <= 1 && b->compression_s == 0 && !b->compressed);
+		assert_int_equal(b->passes, 1);
+		assert_string_equal(b->next, "press");
+		cap_free(&r.cap);
 	}
 }
 
