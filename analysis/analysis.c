@@ -54,6 +54,8 @@ void an_thresholds(struct pd_analysis *a)
  * device's own thresholds, so "3%" against an absolute 200 is decided too. */
 static int check(const struct pd_analysis *a, const struct pd_analysis_params *p, char *err, size_t errlen)
 {
+	if (pd_analysis_params_check(p, err, errlen) != 0)
+		return -1;
 	double on = pd_threshold_abs(p->contact_on, a->full_scale);
 	double off = pd_threshold_abs(p->contact_off, a->full_scale);
 	if (off > on) {
@@ -213,6 +215,7 @@ static void restart(struct pd_analysis *a)
 		an_contacts_flush(a);
 		an_pulses_flush(a);
 	}
+	an_sites_flush(a);
 	a->have_frame = false;
 	a->ndts = 0;
 	a->dts_head = 0;
@@ -253,10 +256,13 @@ void pd_analysis_feed(struct pd_analysis *a, const struct pd_frame *f)
 		an_contacts_frame(a);
 		an_pulses_frame(a);
 	}
+	an_sites_frame(a);
 }
 
 void pd_analysis_flush(struct pd_analysis *a)
 {
+	a->stats.marks_dropped += a->nmarks; /* no frame left to apply them at */
+	a->nmarks = 0;
 	if (a->have_frame)
 		restart(a);
 }

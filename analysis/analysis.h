@@ -24,7 +24,7 @@ struct pd_analysis;
  * successive contexts of one device (a new geometry needs a new context),
  * so an id is never reused while the daemon runs. Start zeroed. */
 struct pd_analysis_ids {
-	uint32_t next[PD_EV_ROLL + 1];
+	uint32_t next[PD_EV_SITE + 1];
 };
 
 /* A context for a device of this description. Allocates everything it
@@ -54,6 +54,13 @@ int pd_analysis_set_params(struct pd_analysis *a, const struct pd_analysis_param
 			   size_t errlen);
 const struct pd_analysis_params *pd_analysis_params(const struct pd_analysis *a);
 
+/* A mark (the control socket's `mark` with this device), applied at the
+ * next frame fed (analysis.md stage 9): "sensation" during a compression
+ * releases it, "pain" makes the bout of the site being worked over; other
+ * labels do not count in the analysis. 0, or -1 when 16 marks are already
+ * waiting (counted in marks_dropped). */
+int pd_analysis_mark(struct pd_analysis *a, const char *label);
+
 /* Take the next frames as the zero baseline (the control socket's `tare`). */
 void pd_analysis_tare(struct pd_analysis *a);
 /* Puts a baseline (rows × cols, counts) in force from the next frame on,
@@ -80,9 +87,13 @@ struct pd_analysis_stats {
 	uint64_t peaks_capped;     /* frames with more peaks than were looked at (64) */
 	uint64_t contacts_dropped; /* new contacts not tracked: 32 already were */
 	uint64_t pulse_sets_evicted; /* sets closed early: 32 were open */
-	uint64_t strokes_forgotten;  /* strokes too old to count towards passes (256 kept) */
+	uint64_t strokes_forgotten;  /* no longer counted (passes are per bout, stage 9): always 0 */
 	uint64_t map_outside;      /* roller samples outside the position map */
 	uint64_t taps;             /* pressure episodes shorter than press_min_s: not presses */
+	uint64_t sites_evicted;    /* sites forgotten to make room (64 kept), their bouts ended early */
+	uint64_t passes_unlisted;  /* passes left out of a bout's spread_deg (64 kept per bout) */
+	uint64_t marks_dropped;    /* marks not applied: 16 were already waiting for a frame */
+	uint64_t marks_ignored;    /* sensation with no compression in progress, pain with no bout */
 };
 const struct pd_analysis_stats *pd_analysis_stats(const struct pd_analysis *a);
 

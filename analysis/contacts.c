@@ -214,6 +214,7 @@ static void first_frame(struct pd_analysis *a, struct an_contact *c)
 	an_press_begin(c, &s);
 	an_press_frame(a, c, &s);
 	an_stroke_begin(&c->stroke);
+	an_site_contact(a, c, &s);
 	an_hold_begin(&c->hold, &s);
 	an_hold_frame(a, &c->hold, c->id, &s, a->t);
 }
@@ -226,6 +227,7 @@ static void next_frame(struct pd_analysis *a, struct an_contact *c, double t_pre
 	bool vertex = an_motion_update(&c->motion, c->x, c->y, a->t, a->step);
 	s.moving = an_motion_moving(&c->motion, a->t);
 	an_stroke_frame(a, c, &s, vertex, &before);
+	an_site_contact(a, c, &s);
 	an_hold_frame(a, &c->hold, c->id, &s, t_prev_end);
 	if (a->t - c->last_pub >= 1.0 / a->p.contact_rate_hz - AN_EPS_S) {
 		c->last_pub = a->t;
@@ -234,13 +236,15 @@ static void next_frame(struct pd_analysis *a, struct an_contact *c, double t_pre
 }
 
 /* Everything of the contact ends with its last frame; release_s spent
- * making sure is not part of any duration. */
+ * making sure is not part of any duration. Its last stroke before its
+ * press, so that a press under a glide knows the glide's site. */
 static void end_contact(struct pd_analysis *a, struct an_contact *c)
 {
 	double t_end = c->t_seen + c->dt_seen;
 	an_hold_end(a, &c->hold, c->id, t_end, &c->hold.acc, c->hold.drift);
-	an_press_end(a, c, t_end);
 	an_stroke_end(a, c);
+	an_press_end(a, c, t_end);
+	an_site_detach(a, &c->work, t_end);
 	emit_contact(a, c, PD_PHASE_END, t_end - c->t_start);
 }
 

@@ -20,6 +20,7 @@ static void emit(struct pd_analysis *a, const struct an_hold *h, uint32_t contac
 	memset(&e, 0, sizeof e);
 	e.id = h->id;
 	e.contact = contact;
+	e.site = an_site_hold(a, h, phase, duration, acc->peak);
 	e.x = h->rx;
 	e.y = h->ry;
 	e.t_start = h->at;

@@ -17,7 +17,9 @@
 #define AN_MAX_PEAKS 64          /* peaks looked at per frame */
 #define AN_MAX_CONTACTS 32       /* contacts tracked at once */
 #define AN_MAX_PULSE_SETS 32     /* pulse sets open at once */
-#define AN_STROKE_HISTORY 256    /* strokes remembered for pass counting */
+#define AN_MAX_SITES 64          /* treatment sites remembered (stage 9) */
+#define AN_SITE_AXES 64          /* pass axes kept per bout for spread_deg */
+#define AN_MAX_MARKS 16          /* marks waiting for the next frame */
 #define AN_ROLLER_BINS 512       /* rows of the roller's position × axis map */
 #define AN_DT_HISTORY 15         /* frame intervals the rate estimate looks at */
 #define AN_HEADING_RING 8        /* path vertices kept for the stroke heading */
@@ -190,9 +192,47 @@ struct an_stroke {
 	struct an_stats acc, at_e, after_e;
 };
 
-struct an_stroke_seg {
-	double x0, y0, x1, y1;
+/* ---- sites and bouts (sites.c) -------------------------------------------- */
+
+/* What stage 9 follows of a contact's (or the roller's) work: the site it
+ * is working, and the compression in progress there. */
+struct an_work {
+	bool has_site;   /* working site `site` (a press in progress there) */
+	uint32_t site;
+	uint32_t slot;   /* where it was in sites[] when attached (a hint: it may have been evicted) */
+	bool comp;       /* a compression in progress, counted at the site */
+	bool comp_hold;  /* ... which is a hold (after a glide; a roller's) */
+	bool glided;     /* the press made a stroke: no compression but its holds */
+	bool released;   /* a `sensation` mark fell on the compression */
+	double comp_t0;  /* when the compression began */
+	double comp_peak;
 };
+
+struct an_site {
+	bool used;
+	uint32_t id;
+	double x, y;
+	bool from_stroke;  /* x, y: its first stroke's midpoint, until a compression lands */
+	uint32_t bouts;    /* bouts begun: the current one's number */
+	bool open;         /* a bout is going on */
+	double t_start;    /* the bout's first work */
+	double t_last;     /* the end of its last work */
+	/* the bout's figures (compressions that ended) */
+	double compression_s, hold_s, peak;
+	bool hold_reached, released, compressed, over, pulsing;
+	uint32_t passes, passes_after; /* all; those after it was compressed */
+	uint32_t chain_n, chain_good;  /* the pulse set going on */
+	double chain_sum, chain_end;
+	uint32_t best_n;               /* the largest pulse set */
+	double best_sum;
+	double axes[AN_SITE_AXES];     /* each pass's axis, degrees [0, 180) */
+	/* publishing */
+	bool dirty;                    /* a field changed: an update is due */
+	double last_pub;               /* the 1 Hz grid while a press is in progress */
+	char last_next[PD_EV_KEY_BYTES];
+};
+
+enum an_mark { AN_MARK_SENSATION, AN_MARK_PAIN };
 
 /* ---- contacts (contacts.c) ---------------------------------------------- */
 
@@ -213,6 +253,7 @@ struct an_contact {
 	struct an_press press;
 	struct an_hold hold;
 	struct an_stroke stroke;
+	struct an_work work;
 };
 
 /* ---- pulse sets (pulses.c) ---------------------------------------------- */
@@ -224,6 +265,7 @@ struct an_pulse_set {
 	uint32_t count;
 	double durations[PD_PULSES_MAX_LISTED];
 	double peak_sum;
+	uint32_t site;        /* the first press's */
 };
 
 /* ---- roller (roller.c) -------------------------------------------------- */
@@ -242,6 +284,7 @@ struct an_roller {
 	struct an_stats acc, at_e, after_e; /* of the total load; peak_x = axis */
 	struct an_motion motion;
 	struct an_hold hold;
+	struct an_work work;
 };
 
 /* ---- the context -------------------------------------------------------- */
@@ -313,8 +356,10 @@ struct pd_analysis {
 
 	struct an_pulse_set sets[AN_MAX_PULSE_SETS];
 
-	struct an_stroke_seg hist[AN_STROKE_HISTORY];
-	size_t nhist, hist_head;
+	struct an_site sites[AN_MAX_SITES];
+	size_t nsites;         /* sites[] used up to here (slots are taken lowest first) */
+	enum an_mark marks[AN_MAX_MARKS]; /* to apply at the next frame */
+	size_t nmarks;
 
 	struct an_roller rl;
 
@@ -366,9 +411,36 @@ void an_stroke_frame(struct pd_analysis *a, struct an_contact *c, const struct a
 void an_stroke_end(struct pd_analysis *a, struct an_contact *c);
 
 /* pulses.c */
-void an_pulses_press(struct pd_analysis *a, double t0, double duration, double x, double y, double peak);
+void an_pulses_press(struct pd_analysis *a, double t0, double duration, double x, double y, double peak,
+		     uint32_t site);
 void an_pulses_frame(struct pd_analysis *a);
 void an_pulses_flush(struct pd_analysis *a);
+
+/* sites.c: the hooks of the other stages, and each frame's bouts */
+void an_site_contact(struct pd_analysis *a, struct an_contact *c, const struct an_sample *s);
+uint32_t an_site_press(struct pd_analysis *a, struct an_work *w, double t0, double duration, double x, double y,
+		       double peak, bool tap);
+uint32_t an_site_hold(struct pd_analysis *a, const struct an_hold *h, enum pd_phase phase, double duration,
+		      double peak);
+uint32_t an_site_stroke(struct pd_analysis *a, struct an_work *w, double t0, const struct pd_ev_stroke *e,
+			uint32_t *pass);
+void an_site_roll(struct pd_analysis *a, struct an_work *w, double t0, const struct pd_ev_roll *e);
+void an_site_detach(struct pd_analysis *a, struct an_work *w, double t_end);
+void an_sites_frame(struct pd_analysis *a);
+void an_sites_flush(struct pd_analysis *a);
+
+/* site_event.c: what is in progress at a site this frame, the coach, the event */
+struct an_site_progress {
+	bool busy;      /* a press in progress at the site */
+	bool comp;      /* a compression in progress there */
+	bool released;  /* ... released by a `sensation` mark */
+	double cur;     /* its duration so far (the longest, if several) */
+	double seen_end; /* the end of the last frame of the work there */
+};
+struct an_site_progress an_site_scan(const struct pd_analysis *a, const struct an_site *s);
+const char *an_site_coach(const struct pd_analysis *a, const struct an_site *s, const struct an_site_progress *p,
+			  double *remaining);
+void an_site_emit(struct pd_analysis *a, struct an_site *s, enum pd_phase phase, const struct an_site_progress *p);
 
 /* roller.c */
 void an_roller_frame(struct pd_analysis *a, const struct pd_frame *f);

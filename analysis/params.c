@@ -6,13 +6,13 @@
 
 #include "parse.h"
 
-enum kind { THRESHOLD, NUMBER, BOOLEAN };
+enum kind { THRESHOLD, NUMBER, COUNT, BOOLEAN };
 
 struct param {
 	const char *name;
 	enum kind kind;
 	size_t offset;
-	double min, max; /* for plain numbers; thresholds are ≥ 0 and ≤ 100% */
+	double min, max; /* for plain numbers and counts; thresholds are ≥ 0 and ≤ 100% */
 	const char *dflt;
 };
 
@@ -31,6 +31,13 @@ static const struct param table[] = {
 	{ "pulse_radius_mm", NUMBER, P(pulse_radius_mm), 0, 10000, "15" },
 	{ "pulse_gap_s", NUMBER, P(pulse_gap_s), 0, 3600, "20" },
 	{ "stroke_min_mm", NUMBER, P(stroke_min_mm), 0, 100000, "40" },
+	{ "site_radius_mm", NUMBER, P(site_radius_mm), 0, 10000, "25" },
+	{ "bout_gap_s", NUMBER, P(bout_gap_s), 0.01, 86400, "60" },
+	{ "pulse_target_count", COUNT, P(pulse_target_count), 1, 1000, "3" },
+	{ "pulse_target_s", NUMBER, P(pulse_target_s), 0, 3600, "10" },
+	{ "passes_min", COUNT, P(passes_min), 0, 1000, "3" },
+	{ "passes_max", COUNT, P(passes_max), 0, 1000, "5" },
+	{ "hold_max_s", NUMBER, P(hold_max_s), 0, 86400, "90" },
 	{ "tare_at_start", BOOLEAN, P(tare_at_start), 0, 0, "false" },
 };
 #undef P
@@ -94,6 +101,16 @@ int pd_analysis_params_set(struct pd_analysis_params *p, const char *key, const 
 		}
 		return 0;
 	}
+	if (d->kind == COUNT) {
+		double v;
+		if (!pd_parse_double(value, d->min, d->max, &v) || v != (double)(unsigned)v) {
+			snprintf(err, errlen, "%s=%s: expected a whole number from %g to %g", d->name, value, d->min,
+				 d->max);
+			return -1;
+		}
+		*(unsigned *)field = (unsigned)v;
+		return 0;
+	}
 	if (!pd_parse_double(value, d->min, d->max, field)) {
 		snprintf(err, errlen, "%s=%s: expected a number from %g to %g", d->name, value, d->min, d->max);
 		return -1;
@@ -115,6 +132,10 @@ int pd_analysis_params_check(const struct pd_analysis_params *p, char *err, size
 		snprintf(err, errlen, "contact_off must not exceed contact_on");
 		return -1;
 	}
+	if (p->passes_min > p->passes_max) {
+		snprintf(err, errlen, "passes_min (%u) must not exceed passes_max (%u)", p->passes_min, p->passes_max);
+		return -1;
+	}
 	return 0;
 }
 
@@ -129,6 +150,8 @@ int pd_analysis_params_get(const struct pd_analysis_params *p, const char *key, 
 		snprintf(out, cap, "%g%s", t->value, t->percent ? "%" : "");
 	} else if (d->kind == BOOLEAN) {
 		snprintf(out, cap, "%s", *(const bool *)field ? "true" : "false");
+	} else if (d->kind == COUNT) {
+		snprintf(out, cap, "%u", *(const unsigned *)field);
 	} else {
 		snprintf(out, cap, "%g", *(const double *)field);
 	}

@@ -27,6 +27,13 @@ struct pd_analysis_params {
 	double pulse_radius_mm;
 	double pulse_gap_s;
 	double stroke_min_mm;
+	/* stage 9: sites, bouts and the coach */
+	double site_radius_mm;       /* work this close to a site belongs to it */
+	double bout_gap_s;           /* this long with nothing done at a site ends its bout */
+	unsigned pulse_target_count; /* the pulsed alternative to a hold: count × pulse_target_s */
+	double pulse_target_s;
+	unsigned passes_min, passes_max; /* the glide passes the technique asks for */
+	double hold_max_s;           /* a compression longer than this is too much */
 	bool tare_at_start; /* take the first frames of a device as its baseline */
 };
 
@@ -38,7 +45,8 @@ void pd_analysis_params_default(struct pd_analysis_params *p);
 int pd_analysis_params_set(struct pd_analysis_params *p, const char *key, const char *value,
 			   char *err, size_t errlen);
 
-/* Cross-parameter rules (contact_off must not exceed contact_on). */
+/* Cross-parameter rules (contact_off must not exceed contact_on, passes_min
+ * not passes_max). */
 int pd_analysis_params_check(const struct pd_analysis_params *p, char *err, size_t errlen);
 
 /* Writes the value of `key` as text ("4%", "0.1"); -1 if unknown. */

@@ -27,10 +27,12 @@ static bool is_tap(const struct pd_analysis *a, double on0, double on1)
 	return on0 < 0 || on1 - on0 < a->p.press_min_s - AN_EPS_S;
 }
 
-static void emit_press(struct pd_analysis *a, const struct an_contact *c, double t0, double duration,
+static void emit_press(struct pd_analysis *a, struct an_contact *c, double t0, double duration,
 		       const struct an_stats *acc, double on0, double on1)
 {
-	if (is_tap(a, on0, on1)) {
+	bool tap = is_tap(a, on0, on1);
+	uint32_t site = an_site_press(a, &c->work, t0, duration, acc->peak_x, acc->peak_y, acc->peak, tap);
+	if (tap) {
 		a->stats.taps++;
 		return;
 	}
@@ -38,6 +40,7 @@ static void emit_press(struct pd_analysis *a, const struct an_contact *c, double
 	memset(&e, 0, sizeof e);
 	e.id = an_next_id(a, PD_EV_PRESS);
 	e.contact = c->id;
+	e.site = site;
 	e.t_start = t0;
 	e.duration = duration;
 	e.peak = acc->peak;
@@ -46,7 +49,7 @@ static void emit_press(struct pd_analysis *a, const struct an_contact *c, double
 	e.x = acc->peak_x;
 	e.y = acc->peak_y;
 	an_emit(a, PD_EV_PRESS, PD_PHASE_NONE, &e, sizeof e);
-	an_pulses_press(a, t0, duration, e.x, e.y, e.peak);
+	an_pulses_press(a, t0, duration, e.x, e.y, e.peak, site);
 }
 
 static void press_reset(struct an_press *pr, double t0)

@@ -16,6 +16,7 @@ static void report(struct pd_analysis *a, struct an_pulse_set *ps)
 		struct pd_ev_pulses e;
 		memset(&e, 0, sizeof e);
 		e.id = an_next_id(a, PD_EV_PULSES);
+		e.site = ps->site;
 		e.x = ps->x;
 		e.y = ps->y;
 		e.count = ps->count;
@@ -35,7 +36,8 @@ static bool joins(const struct pd_analysis *a, const struct an_pulse_set *ps, do
 	       an_dist(ps->x, ps->y, x, y) <= a->p.pulse_radius_mm;
 }
 
-void an_pulses_press(struct pd_analysis *a, double t0, double duration, double x, double y, double peak)
+void an_pulses_press(struct pd_analysis *a, double t0, double duration, double x, double y, double peak,
+		     uint32_t site)
 {
 	struct an_pulse_set *ps = NULL;
 	for (size_t i = 0; i < AN_MAX_PULSE_SETS && !ps; i++)
@@ -58,6 +60,7 @@ void an_pulses_press(struct pd_analysis *a, double t0, double duration, double x
 		ps->x = x;
 		ps->y = y;
 		ps->t_start = t0;
+		ps->site = site;
 	}
 	if (ps->count < PD_PULSES_MAX_LISTED)
 		ps->durations[ps->count] = duration;

@@ -34,6 +34,7 @@ static void finish_roll(struct pd_analysis *a, struct an_roller *r)
 	e.peak_force = r->at_e.peak;
 	e.peak_axis_mm = r->at_e.peak_x;
 	an_emit(a, PD_EV_ROLL, PD_PHASE_NONE, &e, sizeof e);
+	an_site_roll(a, &r->work, r->s_t, &e); /* each roll is a pass over the sites it crosses */
 }
 
 static void rest_at(struct an_roller *r, const struct an_sample *s, double force)
@@ -101,6 +102,7 @@ static void end_spell(struct pd_analysis *a, struct an_roller *r)
 	an_hold_end(a, &r->hold, r->spell, t_end, &r->hold.acc, r->hold.drift);
 	if (r->dir != 0)
 		finish_roll(a, r);
+	an_site_detach(a, &r->work, t_end);
 	r->loaded = false;
 }
 

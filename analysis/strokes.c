@@ -5,9 +5,8 @@
  * farthest point reached along the heading since the last vertex, so
  * neither the step size nor the time it takes to notice a stop or a turn
  * shows in the length, end point or duration. Reported when it ends if its
- * path reached stroke_min_mm, with `pass`: 1 + the earlier strokes whose
- * straight line passes within hold_radius_mm of this one's midpoint (the
- * rule of the scenario truth; "the same spot" is a hold's radius). */
+ * path reached stroke_min_mm, with its site and `pass`, its number among
+ * the passes over that site in the current bout (sites.c). */
 #include "internal.h"
 
 #include <string.h>
@@ -62,31 +61,6 @@ static bool heading(const struct an_stroke *st, double base, double *hx, double 
 	return true;
 }
 
-static double point_seg_dist(double px, double py, const struct an_stroke_seg *s)
-{
-	double dx = s->x1 - s->x0, dy = s->y1 - s->y0, l2 = dx * dx + dy * dy;
-	double u = l2 > 0 ? ((px - s->x0) * dx + (py - s->y0) * dy) / l2 : 0;
-	u = u < 0 ? 0 : u > 1 ? 1 : u;
-	return an_dist(px, py, s->x0 + u * dx, s->y0 + u * dy);
-}
-
-static uint32_t count_pass(struct pd_analysis *a, const struct an_stroke_seg *seg)
-{
-	double mx = (seg->x0 + seg->x1) / 2, my = (seg->y0 + seg->y1) / 2;
-	uint32_t pass = 1;
-	for (size_t i = 0; i < a->nhist; i++)
-		if (point_seg_dist(mx, my, &a->hist[i]) <= a->p.hold_radius_mm)
-			pass++;
-	if (a->nhist < AN_STROKE_HISTORY) {
-		a->hist[a->nhist++] = *seg;
-	} else {
-		a->hist[a->hist_head] = *seg;
-		a->hist_head = (a->hist_head + 1) % AN_STROKE_HISTORY;
-		a->stats.strokes_forgotten++;
-	}
-	return pass;
-}
-
 /* Ends the stroke at its farthest point; reports it if it was long enough. */
 static void finish(struct pd_analysis *a, struct an_contact *c)
 {
@@ -112,8 +86,7 @@ static void finish(struct pd_analysis *a, struct an_contact *c)
 	e.direction_deg = dir >= 360 ? 0 : dir;
 	e.mean = an_stats_mean(&st->at_e);
 	e.peak = st->at_e.peak;
-	struct an_stroke_seg seg = { e.x0, e.y0, e.x1, e.y1 };
-	e.pass = count_pass(a, &seg);
+	e.site = an_site_stroke(a, &c->work, st->t0, &e, &e.pass);
 	an_emit(a, PD_EV_STROKE, PD_PHASE_NONE, &e, sizeof e);
 }
 

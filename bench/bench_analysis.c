@@ -1,5 +1,6 @@
 /* Analysis throughput: frames per second of the whole analysis stage
- * (pd_analysis_feed: tare pass, peaks, tracking, every event stage) on
+ * (pd_analysis_feed: tare pass, peaks, tracking, every event stage, the
+ * sites and bouts of stage 9 included) on
  * 32×32, 64×64 and 128×128 uint16 frames holding 0, 1 and 4 contacts, on
  * one core, next to a single pass that only sums every cell of the same
  * frames: the floor any per-frame work stands on. The frames are

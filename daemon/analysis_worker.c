@@ -86,7 +86,9 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 		pd_device_count_publish_drops(d->dev, 1);
 	/* Finished events, as the structs published, for the recordings'
 	 * /events, and each baseline, with its cells, for their /tare. */
-	bool finished = ev->type != PD_EV_CONTACT && (ev->type != PD_EV_HOLD || ev->phase == PD_PHASE_END);
+	const struct pd_event_desc *desc = pd_event_desc(ev->type);
+	bool finished = ev->type == PD_EV_TARE ||
+			(desc->table && (desc->stored_phase == PD_PHASE_NONE || ev->phase == desc->stored_phase));
 	const float *baseline = ev->type == PD_EV_TARE ? pd_analysis_baseline(d->ctx) : NULL;
 	size_t cells = (size_t)d->info.rows * d->info.cols;
 	if (finished && d->w->rec.sock &&

@@ -73,7 +73,7 @@ const char *pd_event_type_name(enum pd_event_type type)
 	return d ? d->name : "?";
 }
 
-static const char *const phase_names[] = { "", "start", "move", "progress", "end" };
+static const char *const phase_names[] = { "", "start", "move", "progress", "end", "update" };
 
 const char *pd_phase_name(enum pd_phase phase)
 {

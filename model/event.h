@@ -28,6 +28,7 @@ enum pd_phase {
 	PD_PHASE_MOVE,     /* contact: at most contact_rate_hz (device time) */
 	PD_PHASE_PROGRESS, /* hold: every second of device time */
 	PD_PHASE_END,
+	PD_PHASE_UPDATE,   /* site: a field changed, or a second passed with a press in progress */
 };
 
 /* The common fields a type carries besides its own (events.md). */
@@ -73,7 +74,7 @@ enum pd_text_style {
 };
 
 /* Phases a field's text is shown in (a bit per enum pd_phase). */
-#define PD_TXP_ANY 0x1f
+#define PD_TXP_ANY 0x3f
 #define PD_TXP_END (1u << PD_PHASE_END)
 #define PD_TXP_START ((1u << PD_PHASE_START) | (1u << PD_PHASE_NONE))
 #define PD_TXP_START_END (PD_TXP_START | PD_TXP_END)

@@ -414,10 +414,11 @@ int pd_rec_reader_open(struct pd_rec_reader **out, const char *path, char *err, 
 		rd->encoder = open_ds(rd, "encoder", false);
 	if (rc == 0)
 		rc = read_info(rd);
-	/* Version 1 had no settings and no pulse_durations. */
+	/* Version 1 had no settings and no pulse_durations; files written
+	 * before stage 9 have no sites. */
 	bool v2 = rd->info.format_version >= 2;
 	for (size_t i = 0; rc == 0 && i < PD_NTABLES; i++) {
-		bool required = v2 || strcmp(pd_event_tables[i].type, "setting");
+		bool required = strcmp(pd_event_tables[i].type, "site") && (v2 || strcmp(pd_event_tables[i].type, "setting"));
 		if ((rd->events[i] = open_ds(rd, pd_event_tables[i].path, required)) < 0 && required)
 			rc = -1;
 	}

@@ -118,7 +118,7 @@ struct pd_table {
 };
 
 /* The event types of model/events.def that have a table. */
-#define PD_NTABLES 7
+#define PD_NTABLES 8
 extern struct pd_table pd_event_tables[PD_NTABLES];
 extern struct pd_table pd_gap_table;
 extern struct pd_table pd_pulse_duration_table;

@@ -40,11 +40,13 @@ import numpy as np
 REC_WRITE = os.environ.get("REC_WRITE", "")
 
 RECORDED = {"press": "presses", "hold": "holds", "pulses": "pulses", "stroke": "strokes", "roll": "rolls",
-            "mark": "marks", "setting": "settings"}
+            "site": "sites", "mark": "marks", "setting": "settings"}
 ANALYSIS_DEFAULTS = {"noise": "1%", "contact_on": "4%", "contact_off": "2%", "release_s": 0.1,
                      "min_separation_mm": 20, "contact_rate_hz": 10, "press_min_s": 0.25, "hold_min_s": 3,
                      "hold_radius_mm": 10, "hold_target_s": 30, "pulse_radius_mm": 15, "pulse_gap_s": 20,
-                     "stroke_min_mm": 40, "tare_at_start": "false"}
+                     "stroke_min_mm": 40, "site_radius_mm": 25, "bout_gap_s": 60,
+                     "pulse_target_count": 3, "pulse_target_s": 10, "passes_min": 3, "passes_max": 5,
+                     "hold_max_s": 90, "tare_at_start": "false"}
 DEVICE_ATTRS = {"kind": str, "model": str, "serial": str, "firmware": str, "protocol": str, "uri": str,
                 "rows": np.uint16, "cols": np.uint16, "pitch_x_mm": np.float32, "pitch_y_mm": np.float32,
                 "rate_hz": np.float32, "cell_bits": np.uint8, "full_scale": np.uint32}
@@ -244,7 +246,7 @@ class RecordingFiles(unittest.TestCase):
             # /events, field for field
             self.assertEqual(set(f["events"].keys()), set(RECORDED.values()) | {"pulse_durations"})
             for typ, table in RECORDED.items():
-                want = [e for e in events if e["type"] == typ and (typ != "hold" or e.get("phase") == "end")]
+                want = [e for e in events if e["type"] == typ and (typ not in ("hold", "site") or e.get("phase") == "end")]
                 self.check_table(f["events"][table], want, typ)
             self.assertGreater(len(f["events/holds"]), 0)
             self.assertGreater(len(f["events/pulses"]), 0)
@@ -264,7 +266,7 @@ class RecordingFiles(unittest.TestCase):
             self.assertEqual(back["tares"], [{"t": float(t), "sum": float(b.astype(np.float64).sum())}
                                              for t, b in zip(f["tare_t"][:], f["tare"][:])])
         for typ in RECORDED:
-            want = [e for e in events if e["type"] == typ and (typ != "hold" or e.get("phase") == "end")]
+            want = [e for e in events if e["type"] == typ and (typ not in ("hold", "site") or e.get("phase") == "end")]
             if typ == "mark":  # the label column keeps 128 bytes
                 for e in want:
                     e["label"] = utf8_cut(e["label"], 128).decode()

@@ -371,7 +371,7 @@ class PressctlOffline(TestCase):
         self.assertIn("mark 1,", out)
         self.assertIn("setting 0", out)
         self.assertRegex(out, r"tare\s+0 baselines")
-        self.assertIn("analysis  contact_off=2% contact_on=4%", out)
+        self.assertIn("analysis  bout_gap_s=60 contact_off=2% contact_on=4%", out)
         self.assertRegex(out, r"gaps\s+0 \(0 frames missing\)")
 
         # export: test_export.py

@@ -197,28 +197,34 @@ FIELDS = {
     "status": {"state": STR, "stats": OBJ},
     "contact": {"phase": STR, "id": INT, "x": NUMBER, "y": NUMBER, "col": NUMBER, "row": NUMBER,
                 "cop_x": NUMBER, "cop_y": NUMBER, "peak": NUMBER, "area_mm2": NUMBER, "units": STR},
-    "press": {"id": INT, "contact": INT, "t_start": NUMBER, "duration": NUMBER, "peak": NUMBER,
+    "press": {"id": INT, "contact": INT, "site": INT, "t_start": NUMBER, "duration": NUMBER, "peak": NUMBER,
               "mean": NUMBER, "impulse": NUMBER, "x": NUMBER, "y": NUMBER, "units": STR},
-    "hold": {"phase": STR, "id": INT, "contact": INT, "x": NUMBER, "y": NUMBER, "t_start": NUMBER,
+    "hold": {"phase": STR, "id": INT, "contact": INT, "site": INT, "x": NUMBER, "y": NUMBER, "t_start": NUMBER,
              "duration": NUMBER, "peak": NUMBER, "mean": NUMBER, "impulse": NUMBER, "drift_mm": NUMBER,
              "target_s": NUMBER, "reached": BOOL, "units": STR},
-    "pulses": {"id": INT, "x": NUMBER, "y": NUMBER, "count": INT, "durations": LIST, "t_start": NUMBER,
+    "pulses": {"id": INT, "site": INT, "x": NUMBER, "y": NUMBER, "count": INT, "durations": LIST, "t_start": NUMBER,
                "t_end": NUMBER, "units": STR, "mean_peak": NUMBER},
-    "stroke": {"id": INT, "contact": INT, "x0": NUMBER, "y0": NUMBER, "x1": NUMBER, "y1": NUMBER,
+    "stroke": {"id": INT, "contact": INT, "site": INT, "x0": NUMBER, "y0": NUMBER, "x1": NUMBER, "y1": NUMBER,
                "length_mm": NUMBER, "duration": NUMBER, "speed_mm_s": NUMBER, "direction_deg": NUMBER,
                "mean": NUMBER, "peak": NUMBER, "pass": INT, "units": STR},
     "roll": {"id": INT, "from_mm": NUMBER, "to_mm": NUMBER, "length_mm": NUMBER, "duration": NUMBER,
              "speed_mm_s": NUMBER, "direction": INT, "mean_force": NUMBER, "peak_force": NUMBER,
              "peak_axis_mm": NUMBER, "units": STR},
+    "site": {"phase": STR, "id": INT, "x": NUMBER, "y": NUMBER, "bout": INT, "t_start": NUMBER,
+             "duration": NUMBER, "compression_s": NUMBER, "hold_s": NUMBER, "hold_reached": BOOL,
+             "released": BOOL, "pulses": INT, "pulse_s": NUMBER, "passes": INT, "direction_deg": NUMBER,
+             "spread_deg": NUMBER, "compressed": BOOL, "glided": BOOL, "combined": BOOL, "over": BOOL,
+             "next": STR, "remaining_s": NUMBER, "peak": NUMBER, "units": STR},
     "tare": {"frames": INT, "mean": NUMBER, "units": STR},
     "mark": {"label": STR},
     "recording": {"phase": STR, "path": STR, "frames": INT},
     "frame": {"rows": INT, "cols": INT, "dtype": STR, "units": STR, "units_per_count": NUMBER},
 }
 PHASES = {"contact": ("start", "move", "end"), "hold": ("start", "progress", "end"),
+          "site": ("start", "update", "end"),
           "recording": ("start", "stop", "rotate")}
 # messages a frame produced carry t and frame; these never come from a frame
-FRAME_PRODUCED = ("contact", "press", "hold", "pulses", "stroke", "roll", "tare", "frame")
+FRAME_PRODUCED = ("contact", "press", "hold", "pulses", "stroke", "roll", "site", "tare", "frame")
 NOT_FROM_A_FRAME = ("mark", "recording")
 STATES = ("connecting", "streaming", "disconnected", "error")
 

@@ -212,7 +212,7 @@ static int read_file(const char *path)
 	json_object_set_new(j, "cells_crc32", json_integer((json_int_t)cells_crc));
 	json_object_set_new(j, "seq_crc32", json_integer((json_int_t)seq_crc));
 	json_t *events = json_object();
-	static const char *const types[] = { "press", "hold", "pulses", "stroke", "roll", "mark", "setting" };
+	static const char *const types[] = { "press", "hold", "pulses", "stroke", "roll", "site", "mark", "setting" };
 	for (size_t t = 0; t < sizeof types / sizeof *types; t++) {
 		json_t *rows = json_array();
 		enum pd_event_type type = pd_event_desc_named(types[t])->type;

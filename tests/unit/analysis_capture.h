@@ -158,14 +158,13 @@ static inline const struct pd_event *cap_nth(const struct capture *c, enum pd_ev
 
 static inline const char *ev_type_name(enum pd_event_type t)
 {
-	static const char *const names[] = { "contact", "press", "hold", "pulses", "stroke", "roll", "tare" };
-	return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
+	const char *n = pd_event_type_name(t);
+	return n ? n : "?";
 }
 
 static inline const char *ev_phase_name(enum pd_phase p)
 {
-	static const char *const names[] = { "none", "start", "move", "progress", "end" };
-	return (unsigned)p < sizeof names / sizeof names[0] ? names[p] : "?";
+	return p == PD_PHASE_NONE ? "none" : pd_phase_name(p);
 }
 
 /* One line describing an event, for failure messages. */
@@ -212,6 +211,17 @@ static inline const char *ev_str(const struct pd_event *e, char *buf, size_t len
 			 e->u.roll.from_mm, e->u.roll.to_mm, e->u.roll.length_mm, e->u.roll.duration,
 			 e->u.roll.direction, e->u.roll.peak_axis_mm);
 		break;
+	case PD_EV_SITE: {
+		const struct pd_ev_site *q = &e->u.site;
+		snprintf(p, l,
+			 "id=%u bout=%u (%.1f,%.1f) t_start=%.3f duration=%.3f compression_s=%.3f hold_s=%.3f reached=%d "
+			 "released=%d pulses=%u pulse_s=%.3f passes=%u dir=%.1f spread=%.1f c=%d g=%d comb=%d over=%d "
+			 "next=%s remaining=%.3f",
+			 q->id, q->bout, q->x, q->y, q->t_start, q->duration, q->compression_s, q->hold_s, q->hold_reached,
+			 q->released, q->pulses, q->pulse_s, q->passes, q->direction_deg, q->spread_deg, q->compressed,
+			 q->glided, q->combined, q->over, q->next, q->remaining_s);
+		break;
+	}
 	case PD_EV_TARE:
 		snprintf(p, l, "frames=%u mean=%.3f", e->u.tare.frames, e->u.tare.mean);
 		break;
@@ -263,7 +273,7 @@ struct check_opts {
 	/* hold_target_s was changed live: each hold says its own target */
 	bool targets_vary;
 	/* ids below these were used by an earlier context sharing the ids */
-	uint32_t ids_before[PD_EV_ROLL + 1];
+	uint32_t ids_before[PD_EV_SITE + 1];
 };
 
 struct track {
@@ -480,6 +490,74 @@ static inline void chk_hold(struct checker *ck, size_t idx, const struct pd_even
 	}
 }
 
+/* A site event (analysis.md stage 9): start, update…, end per bout; a
+ * new id for a new site, the next bout number for a known one; the
+ * verdicts and the coach consistent with the figures. */
+static inline void chk_site(struct checker *ck, size_t idx, const struct pd_event *e)
+{
+	const struct pd_ev_site *s = &e->u.site;
+	const struct pd_analysis_params *p = ck->o->params;
+	double f[] = { s->x, s->y, s->t_start, s->duration, s->compression_s, s->hold_s, s->pulse_s, s->direction_deg,
+		       s->spread_deg, s->remaining_s, s->peak };
+	CHK(finite_all(f, sizeof f / sizeof f[0]), "site fields must be finite numbers");
+	struct track *t = chk_find(ck, PD_EV_SITE, s->id);
+	if (e->phase == PD_PHASE_START) {
+		if (t) {
+			CHK(!t->open, "site %u: a bout starts while bout %d is open", s->id, t->nprogress);
+			CHK(s->bout == (uint32_t)t->nprogress + 1, "site %u: bout %u follows bout %d", s->id, s->bout,
+			    t->nprogress);
+		} else {
+			chk_new_id(ck, idx, e, s->id, &t);
+			CHK(s->bout == 1, "a new site starts at bout 1, not %u", s->bout);
+		}
+		t->open = true;
+		t->nprogress = (int)s->bout;
+		t->t_start = s->t_start;
+		t->last_duration = 0;
+		t->t_open = e->t;
+		t->last_pub_t = 0; /* passes so far */
+	} else {
+		CHK(e->phase == PD_PHASE_UPDATE || e->phase == PD_PHASE_END, "a site is start, update…, end");
+		CHK(t && t->open, "site %u: %s without a start", s->id, ev_phase_name(e->phase));
+		CHK(s->bout == (uint32_t)t->nprogress, "site %u: bout changed within a bout", s->id);
+		CHK(s->t_start == t->t_start, "site %u: t_start changed within a bout", s->id);
+		CHK(s->duration >= t->last_duration - 1e-9, "site %u: duration shrank", s->id);
+		CHK(s->passes >= (uint32_t)t->last_pub_t, "site %u: passes went down", s->id);
+		if (e->phase == PD_PHASE_END) {
+			t->open = false;
+			if (!ck->c->time_went_back)
+				CHK(e->t >= s->t_start + s->duration - 1e-6, "a bout ends after its last work");
+		}
+	}
+	t->last_duration = s->duration;
+	t->last_pub_t = s->passes;
+	CHK(s->duration >= 0 && s->compression_s >= 0 && s->hold_s >= 0, "durations are never negative");
+	CHK(s->hold_s <= s->compression_s + 1e-6, "the longest compression is part of the sum");
+	CHK(s->pulses == 0 || s->pulses >= 2, "a pulse set is two or more compressions, not %u", s->pulses);
+	CHK((s->pulses == 0) == (s->pulse_s == 0), "pulse_s is the pulses' mean duration");
+	CHK(s->direction_deg >= 0 && s->direction_deg < 180 && s->spread_deg >= 0 && s->spread_deg <= 90 + 1e-9,
+	    "direction in [0, 180), spread in [0, 90]");
+	CHK(s->glided == (s->passes >= p->passes_min), "glided is passes >= passes_min");
+	CHK(!s->combined || (s->compressed && s->glided), "combined is compressed, then glided");
+	CHK(!(s->passes > p->passes_max) || s->over, "more than passes_max passes is over");
+	CHK(!s->hold_reached || s->compressed, "a compression reaching the target compresses");
+	CHK(!s->released || s->compressed, "a released compression compresses");
+	static const char *const nexts[] = { "press", "hold", "release", "pulse", "glide", "done", "rest" };
+	bool known = false;
+	for (size_t i = 0; i < 7; i++)
+		known |= !strcmp(s->next, nexts[i]);
+	CHK(known, "next \"%s\" is none of the coach's words", s->next);
+	CHK(s->over == !strcmp(s->next, "rest"), "rest wins exactly when the bout is over");
+	CHK(!strcmp(s->next, "hold") ? s->remaining_s > 0 : s->remaining_s == 0, "remaining_s belongs to hold");
+	CHK(strcmp(s->next, "done") || (s->compressed && s->glided), "done is compressed and glided");
+}
+
+static inline void chk_site_ref(struct checker *ck, size_t idx, const struct pd_event *e, uint32_t site)
+{
+	struct track *t = chk_find(ck, PD_EV_SITE, site);
+	CHK(t != NULL, "refers to site %u, which never started", site);
+}
+
 static inline void chk_single(struct checker *ck, size_t idx, const struct pd_event *e)
 {
 	CHK(e->phase == PD_PHASE_NONE, "%s is reported once, when it ends (phase none)", ev_type_name(e->type));
@@ -492,6 +570,7 @@ static inline void chk_single(struct checker *ck, size_t idx, const struct pd_ev
 		CHK(finite_all(f, sizeof f / sizeof f[0]), "press fields must be finite numbers");
 		chk_new_id(ck, idx, e, r->id, NULL);
 		chk_contact_known(ck, idx, e, r->contact);
+		chk_site_ref(ck, idx, e, r->site);
 		CHK(r->duration > 0, "a press lasts more than nothing");
 		CHK(r->mean >= 0 && r->mean <= r->peak * (1 + 1e-9) + 1e-9, "0 <= mean <= peak");
 		CHK(close_rel(r->impulse, r->mean * r->duration, 0.02, 1e-6),
@@ -506,6 +585,7 @@ static inline void chk_single(struct checker *ck, size_t idx, const struct pd_ev
 	case PD_EV_PULSES: {
 		const struct pd_ev_pulses *s = &e->u.pulses;
 		chk_new_id(ck, idx, e, s->id, NULL);
+		chk_site_ref(ck, idx, e, s->site);
 		CHK(s->count >= 2, "a pulse set is two or more presses, not %u", s->count);
 		uint32_t want = s->count < PD_PULSES_MAX_LISTED ? s->count : PD_PULSES_MAX_LISTED;
 		CHK(s->ndurations == want, "ndurations %u should be min(count, %d) = %u", s->ndurations,
@@ -536,6 +616,7 @@ static inline void chk_single(struct checker *ck, size_t idx, const struct pd_ev
 		CHK(finite_all(f, sizeof f / sizeof f[0]), "stroke fields must be finite numbers");
 		chk_new_id(ck, idx, e, s->id, NULL);
 		chk_contact_known(ck, idx, e, s->contact);
+		chk_site_ref(ck, idx, e, s->site);
 		CHK(s->length_mm >= p->stroke_min_mm - 1e-6, "a stroke travels at least stroke_min_mm = %g",
 		    p->stroke_min_mm);
 		CHK(s->length_mm >= hypot(s->x1 - s->x0, s->y1 - s->y0) - 1e-6,
@@ -609,13 +690,17 @@ static inline void cap_check(const struct capture *c, const struct check_opts *o
 		case PD_EV_HOLD:
 			chk_hold(ck, idx, e);
 			break;
+		case PD_EV_SITE:
+			chk_site(ck, idx, e);
+			break;
 		default:
 			chk_single(ck, idx, e);
 		}
 	}
 	/* the flush ended everything */
 	for (size_t i = 0; i < ck->ntr; i++) {
-		if ((ck->tr[i].type == PD_EV_CONTACT || ck->tr[i].type == PD_EV_HOLD) && ck->tr[i].open) {
+		if ((ck->tr[i].type == PD_EV_CONTACT || ck->tr[i].type == PD_EV_HOLD || ck->tr[i].type == PD_EV_SITE) &&
+		    ck->tr[i].open) {
 			cap_dump(c, "something left open");
 			fail_msg("%s %u started at t=%.4f and never ended (pd_analysis_flush ends what is open)",
 				 ev_type_name(ck->tr[i].type), ck->tr[i].id, ck->tr[i].t_open);
@@ -656,21 +741,21 @@ static inline bool ev_identical(const struct cap_ev *x, const struct cap_ev *y)
 	}
 	case PD_EV_PRESS: {
 		const struct pd_ev_press *p = &a->u.press, *q = &b->u.press;
-		return p->id == q->id && p->contact == q->contact && SAME_BITS(p->t_start, q->t_start) &&
+		return p->id == q->id && p->contact == q->contact && p->site == q->site && SAME_BITS(p->t_start, q->t_start) &&
 		       SAME_BITS(p->duration, q->duration) && SAME_BITS(p->peak, q->peak) && SAME_BITS(p->mean, q->mean) &&
 		       SAME_BITS(p->impulse, q->impulse) && SAME_BITS(p->x, q->x) && SAME_BITS(p->y, q->y);
 	}
 	case PD_EV_HOLD: {
 		const struct pd_ev_hold *p = &a->u.hold, *q = &b->u.hold;
-		return p->id == q->id && p->contact == q->contact && SAME_BITS(p->x, q->x) && SAME_BITS(p->y, q->y) &&
-		       SAME_BITS(p->t_start, q->t_start) && SAME_BITS(p->duration, q->duration) &&
+		return p->id == q->id && p->contact == q->contact && p->site == q->site && SAME_BITS(p->x, q->x) &&
+		       SAME_BITS(p->y, q->y) && SAME_BITS(p->t_start, q->t_start) && SAME_BITS(p->duration, q->duration) &&
 		       SAME_BITS(p->peak, q->peak) && SAME_BITS(p->mean, q->mean) && SAME_BITS(p->impulse, q->impulse) &&
 		       SAME_BITS(p->drift_mm, q->drift_mm) && SAME_BITS(p->target_s, q->target_s) &&
 		       p->reached == q->reached;
 	}
 	case PD_EV_PULSES: {
 		const struct pd_ev_pulses *p = &a->u.pulses, *q = &b->u.pulses;
-		if (!(p->id == q->id && SAME_BITS(p->x, q->x) && SAME_BITS(p->y, q->y) && p->count == q->count &&
+		if (!(p->id == q->id && p->site == q->site && SAME_BITS(p->x, q->x) && SAME_BITS(p->y, q->y) && p->count == q->count &&
 		      p->ndurations == q->ndurations && SAME_BITS(p->t_start, q->t_start) &&
 		      SAME_BITS(p->t_end, q->t_end) && SAME_BITS(p->mean_peak, q->mean_peak)))
 			return false;
@@ -685,7 +770,7 @@ static inline bool ev_identical(const struct cap_ev *x, const struct cap_ev *y)
 		       SAME_BITS(p->x1, q->x1) && SAME_BITS(p->y1, q->y1) && SAME_BITS(p->length_mm, q->length_mm) &&
 		       SAME_BITS(p->duration, q->duration) && SAME_BITS(p->speed_mm_s, q->speed_mm_s) &&
 		       SAME_BITS(p->direction_deg, q->direction_deg) && SAME_BITS(p->mean, q->mean) &&
-		       SAME_BITS(p->peak, q->peak) && p->pass == q->pass;
+		       SAME_BITS(p->peak, q->peak) && p->pass == q->pass && p->site == q->site;
 	}
 	case PD_EV_ROLL: {
 		const struct pd_ev_roll *p = &a->u.roll, *q = &b->u.roll;
@@ -694,6 +779,18 @@ static inline bool ev_identical(const struct cap_ev *x, const struct cap_ev *y)
 		       SAME_BITS(p->speed_mm_s, q->speed_mm_s) && p->direction == q->direction &&
 		       SAME_BITS(p->mean_force, q->mean_force) && SAME_BITS(p->peak_force, q->peak_force) &&
 		       SAME_BITS(p->peak_axis_mm, q->peak_axis_mm);
+	}
+	case PD_EV_SITE: {
+		const struct pd_ev_site *p = &a->u.site, *q = &b->u.site;
+		return p->id == q->id && SAME_BITS(p->x, q->x) && SAME_BITS(p->y, q->y) && p->bout == q->bout &&
+		       SAME_BITS(p->t_start, q->t_start) && SAME_BITS(p->duration, q->duration) &&
+		       SAME_BITS(p->compression_s, q->compression_s) && SAME_BITS(p->hold_s, q->hold_s) &&
+		       p->hold_reached == q->hold_reached && p->released == q->released && p->pulses == q->pulses &&
+		       SAME_BITS(p->pulse_s, q->pulse_s) && p->passes == q->passes &&
+		       SAME_BITS(p->direction_deg, q->direction_deg) && SAME_BITS(p->spread_deg, q->spread_deg) &&
+		       p->compressed == q->compressed && p->glided == q->glided && p->combined == q->combined &&
+		       p->over == q->over && strcmp(p->next, q->next) == 0 && SAME_BITS(p->remaining_s, q->remaining_s) &&
+		       SAME_BITS(p->peak, q->peak);
 	}
 	case PD_EV_TARE:
 		return a->u.tare.frames == b->u.tare.frames && SAME_BITS(a->u.tare.mean, b->u.tare.mean);

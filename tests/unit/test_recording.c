@@ -180,13 +180,13 @@ static json_t **published_events(size_t *n)
 	static json_t *j[8];
 	struct pd_event e;
 	e = ev_base(PD_EV_PRESS, PD_PHASE_NONE, 1.5);
-	e.u.press = (struct pd_ev_press){ 7, 3, 1.0, 0.5, 812.5, 600.25, 300.125, 101.5, 33.25 };
+	e.u.press = (struct pd_ev_press){ 7, 3, 5, 1.0, 0.5, 812.5, 600.25, 300.125, 101.5, 33.25 };
 	j[0] = pd_json_event(&e, "mat0", 0, 1790000001.5);
 	e = ev_base(PD_EV_HOLD, PD_PHASE_END, 31.09);
-	e.u.hold = (struct pd_ev_hold){ 2, 4, 88.6, 82.8, 1.0, 30.0, 2406, 2376.6, 71299.9, 0.37, 30, true };
+	e.u.hold = (struct pd_ev_hold){ 2, 4, 5, 88.6, 82.8, 1.0, 30.0, 2406, 2376.6, 71299.9, 0.37, 30, true };
 	j[1] = pd_json_event(&e, "mat0", 5, 1790000031.09);
 	e = ev_base(PD_EV_PULSES, PD_PHASE_NONE, 66.01);
-	e.u.pulses = (struct pd_ev_pulses){ .id = 1, .x = 220.5, .y = 88.1, .count = 70, .ndurations = 64,
+	e.u.pulses = (struct pd_ev_pulses){ .id = 1, .site = 5, .x = 220.5, .y = 88.1, .count = 70, .ndurations = 64,
 					    .t_start = 34, .t_end = 46, .mean_peak = 2421.75 };
 	for (int k = 0; k < 64; k++)
 		e.u.pulses.durations[k] = 0.5 + k * 0.01;
@@ -196,7 +196,7 @@ static json_t **published_events(size_t *n)
 					    .t_start = 60, .t_end = 69, .mean_peak = 5 };
 	j[3] = pd_json_event(&e, "mat0", 2, 1790000070.0);
 	e = ev_base(PD_EV_STROKE, PD_PHASE_NONE, 80);
-	e.u.stroke = (struct pd_ev_stroke){ 9, 8, 10, 20, 110, 20, 100.5, 1.25, 80.4, 359.9, 1000, 1500, 2 };
+	e.u.stroke = (struct pd_ev_stroke){ 9, 8, 6, 10, 20, 110, 20, 100.5, 1.25, 80.4, 359.9, 1000, 1500, 2 };
 	j[4] = pd_json_event(&e, "mat0", 0, 1790000080.0);
 	e = ev_base(PD_EV_ROLL, PD_PHASE_NONE, 90);
 	e.u.roll = (struct pd_ev_roll){ 4, -10.5, 250.25, 260.75, 2.5, 104.3, -1, 55.5, 120.25, 80 };
@@ -458,8 +458,8 @@ static void bad_input(void **state)
 	ev.phase = PD_PHASE_END;
 	assert_int_equal(pd_rec_append_event(r, &ev), 0);
 	/* A missing real: NaN, left out when read back. */
-	j = json_pack("{s:s, s:i, s:f, s:f, s:i, s:i, s:i, s:s}", "type", "press", "seq", 0, "t", 1.0, "time", 2.0,
-		      "frame", 1, "id", 1, "contact", 2, "units", "counts");
+	j = json_pack("{s:s, s:i, s:f, s:f, s:i, s:i, s:i, s:i, s:s}", "type", "press", "seq", 0, "t", 1.0, "time",
+		      2.0, "frame", 1, "id", 1, "contact", 2, "site", 0, "units", "counts");
 	assert_int_equal(append_json(r, j), 0);
 	json_decref(j);
 	char path[512];
