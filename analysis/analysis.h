@@ -87,7 +87,6 @@ struct pd_analysis_stats {
 	uint64_t peaks_capped;     /* frames with more peaks than were looked at (64) */
 	uint64_t contacts_dropped; /* new contacts not tracked: 32 already were */
 	uint64_t pulse_sets_evicted; /* sets closed early: 32 were open */
-	uint64_t strokes_forgotten;  /* no longer counted (passes are per bout, stage 9): always 0 */
 	uint64_t map_outside;      /* roller samples outside the position map */
 	uint64_t taps;             /* pressure episodes shorter than press_min_s: not presses */
 	uint64_t sites_evicted;    /* sites forgotten to make room (64 kept), their bouts ended early */

@@ -124,13 +124,17 @@ static void log_analysis_stats(const struct dev_analysis *d)
 	if (!d->ctx)
 		return;
 	const struct pd_analysis_stats *s = pd_analysis_stats(d->ctx);
-	int level = s->peaks_capped || s->contacts_dropped || s->pulse_sets_evicted ? LOG_WARNING : LOG_INFO;
+	int level = s->peaks_capped || s->contacts_dropped || s->pulse_sets_evicted || s->sites_evicted ||
+			    s->marks_dropped
+		    ? LOG_WARNING
+		    : LOG_INFO;
 	pd_log(level,
 	       "%s: analysis: frames=%" PRIu64 " rejected=%" PRIu64 " restarts=%" PRIu64 " peaks_capped=%" PRIu64
-	       " contacts_dropped=%" PRIu64 " pulse_sets_evicted=%" PRIu64 " strokes_forgotten=%" PRIu64
-	       " map_outside=%" PRIu64 " taps=%" PRIu64,
+	       " contacts_dropped=%" PRIu64 " pulse_sets_evicted=%" PRIu64 " map_outside=%" PRIu64 " taps=%" PRIu64
+	       " sites_evicted=%" PRIu64 " passes_unlisted=%" PRIu64 " marks_dropped=%" PRIu64 " marks_ignored=%" PRIu64,
 	       d->dev->id, s->frames, s->frames_rejected, s->restarts, s->peaks_capped, s->contacts_dropped,
-	       s->pulse_sets_evicted, s->strokes_forgotten, s->map_outside, s->taps);
+	       s->pulse_sets_evicted, s->map_outside, s->taps, s->sites_evicted, s->passes_unlisted, s->marks_dropped,
+	       s->marks_ignored);
 }
 
 /* The context for the frames of a new stream: the same one while the
