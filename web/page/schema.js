@@ -26,7 +26,10 @@ export function describe(e, fallbackUnits) {
   const units = e.units || fallbackUnits || '';
   return t.fields.filter(f => f.name !== 'units' && e[f.name] !== undefined).map(f => {
     const v = e[f.name];
-    const text = Array.isArray(v) ? v.map(x => fmt(x)).join(', ') : typeof v === 'number' ? fmt(v) : String(v);
+    const text = Array.isArray(v) ? v.map(x => fmt(x)).join(', ')
+      : f.kind === 'bool' ? (v ? 'yes' : 'no')
+      : f.kind === 'u32' || f.kind === 'i32' ? String(v)
+      : typeof v === 'number' ? fmt(v) : String(v);
     const u = unitOf(f, units);
     return `${f.name} ${text}${u ? ' ' + u : ''}`;
   }).join(' · ');
