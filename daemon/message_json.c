@@ -10,8 +10,7 @@ json_t *pd_json_message(const char *type, const char *device, uint64_t seq, doub
 /* Devices name themselves in bytes that need not be UTF-8. */
 static void text(json_t *j, const char *key, const char *s)
 {
-	json_t *v = json_string(s);
-	json_object_set_new(j, key, v ? v : json_string("(not UTF-8)"));
+	json_object_set_new(j, key, pd_json_text(s));
 }
 
 static void num(json_t *j, const char *key, double v)

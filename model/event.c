@@ -3,6 +3,8 @@
  * log line, scaling, empty values. */
 #include "event.h"
 
+#include "frame.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,17 +90,25 @@ int pd_phase_from_name(const char *name)
 	return -1;
 }
 
+static const char *const fixed_units[] = {
+	[PD_FU_NONE] = NULL, [PD_FU_S] = "s",     [PD_FU_MM] = "mm", [PD_FU_MM_S] = "mm/s",
+	[PD_FU_DEG] = "deg", [PD_FU_MM2] = "mm2", [PD_FU_CELL] = NULL, [PD_FU_NEWTON] = "N",
+	[PD_FU_P] = PD_UNIT_OF_ROW, [PD_FU_PS] = PD_UNIT_OF_ROW_S,
+};
+
+const char *pd_field_unit_name(enum pd_field_unit u)
+{
+	return (unsigned)u < sizeof fixed_units / sizeof fixed_units[0] ? fixed_units[u] : NULL;
+}
+
 const char *pd_field_unit_symbol(enum pd_field_unit u, const char *units, char *buf, size_t len)
 {
-	static const char *const fixed[] = {
-		[PD_FU_NONE] = "", [PD_FU_S] = "s", [PD_FU_MM] = "mm", [PD_FU_MM_S] = "mm/s", [PD_FU_DEG] = "deg",
-		[PD_FU_MM2] = "mm2", [PD_FU_CELL] = "", [PD_FU_NEWTON] = "N",
-	};
 	if (u == PD_FU_P || u == PD_FU_PS) {
 		snprintf(buf, len, "%s%s", units ? units : "counts", u == PD_FU_PS ? "*s" : "");
 		return buf;
 	}
-	return (unsigned)u < sizeof fixed / sizeof fixed[0] && fixed[u] ? fixed[u] : "";
+	const char *name = pd_field_unit_name(u);
+	return name ? name : "";
 }
 
 bool pd_field_present(const struct pd_field *f, const struct pd_event *ev)
@@ -198,12 +208,12 @@ void pd_text_copy(char *dst, size_t n, const char *s)
 	memset(dst + len, 0, n - len);
 }
 
+/* The names are frame.h's: pd_unit_name's static strings. */
 const char *pd_units_static(const char *name)
 {
-	static const char *const names[] = { "counts", "kPa", "N", "mmHg" };
-	for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
-		if (!strcmp(names[i], name))
-			return names[i];
+	for (uint8_t u = PD_UNIT_COUNTS; name && u <= PD_UNIT_MMHG; u++)
+		if (!strcmp(pd_unit_name(u), name))
+			return pd_unit_name(u);
 	return NULL;
 }
 

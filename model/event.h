@@ -38,6 +38,13 @@ enum pd_envelope {
 	PD_ENV_CHANGE, /* t, frame: recorded, never published */
 };
 
+/* Which common fields an envelope carries (events.md; the tables' first
+ * columns): seq and time for what is published, t and frame for what a
+ * frame produced. */
+static inline bool pd_env_has_seq(enum pd_envelope e) { return e != PD_ENV_CHANGE; }
+static inline bool pd_env_has_time(enum pd_envelope e) { return e != PD_ENV_CHANGE; }
+static inline bool pd_env_has_frame(enum pd_envelope e) { return e != PD_ENV_HOST; } /* t and frame */
+
 enum pd_field_kind { PD_FK_U32, PD_FK_I32, PD_FK_F64, PD_FK_BOOL, PD_FK_LIST, PD_FK_UNITS, PD_FK_LABEL, PD_FK_KEY };
 
 enum pd_field_unit {
@@ -166,6 +173,13 @@ int pd_phase_from_name(const char *name);
 /* The unit symbol of a field ("s", "mm", "mm/s", "deg", "mm2"); for P and
  * PS the event's units (and "<units>*s"), into buf. "" when none. */
 const char *pd_field_unit_symbol(enum pd_field_unit u, const char *units, char *buf, size_t len);
+
+/* A field's unit as the tables and the schema name it, whatever the
+ * event's units: a fixed symbol, PD_UNIT_OF_ROW ("the row's `units`"),
+ * PD_UNIT_OF_ROW_S (those units × s), or NULL for none. A static string. */
+#define PD_UNIT_OF_ROW "@"
+#define PD_UNIT_OF_ROW_S "@*s"
+const char *pd_field_unit_name(enum pd_field_unit u);
 
 /* Is the field present in this event (its `when`)? */
 bool pd_field_present(const struct pd_field *f, const struct pd_event *ev);

@@ -5,31 +5,25 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool has_seq(enum pd_envelope e) { return e != PD_ENV_CHANGE; }
-static bool has_frame(enum pd_envelope e) { return e != PD_ENV_HOST; }
-static bool has_time(enum pd_envelope e) { return e != PD_ENV_CHANGE; }
-
 json_t *pd_json_envelope(const char *type, const char *device, enum pd_envelope env, uint64_t seq, double t,
 			 uint32_t frame, double time)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "v", json_integer(PD_SCHEMA_VERSION));
 	json_object_set_new(j, "type", json_string(type));
-	json_t *d = json_string(device);
-	json_object_set_new(j, "device", d ? d : json_string("(not UTF-8)"));
-	if (has_seq(env))
+	json_object_set_new(j, "device", pd_json_text(device));
+	if (pd_env_has_seq(env))
 		json_object_set_new(j, "seq", json_integer((json_int_t)seq));
-	if (has_frame(env) && t >= 0) {
+	if (pd_env_has_frame(env) && t >= 0) {
 		json_object_set_new(j, "t", json_real(t));
 		json_object_set_new(j, "frame", json_integer(frame));
 	}
-	if (has_time(env) && isfinite(time))
+	if (pd_env_has_time(env) && isfinite(time))
 		json_object_set_new(j, "time", json_real(time));
 	return j;
 }
 
-/* Texts come from devices and people: bytes that are not UTF-8 say so. */
-static json_t *text(const char *s)
+json_t *pd_json_text(const char *s)
 {
 	json_t *v = json_string(s);
 	return v ? v : json_string("(not UTF-8)");
@@ -57,7 +51,7 @@ static json_t *field_json(const struct pd_field *f, const struct pd_event *ev)
 	}
 	case PD_FK_UNITS: return json_string(ev->units ? ev->units : "counts");
 	case PD_FK_LABEL:
-	case PD_FK_KEY: return text(p);
+	case PD_FK_KEY: return pd_json_text(p);
 	}
 	return NULL;
 }
@@ -195,12 +189,10 @@ json_t *pd_event_schema_json(void)
 		json_t *fields = json_array();
 		for (size_t i = 0; i < d->nfields; i++) {
 			const struct pd_field *f = &d->fields[i];
-			char ubuf[16];
+			const char *unit = pd_field_unit_name(f->unit);
 			json_array_append_new(fields, json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", f->name, "kind",
-								kinds[f->kind], "unit",
-								f->unit == PD_FU_P ? "@" : f->unit == PD_FU_PS ? "@*s"
-								: pd_field_unit_symbol(f->unit, NULL, ubuf, sizeof ubuf),
-								"when", whens[f->when], "description", f->description));
+								kinds[f->kind], "unit", unit ? unit : "", "when",
+								whens[f->when], "description", f->description));
 		}
 		json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:s}", "table", "", "stored_phase", json_null(), "fields", fields,
 				      "envelope", envs[d->envelope], "description", d->description);

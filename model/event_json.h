@@ -17,6 +17,10 @@
 json_t *pd_json_envelope(const char *type, const char *device, enum pd_envelope env, uint64_t seq, double t,
 			 uint32_t frame, double time);
 
+/* A text from a device or a person as a JSON string: bytes that are not
+ * UTF-8 say so ("(not UTF-8)") rather than vanish. */
+json_t *pd_json_text(const char *s);
+
 /* The whole event: the envelope, `phase` (unless NONE), every field
  * present in this phase in declaration order. Reals with no value (NaN)
  * are left out, never null. */

@@ -280,8 +280,8 @@ int pd_rec_reader_event(struct pd_rec_reader *rd, enum pd_event_type type, uint6
 
 /* A column's unit that is the row's own `units` (kPa, N, counts), or those
  * units times seconds (an impulse, kPa·s). */
-#define PD_REC_UNIT_ROW "@"
-#define PD_REC_UNIT_ROW_S "@*s"
+#define PD_REC_UNIT_ROW PD_UNIT_OF_ROW     /* model/event.h */
+#define PD_REC_UNIT_ROW_S PD_UNIT_OF_ROW_S
 
 enum pd_rec_col_type { PD_REC_COL_INT, PD_REC_COL_REAL, PD_REC_COL_BOOL, PD_REC_COL_TEXT };
 

@@ -31,37 +31,20 @@ static const struct pd_col env_cols[] = {
 static bool env_has(enum pd_envelope e, enum pd_env_col c)
 {
 	switch (c) {
-	case PD_ENV_SEQ:
-	case PD_ENV_TIME: return e != PD_ENV_CHANGE;
+	case PD_ENV_SEQ: return pd_env_has_seq(e);
+	case PD_ENV_TIME: return pd_env_has_time(e);
 	case PD_ENV_T:
-	case PD_ENV_FRAME_SEQ: return e != PD_ENV_HOST;
+	case PD_ENV_FRAME_SEQ: return pd_env_has_frame(e);
 	case PD_ENV_NONE: break;
 	}
 	return false;
-}
-
-static const char *col_unit(enum pd_field_unit u)
-{
-	switch (u) {
-	case PD_FU_S: return S;
-	case PD_FU_MM: return MM;
-	case PD_FU_MM_S: return "mm/s";
-	case PD_FU_DEG: return "deg";
-	case PD_FU_MM2: return "mm2";
-	case PD_FU_P: return PD_U_P;
-	case PD_FU_PS: return PD_U_PS;
-	case PD_FU_NEWTON: return "N";
-	case PD_FU_NONE:
-	case PD_FU_CELL: break;
-	}
-	return NULL;
 }
 
 /* A field's column, or false for a field that is no column (a LIST has a
  * table of its own). */
 static bool field_col(const struct pd_field *f, struct pd_col *c)
 {
-	*c = (struct pd_col){ f->name, PD_COL_F64, 0, col_unit(f->unit), f, PD_ENV_NONE };
+	*c = (struct pd_col){ f->name, PD_COL_F64, 0, pd_field_unit_name(f->unit), f, PD_ENV_NONE };
 	switch (f->kind) {
 	case PD_FK_U32: c->kind = PD_COL_U32; return true;
 	case PD_FK_I32: c->kind = PD_COL_I32; return true;
