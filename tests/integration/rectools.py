@@ -4,6 +4,8 @@ publishes, and compare recordings with pressd-sim's --truth."""
 
 import glob
 import os
+import subprocess
+import tempfile
 import time
 import zlib
 
@@ -27,6 +29,19 @@ def frame_crcs(f):
         for row in le:
             out.append(zlib.crc32(np.ascontiguousarray(row).tobytes()) & 0xFFFFFFFF)
     return out
+
+
+def mount_tmpfs(tc, size, prefix):
+    """A tmpfs of `size` ("5m") for tc's recordings, unmounted and removed
+    at cleanup (outside tc.tmp, which tearDown removes before cleanups
+    run); skips the test where it cannot be mounted (needs root)."""
+    mnt = tempfile.mkdtemp(prefix=prefix)
+    tc.addCleanup(os.rmdir, mnt)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", mnt], capture_output=True, text=True)
+    if r.returncode != 0:
+        tc.skipTest("cannot mount a tmpfs here (needs root): %s" % r.stderr.strip())
+    tc.addCleanup(subprocess.run, ["umount", mnt])
+    return mnt
 
 
 def recordings(d):

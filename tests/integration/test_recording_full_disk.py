@@ -10,8 +10,6 @@ Needs root (mount). Run with Debian's /usr/bin/python3 (python3-zmq,
 python3-h5py)."""
 
 import os
-import subprocess
-import tempfile
 import time
 import unittest
 
@@ -19,7 +17,7 @@ import h5py
 import zmq
 
 from harness import TestCase
-from rectools import recordings, wait_status
+from rectools import mount_tmpfs, recordings, wait_status
 from zmqtools import Collector, Control, bodies, tail
 
 DEVICES = ("a", "b")
@@ -35,18 +33,8 @@ def by_device(files):
 
 
 class RecordingFullDisk(TestCase):
-    def mount_small_tmpfs(self):
-        # outside self.tmp, which tearDown removes before cleanups run
-        mnt = tempfile.mkdtemp(prefix="pressd-full5m-")
-        self.addCleanup(os.rmdir, mnt)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", mnt], capture_output=True, text=True)
-        if r.returncode != 0:
-            self.skipTest("cannot mount a tmpfs here (needs root): %s" % r.stderr.strip())
-        self.addCleanup(subprocess.run, ["umount", mnt])
-        return mnt
-
     def test_every_frame_in_the_file_or_counted_and_listed(self):
-        full = self.mount_small_tmpfs()
+        full = mount_tmpfs(self, "5m", "pressd-full5m-")
         roomy = os.path.join(self.tmp.name, "roomy")
         os.makedirs(roomy)
         args = []

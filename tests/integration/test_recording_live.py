@@ -12,7 +12,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 
@@ -21,7 +20,7 @@ import numpy as np
 import zmq
 
 from harness import BIN, TestCase
-from rectools import EVENT_TOPICS, frame_crcs, record_sim, recordings, wait_status
+from rectools import EVENT_TOPICS, frame_crcs, mount_tmpfs, record_sim, recordings, wait_status
 from zmqtools import Collector, Control, bodies, tail
 
 PRESSCTL = os.path.join(BIN, "pressctl")
@@ -284,13 +283,7 @@ class RecordingLive(TestCase):
         self.assertEqual(d2.stop(), 0, tail(d2.text()))
 
     def test_disk_full_stops_recording_not_daemon(self):
-        # outside self.tmp, which tearDown removes before cleanups run
-        rec = tempfile.mkdtemp(prefix="pressd-full-")
-        self.addCleanup(os.rmdir, rec)
-        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", rec], capture_output=True, text=True)
-        if r.returncode != 0:
-            self.skipTest("cannot mount a tmpfs here: %s" % r.stderr.strip())
-        self.addCleanup(subprocess.run, ["umount", rec])
+        rec = mount_tmpfs(self, "2m", "pressd-full-")
         # realtime at 1 kHz: the 2 MiB fill in a few seconds, after the subscriber is in
         d = self.pressd("-d", "sim:mat?scenario=all&rate=1000", "-r", rec, trace=False)
         col = Collector(zmq.Context.instance(), d.pub, topics=EVENT_TOPICS + ("frame/",))
