@@ -74,9 +74,7 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 	 * stream, so a subscriber sees a gap for each one lost, here or in
 	 * ZeroMQ) and the UTC instant its t maps to. */
 	struct pd_event e = *ev;
-	e.seq = d->seq[ev->type]++;
-	e.time = ev->t + d->utc_minus_t;
-	pd_event_round(&e); /* the file holds what the wire carries */
+	pd_event_stamp(&e, d->seq[ev->type]++, ev->t + d->utc_minus_t); /* the file holds what the wire carries */
 	json_t *j = pd_event_to_json(&e, id);
 	char json[EVENT_JSON_MAX], topic[64];
 	size_t len = pd_json_dump(j, json, sizeof json);
@@ -86,9 +84,7 @@ static void publish_event(void *ctx, const struct pd_event *ev)
 		pd_device_count_publish_drops(d->dev, 1);
 	/* Finished events, as the structs published, for the recordings'
 	 * /events, and each baseline, with its cells, for their /tare. */
-	const struct pd_event_desc *desc = pd_event_desc(ev->type);
-	bool finished = ev->type == PD_EV_TARE ||
-			(desc->table && (desc->stored_phase == PD_PHASE_NONE || ev->phase == desc->stored_phase));
+	bool finished = ev->type == PD_EV_TARE || pd_event_recorded(ev);
 	const float *baseline = ev->type == PD_EV_TARE ? pd_analysis_baseline(d->ctx) : NULL;
 	size_t cells = (size_t)d->info.rows * d->info.cols;
 	if (finished && d->w->rec.sock &&
@@ -111,7 +107,7 @@ static void tell_settings(struct dev_analysis *d, const struct pd_frame *f)
 		const char *key = pd_analysis_param_name(k);
 		snprintf(e.u.setting.key, sizeof e.u.setting.key, "%s", key);
 		pd_analysis_params_get(&d->params, key, e.u.setting.value, sizeof e.u.setting.value);
-		pd_event_round(&e);
+		pd_event_round(&e); /* a setting has no seq or time */
 		if (pd_outlet_send_event(&d->w->rec, d->dev->id, &e, NULL, 0) != 0)
 			d->w->rec_dropped++;
 	}

@@ -23,14 +23,6 @@ static void integer(json_t *j, const char *key, json_int_t v)
 	json_object_set_new(j, key, json_integer(v));
 }
 
-json_t *pd_json_event(const struct pd_event *ev, const char *device, uint64_t seq, double utc)
-{
-	struct pd_event e = *ev;
-	e.seq = seq;
-	e.time = utc;
-	return pd_event_to_json(&e, device);
-}
-
 json_t *pd_json_info(const struct pd_device_info *i)
 {
 	json_t *j = json_object();

@@ -23,9 +23,6 @@
 json_t *pd_json_message(const char *type, const char *device, uint64_t seq, double t, uint32_t frame,
 			double utc);
 
-/* An analysis event; utc is the UTC instant ev->t maps to. */
-json_t *pd_json_event(const struct pd_event *ev, const char *device, uint64_t seq, double utc);
-
 /* A device's status (events.md `status`, and one entry of the control
  * socket's `status` reply when seq is 0 and as_reply is set). */
 json_t *pd_json_status(const char *device, const struct pd_device_status *st, uint64_t seq, double utc,

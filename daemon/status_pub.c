@@ -91,10 +91,8 @@ int pd_status_pub_mark(struct pd_status_pub *sp, struct pd_device *dev, int i, c
 	/* The recordings keep it too, as the struct published. */
 	struct pd_event e;
 	pd_event_init(&e, PD_EV_MARK);
-	e.seq = d->mark_seq;
-	e.time = (double)pd_utc_ns() / 1e9;
+	pd_event_stamp(&e, d->mark_seq, (double)pd_utc_ns() / 1e9);
 	pd_text_copy(e.u.mark.label, sizeof e.u.mark.label, label);
-	pd_event_round(&e);
 	pd_outlet_send_event(&sp->rec, dev->id, &e, NULL, 0);
 	json_t *j = pd_json_message("mark", dev->id, d->mark_seq, -1, 0, e.time);
 	json_object_set_new(j, "label", json_string(label));

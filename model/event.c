@@ -186,6 +186,19 @@ void pd_event_round(struct pd_event *ev)
 	}
 }
 
+void pd_event_stamp(struct pd_event *ev, uint64_t seq, double time)
+{
+	ev->seq = seq;
+	ev->time = time;
+	pd_event_round(ev);
+}
+
+bool pd_event_recorded(const struct pd_event *ev)
+{
+	const struct pd_event_desc *d = pd_event_desc(ev->type);
+	return d && d->table && (d->stored_phase == PD_PHASE_NONE || ev->phase == d->stored_phase);
+}
+
 void pd_event_scale(struct pd_event *ev, double k)
 {
 	const struct pd_event_desc *d = pd_event_desc(ev->type);

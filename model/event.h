@@ -206,6 +206,15 @@ static inline const void *pd_field_cptr(const struct pd_field *f, const struct p
  * exactly what a subscriber received. */
 void pd_event_round(struct pd_event *ev);
 
+/* The event as it goes out: its seq and UTC time set, its reals rounded
+ * to the wire's (pd_event_round). What the publisher sends and the
+ * recorder keeps are then the same values. */
+void pd_event_stamp(struct pd_event *ev, uint64_t seq, double time);
+
+/* Is it a row of its table: a type with one, in the phase the table keeps
+ * (a hold only when it ends)? */
+bool pd_event_recorded(const struct pd_event *ev);
+
 /* An empty event of a type: every F64 NaN, the rest zero. */
 void pd_event_init(struct pd_event *ev, enum pd_event_type type);
 

@@ -81,12 +81,11 @@ int pd_rec_append_event(struct pd_rec *r, const struct pd_event *ev)
 	pd_h5_quiet();
 	if (!ev || !pd_event_desc(ev->type))
 		return pd_rec_reject(r, "event: unknown type %d", ev ? (int)ev->type : -1);
-	const struct pd_table *t = pd_schema_table(ev->type);
-	if (!t)
-		return 0; /* contact, tare: published, not tabled */
-	/* Only finished events: a hold's start and progress are not. */
-	if (t->phase != PD_PHASE_NONE && ev->phase != t->phase)
+	/* Only finished events with a table: not a contact or a tare, not a
+	 * hold's start or progress. */
+	if (!pd_event_recorded(ev))
 		return 0;
+	const struct pd_table *t = pd_schema_table(ev->type);
 	for (size_t i = 0; i < t->ncols; i++)
 		column(r->row + t->offset[i], &t->cols[i], ev);
 	size_t k = (size_t)(t - pd_event_tables);

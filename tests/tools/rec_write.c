@@ -127,7 +127,9 @@ static void on_event(void *ctx, const struct pd_event *ev)
 	struct run *run = ctx;
 	if (ev->type == PD_EV_TARE && pd_rec_append_tare(run->rec, ev->t, pd_analysis_baseline(run->an)) != 0)
 		die_failed(run);
-	json_t *j = pd_json_event(ev, run->device, run->seq[ev->type]++, ev->t + run->utc_minus_t);
+	struct pd_event e = *ev; /* as the daemon publishes it */
+	pd_event_stamp(&e, run->seq[ev->type]++, ev->t + run->utc_minus_t);
+	json_t *j = pd_event_to_json(&e, run->device);
 	record_json(run, j);
 	json_decref(j);
 }

@@ -173,6 +173,14 @@ static struct pd_event ev_base(enum pd_event_type type, enum pd_phase phase, dou
 	return (struct pd_event){ .type = type, .phase = phase, .t = t, .frame = (uint32_t)(t * 100), .units = "kPa" };
 }
 
+/* An event as the analysis worker publishes it. */
+static json_t *published(const struct pd_event *ev, uint64_t seq, double utc)
+{
+	struct pd_event e = *ev;
+	pd_event_stamp(&e, seq, utc);
+	return pd_event_to_json(&e, "mat0");
+}
+
 /* One published object of each recorded type, built by the publisher's
  * own code (daemon/event_json.c). */
 static json_t **published_events(size_t *n)
@@ -181,26 +189,26 @@ static json_t **published_events(size_t *n)
 	struct pd_event e;
 	e = ev_base(PD_EV_PRESS, PD_PHASE_NONE, 1.5);
 	e.u.press = (struct pd_ev_press){ 7, 3, 5, 1.0, 0.5, 812.5, 600.25, 300.125, 101.5, 33.25 };
-	j[0] = pd_json_event(&e, "mat0", 0, 1790000001.5);
+	j[0] = published(&e, 0, 1790000001.5);
 	e = ev_base(PD_EV_HOLD, PD_PHASE_END, 31.09);
 	e.u.hold = (struct pd_ev_hold){ 2, 4, 5, 88.6, 82.8, 1.0, 30.0, 2406, 2376.6, 71299.9, 0.37, 30, true };
-	j[1] = pd_json_event(&e, "mat0", 5, 1790000031.09);
+	j[1] = published(&e, 5, 1790000031.09);
 	e = ev_base(PD_EV_PULSES, PD_PHASE_NONE, 66.01);
 	e.u.pulses = (struct pd_ev_pulses){ .id = 1, .site = 5, .x = 220.5, .y = 88.1, .count = 70, .ndurations = 64,
 					    .t_start = 34, .t_end = 46, .mean_peak = 2421.75 };
 	for (int k = 0; k < 64; k++)
 		e.u.pulses.durations[k] = 0.5 + k * 0.01;
-	j[2] = pd_json_event(&e, "mat0", 1, 1790000066.01);
+	j[2] = published(&e, 1, 1790000066.01);
 	e = ev_base(PD_EV_PULSES, PD_PHASE_NONE, 70);
 	e.u.pulses = (struct pd_ev_pulses){ .id = 2, .x = 1, .y = 2, .count = 3, .ndurations = 3, .durations = { 1, 2, 3 },
 					    .t_start = 60, .t_end = 69, .mean_peak = 5 };
-	j[3] = pd_json_event(&e, "mat0", 2, 1790000070.0);
+	j[3] = published(&e, 2, 1790000070.0);
 	e = ev_base(PD_EV_STROKE, PD_PHASE_NONE, 80);
 	e.u.stroke = (struct pd_ev_stroke){ 9, 8, 6, 10, 20, 110, 20, 100.5, 1.25, 80.4, 359.9, 1000, 1500, 2 };
-	j[4] = pd_json_event(&e, "mat0", 0, 1790000080.0);
+	j[4] = published(&e, 0, 1790000080.0);
 	e = ev_base(PD_EV_ROLL, PD_PHASE_NONE, 90);
 	e.u.roll = (struct pd_ev_roll){ 4, -10.5, 250.25, 260.75, 2.5, 104.3, -1, 55.5, 120.25, 80 };
-	j[5] = pd_json_event(&e, "mat0", 0, 1790000090.0);
+	j[5] = published(&e, 0, 1790000090.0);
 	/* A mark, as status_pub.c makes it. */
 	j[6] = pd_json_message("mark", "mat0", 3, -1, 0, 1790000095.25);
 	json_object_set_new(j[6], "label", json_string("baseline done — ok"));
