@@ -293,9 +293,9 @@ struct pd_rec_column {
 
 /* The event types that have a table, in file order ("press" ... "setting"),
  * and each one's path ("/events/presses"), description and columns as
- * version 2 writes them. NULL (and -1) past the last. */
+ * version 2 writes them. NULL (PD_EV_COUNT) past the last. */
 const char *pd_rec_event_type(size_t i);
-int pd_rec_event_type_id(size_t i); /* its enum pd_event_type */
+enum pd_event_type pd_rec_event_type_id(size_t i); /* its type; PD_EV_COUNT past the last */
 const char *pd_rec_event_path(const char *type);
 const char *pd_rec_event_description(const char *type);
 size_t pd_rec_event_columns(const char *type, struct pd_rec_column *out, size_t max);

@@ -234,10 +234,10 @@ hid_t pd_schema_h5type(const struct pd_table *t)
 
 /* ---- the public description of the tables (recording.h) ------------------- */
 
-int pd_rec_event_type_id(size_t i)
+enum pd_event_type pd_rec_event_type_id(size_t i)
 {
 	pd_schema_init();
-	return i < PD_NTABLES ? pd_event_tables[i].event : -1;
+	return i < PD_NTABLES ? (enum pd_event_type)pd_event_tables[i].event : PD_EV_COUNT;
 }
 
 const char *pd_rec_event_type(size_t i)

@@ -14,7 +14,7 @@
 static const char *row_units(struct pd_rec_reader *rd)
 {
 	for (size_t i = 0; pd_rec_event_type(i); i++) {
-		enum pd_event_type type = (enum pd_event_type)pd_rec_event_type_id(i);
+		enum pd_event_type type = pd_rec_event_type_id(i);
 		struct pd_event ev;
 		if (pd_rec_reader_event_count(rd, type) && pd_rec_reader_event(rd, type, 0, &ev) == 0 && ev.units)
 			return ev.units;
@@ -69,7 +69,7 @@ int pc_tables_load(struct pd_rec_reader *rd, const char *file, struct pc_tables 
 			add_col(durations, "duration", "s", PD_REC_COL_REAL);
 			resolve_units(durations, units);
 		}
-		enum pd_event_type id = (enum pd_event_type)pd_rec_event_type_id(i);
+		enum pd_event_type id = pd_rec_event_type_id(i);
 		uint64_t n = pd_rec_reader_event_count(rd, id);
 		for (uint64_t r = 0; r < n; r++) {
 			struct pd_event ev;

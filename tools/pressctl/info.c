@@ -108,7 +108,7 @@ int pc_cmd_info(const struct pc_global *g, const struct pc_args *a)
 	printf("events   ");
 	for (size_t i = 0; pd_rec_event_type(i); i++)
 		printf("%s %s %llu", i ? "," : "", pd_rec_event_type(i),
-		       (unsigned long long)pd_rec_reader_event_count(rd, (enum pd_event_type)pd_rec_event_type_id(i)));
+		       (unsigned long long)pd_rec_reader_event_count(rd, pd_rec_event_type_id(i)));
 	printf("\n");
 	size_t ntares = pd_rec_reader_tare_count(rd);
 	printf("tare      %zu baseline%s", ntares, ntares == 1 ? "" : "s");

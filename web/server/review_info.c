@@ -122,7 +122,7 @@ static json_t *events_json(struct review_rec *r, char *err, size_t errlen)
 {
 	size_t n = 0;
 	for (size_t k = 0; pd_rec_event_type(k); k++)
-		n += pd_rec_reader_event_count(r->rd, (enum pd_event_type)pd_rec_event_type_id(k));
+		n += pd_rec_reader_event_count(r->rd, pd_rec_event_type_id(k));
 	json_t **v = calloc(n ? n : 1, sizeof *v);
 	if (!v) {
 		snprintf(err, errlen, "out of memory for %zu events", n);
@@ -130,7 +130,7 @@ static json_t *events_json(struct review_rec *r, char *err, size_t errlen)
 	}
 	size_t m = 0;
 	for (size_t k = 0; pd_rec_event_type(k); k++) {
-		enum pd_event_type type = (enum pd_event_type)pd_rec_event_type_id(k);
+		enum pd_event_type type = pd_rec_event_type_id(k);
 		for (uint64_t i = 0; i < pd_rec_reader_event_count(r->rd, type); i++) {
 			struct pd_event ev;
 			json_t *e = pd_rec_reader_event(r->rd, type, i, &ev) == 0

@@ -148,7 +148,7 @@ static bool too_big(struct review_rec *r, char *err, size_t errlen)
 	const struct pd_rec_file_info *fi = pd_rec_reader_info(r->rd);
 	uint64_t events = 0;
 	for (size_t k = 0; pd_rec_event_type(k); k++)
-		events += pd_rec_reader_event_count(r->rd, (enum pd_event_type)pd_rec_event_type_id(k));
+		events += pd_rec_reader_event_count(r->rd, pd_rec_event_type_id(k));
 	uint64_t tare = (uint64_t)pd_rec_reader_tare_count(r->rd) * fi->device.rows * fi->device.cols;
 	r->bytes = fi->frames * FRAME_BYTES + events * EVENT_BYTES + tare * TARE_CELL_BYTES;
 	if (events > events_limit)
